@@ -1,0 +1,108 @@
+"""Reads routes with times out of an OR-Tools assignment.
+
+The visit order, the visit start times and the break come from the assignment; arrival,
+waiting, travel and distance are recomputed from the matrices so that they follow the
+plan JSON's definitions exactly (DESIGN.md section 9).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from solver.solution import Route, Stop
+
+if TYPE_CHECKING:
+    from ortools.constraint_solver import pywrapcp
+
+    from solver.model import RoutingModel
+    from solver.problem import Therapist, Visit
+
+
+def read_routes(model: RoutingModel, assignment: pywrapcp.Assignment) -> tuple[Route, ...]:
+    return tuple(
+        _read_route(model, assignment, vehicle, therapist)
+        for vehicle, therapist in enumerate(model.therapists)
+    )
+
+
+def _route_order(
+    model: RoutingModel, assignment: pywrapcp.Assignment, vehicle: int
+) -> list[tuple[Visit, int]]:
+    """The route's visits with their start times."""
+    routing, manager = model.routing, model.manager
+    order = []
+    index = assignment.Value(routing.NextVar(routing.Start(vehicle)))
+    while not routing.IsEnd(index):
+        start_s = int(assignment.Value(model.time.CumulVar(index)))
+        order.append((model.visits[manager.IndexToNode(index)], start_s))
+        index = assignment.Value(routing.NextVar(index))
+    return order
+
+
+def _read_route(
+    model: RoutingModel, assignment: pywrapcp.Assignment, vehicle: int, therapist: Therapist
+) -> Route:
+    order = _route_order(model, assignment, vehicle)
+    if not order:
+        return Route(therapist.id)
+    routing = model.routing
+    route_start = int(assignment.Value(model.time.CumulVar(routing.Start(vehicle))))
+    route_end = int(assignment.Value(model.time.CumulVar(routing.End(vehicle))))
+    break_start, break_end = _read_break(model, assignment, vehicle)
+    travel = model.problem.matrix_for(therapist)
+    stops = []
+    previous_location, previous_end = therapist.start_location, route_start
+    travel_total, distance_total = 0, 0
+    for visit, start_s in order:
+        drive = int(travel.durations_s[previous_location, visit.location])
+        distance = _distance(travel.distances_m, previous_location, visit.location)
+        pause = _break_in_gap(break_start, break_end, previous_end, start_s)
+        arrival = previous_end + drive
+        if pause and break_start is not None and break_start < arrival:
+            arrival += pause  # the drive was split around the break
+        wait = start_s - previous_end - drive - pause
+        stops.append(
+            Stop(visit.id, arrival, start_s, start_s + visit.service_s, drive, distance, wait)
+        )
+        travel_total += drive
+        distance_total += distance or 0
+        previous_location, previous_end = visit.location, start_s + visit.service_s
+    travel_total += int(travel.durations_s[previous_location, therapist.end_location])
+    last_leg = _distance(travel.distances_m, previous_location, therapist.end_location)
+    break_s = (break_end - break_start) if break_start is not None and break_end is not None else 0
+    return Route(
+        therapist.id,
+        tuple(stops),
+        route_start,
+        route_end,
+        break_start,
+        break_end,
+        travel_total,
+        None if travel.distances_m is None else distance_total + (last_leg or 0),
+        route_end - route_start - break_s,
+    )
+
+
+def _distance(distances: object, origin: int, destination: int) -> int | None:
+    if distances is None:
+        return None
+    return int(distances[origin, destination])  # type: ignore[index]
+
+
+def _read_break(
+    model: RoutingModel, assignment: pywrapcp.Assignment, vehicle: int
+) -> tuple[int | None, int | None]:
+    interval = model.break_intervals.get(vehicle)
+    if interval is None:
+        return None, None
+    start = int(assignment.StartValue(interval))
+    return start, start + int(assignment.DurationValue(interval))
+
+
+def _break_in_gap(
+    break_start: int | None, break_end: int | None, gap_start: int, gap_end: int
+) -> int:
+    """The break's length if it falls between ``gap_start`` and ``gap_end``, else 0."""
+    if break_start is None or break_end is None:
+        return 0
+    return break_end - break_start if gap_start <= break_start and break_end <= gap_end else 0

@@ -1,0 +1,61 @@
+"""How to search: time limit, strategies, warm start, locks, progress reporting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+
+class FirstSolution(StrEnum):
+    """Construction heuristic. ``AUTO`` picks by problem size (see ``solver.solve``)."""
+
+    AUTO = "auto"
+    PARALLEL_CHEAPEST_INSERTION = "parallel_cheapest_insertion"
+    LOCAL_CHEAPEST_INSERTION = "local_cheapest_insertion"
+    SAVINGS = "savings"
+    PATH_CHEAPEST_ARC = "path_cheapest_arc"
+
+
+class Metaheuristic(StrEnum):
+    GUIDED_LOCAL_SEARCH = "guided_local_search"
+    ITERATED_LOCAL_SEARCH = "iterated_local_search"
+    SIMULATED_ANNEALING = "simulated_annealing"
+    TABU_SEARCH = "tabu_search"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a running search has achieved so far."""
+
+    elapsed_s: float
+    best_cost: int
+    solutions_found: int
+
+
+@dataclass(frozen=True)
+class Params:
+    """Search parameters.
+
+    ``max_solutions`` stops the search after that many improving solutions: tests use it
+    (with a generous time limit) so that results do not depend on machine speed.
+    ``warm_start`` and ``locked_prefixes`` map a therapist id to visit ids in route order;
+    a locked prefix is kept as the start of that therapist's route.
+    ``seed`` breaks ties in our own construction; OR-Tools' search itself is
+    deterministic for a given problem.
+    """
+
+    time_limit_s: float = 10.0
+    seed: int = 0
+    workers: int = 1
+    first_solution: FirstSolution = FirstSolution.AUTO
+    metaheuristic: Metaheuristic = Metaheuristic.GUIDED_LOCAL_SEARCH
+    max_solutions: int | None = None
+    warm_start: Mapping[str, tuple[str, ...]] | None = None
+    locked_prefixes: Mapping[str, tuple[str, ...]] | None = None
+    on_progress: Callable[[Progress], None] | None = None
+    log_search: bool = False

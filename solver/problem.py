@@ -1,0 +1,151 @@
+"""The solver's input: one planning day as plain, immutable, integer data.
+
+Times are seconds from the planning day's local midnight, distances metres, locations
+indices into the travel matrices. Ids are opaque strings. Nothing here knows about
+clinics, databases or JSON; ``scheduler.problem_json`` builds these objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
+
+IntMatrix = npt.NDArray[np.int64]
+
+DEFAULT_TRAVEL_MODE = "car"
+
+
+class Priority(StrEnum):
+    """How much a visit matters; the drop penalty comes from ``ObjectiveWeights``."""
+
+    MUST = "must"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """An interval in which a visit may *start*; both ends included."""
+
+    start_s: int
+    end_s: int
+
+
+@dataclass(frozen=True)
+class BreakRule:
+    """A break of ``duration_s`` to be taken inside [earliest_start_s, latest_end_s]."""
+
+    earliest_start_s: int
+    latest_end_s: int
+    duration_s: int
+
+
+@dataclass(frozen=True, eq=False)
+class TravelMatrix:
+    """Square matrices over all locations; rows are origins.
+
+    ``distances_m`` is None when distances are unknown (travel time only).
+    """
+
+    durations_s: IntMatrix
+    distances_m: IntMatrix | None = None
+
+    @property
+    def size(self) -> int:
+        return int(self.durations_s.shape[0])
+
+
+@dataclass(frozen=True)
+class Therapist:
+    """One therapist's day: where it starts and ends, when, and what they may do.
+
+    ``shift_end_s`` is the regular end; the route may end up to ``overtime_max_s`` later
+    at ``ObjectiveWeights.overtime_per_s`` a second. ``max_work_s`` bounds
+    route end - route start - break. ``capacity`` bounds the sum of visit ``load``
+    (unused by home visits; benchmarks with vehicle capacities need it).
+    """
+
+    id: str
+    start_location: int
+    end_location: int
+    shift_start_s: int
+    shift_end_s: int
+    skills: frozenset[str] = frozenset()
+    max_visits: int | None = None
+    max_work_s: int | None = None
+    break_rule: BreakRule | None = None
+    overtime_max_s: int = 0
+    travel_mode: str = DEFAULT_TRAVEL_MODE
+    capacity: int | None = None
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One booked visit.
+
+    ``windows`` empty means any time inside a shift. ``allowed_therapists`` None means
+    every therapist (subject to skills, exclusions and the pin). A fixed start is a
+    zero-length window.
+    """
+
+    id: str
+    location: int
+    service_s: int
+    windows: tuple[TimeWindow, ...] = ()
+    required_skills: frozenset[str] = frozenset()
+    priority: Priority = Priority.NORMAL
+    allowed_therapists: frozenset[str] | None = None
+    excluded_therapists: frozenset[str] = frozenset()
+    preferred_therapists: frozenset[str] = frozenset()
+    pinned_therapist: str | None = None
+    load: int = 0
+
+
+def _default_drop_penalties() -> dict[Priority, int]:
+    # In cost units (one unit = one second of travel with travel_per_s=1). A low visit is
+    # worth two hours of driving, a normal one ten; must outweighs any day's total cost.
+    return {
+        Priority.LOW: 2 * 3600,
+        Priority.NORMAL: 10 * 3600,
+        Priority.HIGH: 100 * 3600,
+        Priority.MUST: 10**10,
+    }
+
+
+@dataclass(frozen=True)
+class ObjectiveWeights:
+    """Weights of the soft rules, in cost units per unit of each quantity."""
+
+    travel_per_s: int = 1
+    distance_per_m: int = 0
+    overtime_per_s: int = 2
+    preference_miss: int = 1800
+    balance_per_s: int = 0
+    therapist_fixed: int = 0
+    drop_penalty: dict[Priority, int] = field(default_factory=_default_drop_penalties)
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """A self-contained planning day.
+
+    ``travel`` maps a travel mode to its matrices; every therapist's ``travel_mode`` must
+    be a key. ``day_label`` (for example ``2026-11-30``) only appears in messages.
+    """
+
+    travel: dict[str, TravelMatrix]
+    therapists: tuple[Therapist, ...]
+    visits: tuple[Visit, ...]
+    weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
+    day_label: str = "the planning day"
+
+    @property
+    def location_count(self) -> int:
+        return next(iter(self.travel.values())).size
+
+    def matrix_for(self, therapist: Therapist) -> TravelMatrix:
+        return self.travel[therapist.travel_mode]

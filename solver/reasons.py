@@ -1,0 +1,256 @@
+"""Why a visit is not on any route: cheap pre-checks before solving, a probe after.
+
+The pre-checks decide, per visit, which therapists could possibly do it (skills,
+exclusions, pin, shift times); a visit with none is unassigned before the search
+starts. After the search, each dropped visit is probed: can it be inserted anywhere in
+a candidate's route without breaking a hard rule? The answer picks the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from solver.problem import Problem, Therapist, TimeWindow, Visit
+from solver.solution import Unassigned, UnassignedReason
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+R = UnassignedReason
+
+
+def clock(seconds: int) -> str:
+    """``HH:MM`` for messages."""
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+
+
+def describe_windows(visit: Visit) -> str:
+    if not visit.windows:
+        return "any time"
+    return ", ".join(f"{clock(w.start_s)}-{clock(w.end_s)}" for w in visit.windows)
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """The therapists (by index) that may do a visit, or why none may."""
+
+    candidates: tuple[int, ...]
+    unassigned: Unassigned | None = None
+
+
+def _qualified(problem: Problem, visit: Visit) -> list[int]:
+    return [
+        i
+        for i, t in enumerate(problem.therapists)
+        if visit.required_skills <= t.skills
+        and (visit.allowed_therapists is None or t.id in visit.allowed_therapists)
+    ]
+
+
+def _fits_in_shift(problem: Problem, visit: Visit, therapist: Therapist) -> tuple[bool, bool, bool]:
+    """(windows overlap the shift, the visit fits the shift's length, a start is reachable)."""
+    durations = problem.matrix_for(therapist).durations_s
+    there = int(durations[therapist.start_location, visit.location])
+    back = int(durations[visit.location, therapist.end_location])
+    shift_end = therapist.shift_end_s + therapist.overtime_max_s
+    windows = visit.windows or (TimeWindow(0, 48 * 3600),)
+    overlaps = any(w.start_s <= shift_end and w.end_s >= therapist.shift_start_s for w in windows)
+    length = there + visit.service_s + back
+    fits = length <= shift_end - therapist.shift_start_s and (
+        therapist.max_work_s is None or length <= therapist.max_work_s
+    )
+    earliest = therapist.shift_start_s + there
+    latest = shift_end - back - visit.service_s
+    reachable = any(max(w.start_s, earliest) <= min(w.end_s, latest) for w in windows)
+    return overlaps, fits, reachable
+
+
+def eligibility(problem: Problem, visit: Visit) -> Eligibility:
+    """The pre-checks of one visit."""
+    qualified = _qualified(problem, visit)
+    if not qualified:
+        skills = ", ".join(sorted(visit.required_skills)) or "none"
+        return _none(
+            visit,
+            R.NO_QUALIFIED_THERAPIST,
+            f"no therapist with skills {skills} works on {problem.day_label}",
+        )
+    therapists = problem.therapists
+    allowed = [i for i in qualified if therapists[i].id not in visit.excluded_therapists]
+    if visit.pinned_therapist is not None:
+        pinned = [i for i in allowed if therapists[i].id == visit.pinned_therapist]
+        if not pinned:
+            return _none(visit, R.PIN_INFEASIBLE, _pin_problem(problem, visit, qualified))
+        allowed = pinned
+    if not allowed:
+        return _none(
+            visit,
+            R.THERAPIST_EXCLUDED,
+            "every qualified therapist on shift is excluded for this patient",
+        )
+    checks = {i: _fits_in_shift(problem, visit, therapists[i]) for i in allowed}
+    reachable = tuple(i for i in allowed if all(checks[i]))
+    if reachable:
+        return Eligibility(reachable)
+    reason, message = _time_problem(problem, visit, list(checks.values()))
+    if visit.pinned_therapist is not None:
+        reason, message = R.PIN_INFEASIBLE, f"pinned to {visit.pinned_therapist}, but {message}"
+    return _none(visit, reason, message)
+
+
+def _none(visit: Visit, reason: UnassignedReason, message: str) -> Eligibility:
+    return Eligibility((), Unassigned(visit.id, reason, message))
+
+
+def _pin_problem(problem: Problem, visit: Visit, qualified: list[int]) -> str:
+    pin = visit.pinned_therapist
+    if pin not in {t.id for t in problem.therapists}:
+        return f"pinned to {pin}, who does not work on {problem.day_label}"
+    if pin in visit.excluded_therapists:
+        return f"pinned to {pin}, who is excluded for this patient"
+    if pin not in {problem.therapists[i].id for i in qualified}:
+        return f"pinned to {pin}, who lacks a skill it needs or may not do it"
+    return f"pinned to {pin}, who cannot take it"
+
+
+def _time_problem(
+    problem: Problem, visit: Visit, checks: list[tuple[bool, bool, bool]]
+) -> tuple[UnassignedReason, str]:
+    windows = describe_windows(visit)
+    if not any(overlaps for overlaps, _, _ in checks):
+        return R.OUTSIDE_ALL_SHIFTS, (
+            f"its window {windows} is outside every qualified therapist's shift "
+            f"on {problem.day_label}"
+        )
+    if not any(fits for _, fits, _ in checks):
+        minutes = visit.service_s // 60
+        return R.TOO_LONG_FOR_SHIFT, (
+            f"{minutes} minutes plus the drive there and back do not fit in any qualified "
+            "therapist's shift or working time"
+        )
+    return R.WINDOW_UNREACHABLE, (
+        f"the {windows} window cannot be reached from any qualified therapist's home "
+        "within their shift"
+    )
+
+
+def eligibilities(problem: Problem) -> list[Eligibility]:
+    return [eligibility(problem, visit) for visit in problem.visits]
+
+
+# --- the probe after the search ------------------------------------------------------
+
+_INF = 1 << 60
+
+
+def _first_start(windows: Sequence[TimeWindow], ready_s: int) -> int:
+    """The earliest start at or after ``ready_s`` inside a window (``_INF`` if none)."""
+    if not windows:
+        return ready_s
+    starts = [max(ready_s, w.start_s) for w in windows if w.end_s >= ready_s]
+    return min(starts, default=_INF)
+
+
+def earliest_end(problem: Problem, therapist: Therapist, route: Sequence[Visit]) -> int | None:
+    """The earliest time the route can be back home with every time rule kept, or None.
+
+    Two states move along the route: the break not yet taken, and taken. The break is
+    taken in the gap where it helps, as early as it may start (the drive is split).
+    Work is bounded from the shift start, which is conservative.
+    """
+    durations = problem.matrix_for(therapist).durations_s
+    rule = therapist.break_rule
+    needs_break = rule is not None and bool(route)
+    before = therapist.shift_start_s
+    after = _take_break(therapist, before, 0) if needs_break else _INF
+    location = therapist.start_location
+    for visit in route:
+        drive = int(durations[location, visit.location])
+        with_break = _take_break(therapist, before, drive) if needs_break else _INF
+        before = _serve(visit, before + drive)
+        after = _serve(visit, min(after + drive, with_break))
+        location = visit.location
+    drive = int(durations[location, therapist.end_location])
+    end = (
+        min(after + drive, _take_break(therapist, before, drive))
+        if needs_break
+        else (before + drive)
+    )
+    latest = therapist.shift_end_s + therapist.overtime_max_s
+    work_limit = _INF if therapist.max_work_s is None else therapist.max_work_s
+    break_s = rule.duration_s if needs_break and rule else 0
+    if end > latest or end - therapist.shift_start_s - break_s > work_limit:
+        return None
+    return end
+
+
+def _serve(visit: Visit, ready_s: int) -> int:
+    if ready_s >= _INF:
+        return _INF
+    start = _first_start(visit.windows, ready_s)
+    return _INF if start >= _INF else start + visit.service_s
+
+
+def _take_break(therapist: Therapist, free_s: int, drive_s: int) -> int:
+    """When the therapist is ready after a drive of ``drive_s`` that holds the break."""
+    rule = therapist.break_rule
+    if rule is None or free_s >= _INF:
+        return _INF
+    earliest = max(rule.earliest_start_s, therapist.shift_start_s)
+    start = max(free_s, earliest)
+    if start + rule.duration_s > min(rule.latest_end_s, therapist.shift_end_s):
+        return _INF
+    return max(free_s + drive_s, earliest) + rule.duration_s
+
+
+def probe_dropped(
+    problem: Problem,
+    visit: Visit,
+    candidates: Sequence[int],
+    routes: Sequence[Sequence[Visit]],
+) -> Unassigned:
+    """Classify a visit the search left out, by trying every insertion position."""
+    full = []
+    for index in candidates:
+        therapist, route = problem.therapists[index], routes[index]
+        for position in range(len(route) + 1):
+            trial = [*route[:position], visit, *route[position:]]
+            if earliest_end(problem, therapist, trial) is None:
+                continue
+            if _over_capacity(therapist, trial):
+                full.append(therapist.id)
+                break
+            return Unassigned(visit.id, R.NOT_WORTH_PENALTY, _not_worth(visit))
+    if full:
+        names = ", ".join(sorted(set(full))[:3])
+        return Unassigned(
+            visit.id,
+            R.CAPACITY,
+            f"the qualified therapists who could reach it ({names}) are full "
+            "(max visits or capacity)",
+        )
+    return Unassigned(
+        visit.id,
+        R.WINDOW_UNREACHABLE,
+        f"the {describe_windows(visit)} window cannot be reached from any "
+        "qualified therapist's route",
+    )
+
+
+def _over_capacity(therapist: Therapist, route: Sequence[Visit]) -> bool:
+    if therapist.max_visits is not None and len(route) > therapist.max_visits:
+        return True
+    return therapist.capacity is not None and sum(v.load for v in route) > therapist.capacity
+
+
+def _not_worth(visit: Visit) -> str:
+    if visit.priority == "must":
+        return (
+            "a place for it exists but the search did not reach it in the time limit; "
+            "plan again with a longer limit"
+        )
+    return (
+        f"placing it would cost more than its priority ({visit.priority}) allows, "
+        "so the plan leaves it out"
+    )

@@ -1,0 +1,239 @@
+"""``solve(problem, params) -> Solution``: pre-checks, search, read-out, reasons."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from solver.extract import read_routes
+from solver.model import RoutingModel, build_model
+from solver.params import FirstSolution, Metaheuristic, Params, Progress
+from solver.reasons import eligibilities, probe_dropped
+from solver.solution import (
+    CostBreakdown,
+    Route,
+    Solution,
+    SolveStats,
+    SolveStatus,
+    Unassigned,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from solver.problem import Problem, Visit
+
+_FIRST = routing_enums_pb2.FirstSolutionStrategy
+_META = routing_enums_pb2.LocalSearchMetaheuristic
+
+# Above this many visits parallel cheapest insertion is too slow to construct a plan.
+LARGE_DAY_VISITS = 400
+
+
+@dataclass
+class _SearchLog:
+    """Filled by the at-solution callback while the search runs."""
+
+    started: float
+    first_solution_s: float | None = None
+    solutions_found: int = 0
+    best_cost: int | None = None
+
+
+def solve(problem: Problem, params: Params | None = None) -> Solution:
+    """Plan one day.
+
+    Parameters
+    ----------
+    problem
+        The day: travel matrices, therapists, visits, weights.
+    params
+        Search parameters; defaults to ``Params()``.
+
+    Returns
+    -------
+    Solution
+        One route per therapist (in the problem's order), every other visit unassigned
+        with a reason. A search that finds nothing is ``SolveStatus.FAILED``, not an error.
+    """
+    params = params or Params()
+    started = time.monotonic()
+    checks = eligibilities(problem)
+    unassigned = [c.unassigned for c in checks if c.unassigned is not None]
+    routable = [
+        (v, c.candidates) for v, c in zip(problem.visits, checks, strict=True) if c.candidates
+    ]
+    if not problem.therapists or not routable:
+        routes = tuple(Route(t.id) for t in problem.therapists)
+        stats = SolveStats(wall_s=time.monotonic() - started, strategy="pre-checks only")
+        return _finish(problem, routes, unassigned, stats)
+    visits = [v for v, _ in routable]
+    model = build_model(problem, visits, [c for _, c in routable])
+    search = search_parameters(params, len(visits))
+    log = _SearchLog(started)
+    model.routing.AddAtSolutionCallback(lambda: _on_solution(model, log, params))
+    assignment = _run_search(model, search, params)
+    strategy = _strategy_name(search)
+    if assignment is None:
+        return Solution(
+            SolveStatus.FAILED,
+            routes=tuple(Route(t.id) for t in problem.therapists),
+            stats=SolveStats(time.monotonic() - started, None, log.solutions_found, strategy),
+            error="the search found no plan within the time limit",
+        )
+    routes = read_routes(model, assignment)
+    unassigned += _probe_dropped(model, routes, dict(routable))
+    stats = SolveStats(
+        time.monotonic() - started, log.first_solution_s, log.solutions_found, strategy
+    )
+    return _finish(problem, routes, unassigned, stats)
+
+
+def search_parameters(params: Params, visit_count: int) -> pywrapcp.DefaultRoutingSearchParameters:
+    search = pywrapcp.DefaultRoutingSearchParameters()
+    first = params.first_solution
+    if first == FirstSolution.AUTO:
+        first = (
+            FirstSolution.PARALLEL_CHEAPEST_INSERTION
+            if visit_count <= LARGE_DAY_VISITS
+            else FirstSolution.LOCAL_CHEAPEST_INSERTION
+        )
+    search.first_solution_strategy = getattr(_FIRST, first.name)
+    if params.metaheuristic == Metaheuristic.ITERATED_LOCAL_SEARCH:
+        _use_ruin_and_recreate(search)
+    elif params.metaheuristic != Metaheuristic.NONE:
+        search.local_search_metaheuristic = getattr(_META, params.metaheuristic.name)
+    search.time_limit.FromMilliseconds(int(params.time_limit_s * 1000))
+    if params.max_solutions is not None:
+        search.solution_limit = params.max_solutions
+    search.log_search = params.log_search
+    return search
+
+
+def _use_ruin_and_recreate(search: pywrapcp.DefaultRoutingSearchParameters) -> None:
+    """Iterated local search with SISR ruins (string removals); without a ruin
+    strategy OR-Tools rejects the parameters."""
+    search.use_iterated_local_search = True
+    ruin_recreate = search.iterated_local_search_parameters.ruin_recreate_parameters
+    ruin = ruin_recreate.ruin_strategies.add()
+    ruin.sisr.max_removed_sequence_size = 10
+    ruin.sisr.avg_num_removed_visits = 10
+    ruin.sisr.bypass_factor = 0.01
+    acceptance = search.iterated_local_search_parameters.reference_solution_acceptance_strategy
+    acceptance.simulated_annealing.automatic_temperatures = True
+
+
+def _strategy_name(search: pywrapcp.DefaultRoutingSearchParameters) -> str:
+    first = _FIRST.Value.Name(search.first_solution_strategy)
+    if search.use_iterated_local_search:
+        return f"{first} + ITERATED_LOCAL_SEARCH"
+    meta = _META.Value.Name(search.local_search_metaheuristic)
+    return f"{first} + {meta}"
+
+
+def _run_search(
+    model: RoutingModel, search: pywrapcp.DefaultRoutingSearchParameters, params: Params
+) -> pywrapcp.Assignment | None:
+    """Solve, from the warm start and with the locks when given.
+
+    The model must be closed with our parameters before routes are read, or reading
+    them closes it with the defaults.
+    """
+    routing = model.routing
+    if not params.warm_start and not params.locked_prefixes:
+        if search.use_iterated_local_search:
+            # SolveWithParameters stops ILS after its first descent.
+            return routing.SolveWithIteratedLocalSearch(search)
+        return routing.SolveWithParameters(search)
+    routing.CloseModelWithParameters(search)
+    if params.locked_prefixes:
+        routing.ApplyLocksToAllVehicles(_indices(model, params.locked_prefixes), False)
+    if params.warm_start:
+        initial = routing.ReadAssignmentFromRoutes(_indices(model, params.warm_start), True)
+        if initial is not None:
+            return routing.SolveFromAssignmentWithParameters(initial, search)
+    return routing.SolveWithParameters(search)
+
+
+def _indices(model: RoutingModel, routes: Mapping[str, tuple[str, ...]]) -> list[list[int]]:
+    node_of = {v.id: node for node, v in enumerate(model.visits)}
+    return [
+        [model.visit_index(node_of[v]) for v in routes.get(t.id, ()) if v in node_of]
+        for t in model.therapists
+    ]
+
+
+def _on_solution(model: RoutingModel, log: _SearchLog, params: Params) -> None:
+    """Count improving solutions only: the local search reports every accepted move."""
+    cost = int(model.routing.CostVar().Max())
+    if log.best_cost is not None and cost >= log.best_cost:
+        return
+    elapsed = time.monotonic() - log.started
+    log.best_cost = cost
+    log.solutions_found += 1
+    if log.first_solution_s is None:
+        log.first_solution_s = elapsed
+    if params.on_progress is not None:
+        params.on_progress(Progress(elapsed, cost, log.solutions_found))
+
+
+def _probe_dropped(
+    model: RoutingModel, routes: tuple[Route, ...], candidates: dict[Visit, tuple[int, ...]]
+) -> list[Unassigned]:
+    by_id = {v.id: v for v in model.visits}
+    route_visits = [[by_id[s.visit_id] for s in r.stops] for r in routes]
+    routed = {s.visit_id for r in routes for s in r.stops}
+    return [
+        probe_dropped(model.problem, v, candidates[v], route_visits)
+        for v in model.visits
+        if v.id not in routed
+    ]
+
+
+def _finish(
+    problem: Problem, routes: tuple[Route, ...], unassigned: list[Unassigned], stats: SolveStats
+) -> Solution:
+    order = {v.id: i for i, v in enumerate(problem.visits)}
+    unassigned.sort(key=lambda u: order[u.visit_id])
+    status = SolveStatus.PARTIAL if unassigned else SolveStatus.COMPLETE
+    return Solution(
+        status, routes, tuple(unassigned), cost_breakdown(problem, routes, unassigned), stats
+    )
+
+
+def cost_breakdown(
+    problem: Problem, routes: tuple[Route, ...], unassigned: list[Unassigned]
+) -> CostBreakdown:
+    """The objective's parts, recomputed from the routes (not read from OR-Tools)."""
+    weights = problem.weights
+    therapists = {t.id: t for t in problem.therapists}
+    visits = {v.id: v for v in problem.visits}
+    travel_s = sum(r.travel_s for r in routes)
+    distances = [r.distance_m for r in routes]
+    distance_m = None if any(d is None for d in distances) else sum(d or 0 for d in distances)
+    overtime_s = sum(
+        max(0, r.end_s - therapists[r.therapist_id].shift_end_s)
+        for r in routes
+        if r.end_s is not None
+    )
+    misses = sum(
+        1
+        for r in routes
+        for s in r.stops
+        if visits[s.visit_id].preferred_therapists
+        and r.therapist_id not in visits[s.visit_id].preferred_therapists
+    )
+    dropped = sum(weights.drop_penalty[visits[u.visit_id].priority] for u in unassigned)
+    used = sum(1 for r in routes if r.is_used)
+    objective = (
+        travel_s * weights.travel_per_s
+        + (distance_m or 0) * weights.distance_per_m
+        + overtime_s * weights.overtime_per_s
+        + misses * weights.preference_miss
+        + dropped
+        + used * weights.therapist_fixed
+    )
+    return CostBreakdown(travel_s, distance_m, overtime_s, misses, dropped, objective)
