@@ -76,6 +76,8 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
     log = _SearchLog(started)
     model.routing.AddAtSolutionCallback(lambda: _on_solution(model, log, params))
     assignment = _run_search(model, search, params)
+    if assignment is None:
+        assignment = _run_fallbacks(model, search, params, started)
     strategy = _strategy_name(search)
     if assignment is None:
         return Solution(
@@ -156,6 +158,31 @@ def _run_search(
         if initial is not None:
             return routing.SolveFromAssignmentWithParameters(initial, search)
     return routing.SolveWithParameters(search)
+
+
+# Parallel cheapest insertion sometimes builds nothing at all (seen on days whose visits
+# all fit nowhere but one narrow slot); these always build something when every visit
+# may be dropped.
+FALLBACKS = (FirstSolution.LOCAL_CHEAPEST_INSERTION, FirstSolution.PATH_CHEAPEST_ARC)
+
+
+def _run_fallbacks(
+    model: RoutingModel,
+    search: pywrapcp.DefaultRoutingSearchParameters,
+    params: Params,
+    started: float,
+) -> pywrapcp.Assignment | None:
+    """Retry with other construction heuristics in the time that is left."""
+    for first in FALLBACKS:
+        remaining_s = params.time_limit_s - (time.monotonic() - started)
+        if remaining_s <= 0:
+            return None
+        search.first_solution_strategy = getattr(_FIRST, first.name)
+        search.time_limit.FromMilliseconds(int(remaining_s * 1000))
+        assignment = _run_search(model, search, params)
+        if assignment is not None:
+            return assignment
+    return None
 
 
 def _indices(model: RoutingModel, routes: Mapping[str, tuple[str, ...]]) -> list[list[int]]:

@@ -8,9 +8,11 @@ import pytest
 
 from solver import (
     BreakRule,
+    FirstSolution,
     ObjectiveWeights,
     Params,
     Priority,
+    Problem,
     Progress,
     SolveStatus,
     UnassignedReason,
@@ -20,6 +22,7 @@ from tests.solver.conftest import (
     STEP_S,
     H,
     day,
+    line_matrix,
     reason_of,
     route_of,
     solve_checked,
@@ -325,3 +328,24 @@ def test_progress_is_reported() -> None:
     assert seen
     assert seen[-1].solutions_found == solution.stats.solutions_found
     assert solution.stats.first_solution_s is not None
+
+
+def test_construction_falls_back_when_the_first_heuristic_builds_nothing() -> None:
+    """Parallel cheapest insertion returns no assignment on this day (OR-Tools 9.15)."""
+    therapists = [
+        therapist("t0", shift_start_s=12 * H, skills=frozenset({"PT"})),
+        therapist("t1", shift_end_s=12 * H, skills=frozenset({"PT"})),
+    ]
+    must = Priority.MUST
+    visits = [
+        visit("v0", 0, priority=must, preferred_therapists=frozenset({"t0"})),
+        visit("v1", 0, priority=must, pinned_therapist="t1"),
+        visit("v2", 0, priority=must, windows=(window(7, 7), window(12.25, 12.25))),
+        visit("v3", 0, priority=must, preferred_therapists=frozenset({"absent"})),
+        visit("v4", 0, priority=must),
+        visit("v5", 0, priority=must, windows=(window(11.5, 12.5),)),
+    ]
+    problem = Problem({"car": line_matrix(1)}, tuple(therapists), tuple(visits))
+    params = replace(DETERMINISTIC, first_solution=FirstSolution.PARALLEL_CHEAPEST_INSERTION)
+    solution = solve_checked(problem, params)
+    assert solution.status == SolveStatus.COMPLETE

@@ -1,0 +1,130 @@
+"""``homevisit``: the command line."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from scheduler.errors import InvalidRequest
+from scheduler.generate import SIZES, generate_day
+from scheduler.plan_json import plan_to_json
+from scheduler.problem_json import ParsedProblem, load_problem_file
+from scheduler.roster import format_roster
+from scheduler.worker import solve_in_worker
+from solver import Params, Progress
+
+EXIT_INVALID_INPUT = 2
+
+SOLVE_EXAMPLE = """example:
+  homevisit generate --size medium --seed 1 -o day.json
+  homevisit solve day.json -o plan.json --time-limit 10
+exit codes: 0 planned (possibly with unassigned visits), 1 no plan found, 2 invalid input"""
+
+GENERATE_EXAMPLE = """example:
+  homevisit generate --size small --seed 7 -o small.json"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="homevisit", description="Route scheduling for therapists who visit patients at home."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    solve = commands.add_parser(
+        "solve",
+        help="plan one day from a problem JSON file",
+        epilog=SOLVE_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    solve.add_argument("problem", type=Path, help="the problem JSON (DESIGN.md section 9)")
+    solve.add_argument("-o", "--output", type=Path, help="where to write the plan JSON")
+    solve.add_argument("--time-limit", type=float, help="seconds of search (overrides the file)")
+    solve.add_argument("--seed", type=int, help="seed (overrides the file)")
+    generate = commands.add_parser(
+        "generate",
+        help="write a realistic generated day in the problem format",
+        epilog=GENERATE_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    generate.add_argument("--size", choices=sorted(SIZES), default="small")
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--date", type=dt.date.fromisoformat, help="YYYY-MM-DD")
+    generate.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    return parser
+
+
+def _progress_printer(limit_s: float) -> tuple[object, list[bool]]:
+    shown = [False]
+
+    def tick(elapsed_s: float, progress: Progress | None) -> None:
+        best = "-" if progress is None else f"{progress.best_cost:,}"
+        found = 0 if progress is None else progress.solutions_found
+        sys.stderr.write(
+            f"\rsolving {min(elapsed_s, limit_s):5.1f}/{limit_s:.0f} s  best cost {best}  "
+            f"solutions {found}   "
+        )
+        sys.stderr.flush()
+        shown[0] = True
+
+    return tick, shown
+
+
+def _params(parsed: ParsedProblem, args: argparse.Namespace) -> Params:
+    params = Params()
+    limit = args.time_limit if args.time_limit is not None else parsed.time_limit_s
+    seed = args.seed if args.seed is not None else parsed.seed
+    if limit is not None:
+        params = replace(params, time_limit_s=limit)
+    if seed is not None:
+        params = replace(params, seed=seed)
+    return params
+
+
+def run_solve(args: argparse.Namespace) -> int:
+    try:
+        parsed = load_problem_file(args.problem)
+    except OSError as error:
+        print(f"{args.problem}: cannot read the file ({error.strerror})", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    except InvalidRequest as error:
+        print(f"{args.problem}: invalid problem", file=sys.stderr)
+        for fault in error.errors:
+            print(f"  {fault}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    params = _params(parsed, args)
+    tick, shown = _progress_printer(params.time_limit_s)
+    interactive = sys.stderr.isatty()
+    solution = solve_in_worker(parsed.problem, params, tick if interactive else None)  # type: ignore[arg-type]
+    if shown[0]:
+        sys.stderr.write("\n")
+    plan = plan_to_json(parsed, solution)
+    output = args.output or Path(f"{args.problem.stem}.plan.json")
+    output.write_text(json.dumps(plan, indent=2) + "\n")
+    print(format_roster(plan))
+    print(f"\nPlan written to {output}")
+    return 1 if solution.status == "failed" else 0
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    day = generate_day(args.size, args.seed, args.date)
+    text = json.dumps(day, indent=2) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text)
+        print(f"{args.size} day written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "solve":
+        return run_solve(args)
+    return run_generate(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

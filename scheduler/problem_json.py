@@ -1,0 +1,283 @@
+"""The problem JSON of DESIGN.md section 9: validate it and build a ``solver.problem.Problem``.
+
+Every fault is collected before one ``InvalidRequest`` is raised, each named by its path
+(``visits[3].windows[0].end``) and described in one sentence. Times become seconds from
+the local midnight of ``date`` on the wall clock (h * 3600 + m * 60, whatever a daylight
+saving change does that day); minutes become seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from scheduler.entities_json import References, read_therapist, read_visit
+from scheduler.errors import InvalidRequest
+from scheduler.json_reader import FieldReader, child
+from scheduler.matrix_json import read_matrix
+from scheduler.travel import GeodesicProvider, TravelTimeProvider
+from solver.problem import DEFAULT_TRAVEL_MODE, Problem, Therapist, TravelMatrix, Visit
+
+DETAIL = "invalid problem"
+_ROOT_REQUIRED = ("date", "timezone", "locations", "therapists", "visits")
+_ROOT_OPTIONAL = ("matrix", "options")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+_T = TypeVar("_T")
+_EntityReader = Callable[[FieldReader, object, str, References], _T | None]
+
+
+@dataclass(frozen=True, eq=False)
+class ParsedProblem:
+    """A validated problem JSON: the solver's ``Problem`` and what the plan JSON echoes.
+
+    ``location_ids[i]`` is the id of matrix index ``i``. ``time_limit_s`` and ``seed`` are
+    the ``options`` (None when not given).
+    """
+
+    problem: Problem
+    date: dt.date
+    timezone: str
+    location_ids: tuple[str, ...]
+    time_limit_s: float | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
+class _Location:
+    id: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class _Options:
+    time_limit_s: float | None
+    seed: int | None
+
+
+@dataclass(frozen=True)
+class _Day:
+    """The validated sections of a problem JSON."""
+
+    date: dt.date
+    timezone: str
+    locations: list[_Location]
+    therapists: list[Therapist]
+    visits: list[Visit]
+    matrix: TravelMatrix | None
+    options: _Options
+
+
+def load_problem_file(
+    path: str | Path, provider: TravelTimeProvider | None = None
+) -> ParsedProblem:
+    """Read and parse a problem JSON file; a syntax error is an ``InvalidRequest``.
+
+    ``OSError`` (a missing or unreadable file) is not caught.
+    """
+    raw = Path(path).read_bytes()
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise InvalidRequest.single(
+            "", f"{path} is not UTF-8 text: {error.reason}", DETAIL
+        ) from None
+    except json.JSONDecodeError as error:
+        message = f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        raise InvalidRequest.single("", message, DETAIL) from None
+    return parse_problem(data, provider)
+
+
+def parse_problem(data: object, provider: TravelTimeProvider | None = None) -> ParsedProblem:
+    """Validate a parsed problem JSON and build the solver's ``Problem``.
+
+    Without a ``matrix``, ``provider`` (default ``GeodesicProvider()``) computes one pair
+    of matrices per travel mode in use. Raises ``InvalidRequest`` listing every fault.
+    """
+    reader = FieldReader()
+    root = reader.record(data, "", _ROOT_REQUIRED, _ROOT_OPTIONAL)
+    day = None if root is None else _read_day(reader, root)
+    if reader.errors or day is None:
+        raise InvalidRequest(reader.errors, DETAIL)
+    problem = Problem(
+        travel=_travel(day.therapists, day.locations, day.matrix, provider),
+        therapists=tuple(day.therapists),
+        visits=tuple(day.visits),
+        day_label=day.date.isoformat(),
+    )
+    return ParsedProblem(
+        problem=problem,
+        date=day.date,
+        timezone=day.timezone,
+        location_ids=tuple(location.id for location in day.locations),
+        time_limit_s=day.options.time_limit_s,
+        seed=day.options.seed,
+    )
+
+
+def _read_day(reader: FieldReader, root: dict[str, object]) -> _Day | None:
+    """Every section of the problem, or None when one of them is invalid."""
+    date = _read_date(reader, root.get("date"))
+    timezone = _read_timezone(reader, root.get("timezone"))
+    locations = _read_locations(reader, root.get("locations"))
+    refs = References.collect(root.get("locations"), root.get("therapists"))
+    therapists = _read_entities(reader, root.get("therapists"), "therapist", read_therapist, refs)
+    visits = _read_entities(reader, root.get("visits"), "visit", read_visit, refs)
+    matrix = None
+    if root.get("matrix") is not None:
+        size = None if locations is None else len(locations)
+        matrix = read_matrix(reader, root["matrix"], "matrix", size)
+    options = _read_options(reader, root.get("options"))
+    if (
+        date is None
+        or timezone is None
+        or locations is None
+        or therapists is None
+        or visits is None
+        or options is None
+    ):
+        return None
+    return _Day(date, timezone, locations, therapists, visits, matrix, options)
+
+
+def _read_date(reader: FieldReader, value: object) -> dt.date | None:
+    text = reader.text(value, "date")
+    if text is None:
+        return None
+    if _DATE.fullmatch(text) is None:
+        reader.fail("date", f"{text!r} is not a date in YYYY-MM-DD format")
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        reader.fail("date", f"{text!r} is not a valid date")
+        return None
+
+
+def _read_timezone(reader: FieldReader, value: object) -> str | None:
+    name = reader.text(value, "timezone")
+    if name is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(name)
+    # A directory such as "Europe" raises OSError, a malformed key ValueError.
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        reader.fail(
+            "timezone", f"unknown time zone {name!r}; expected an IANA name such as Europe/Paris"
+        )
+        return None
+    return name
+
+
+def _read_locations(reader: FieldReader, value: object) -> list[_Location] | None:
+    items = reader.array(value, "locations")
+    if items is None:
+        return None
+    if not items:
+        reader.fail("locations", "at least one location is required")
+        return None
+    _report_duplicates(reader, items, "locations", "location")
+    locations: list[_Location] = []
+    for index, item in enumerate(items):
+        location = _read_location(reader, item, child("locations", index))
+        if location is not None:
+            locations.append(location)
+    return locations if len(locations) == len(items) else None
+
+
+def _read_location(reader: FieldReader, value: object, path: str) -> _Location | None:
+    fields = reader.record(value, path, ("id", "lat", "lon"), ())
+    if fields is None:
+        return None
+    location_id = reader.text(fields.get("id"), child(path, "id"))
+    lat = _read_coordinate(reader, fields.get("lat"), child(path, "lat"), 90.0)
+    lon = _read_coordinate(reader, fields.get("lon"), child(path, "lon"), 180.0)
+    if location_id is None or lat is None or lon is None:
+        return None
+    return _Location(location_id, lat, lon)
+
+
+def _read_coordinate(reader: FieldReader, value: object, path: str, bound: float) -> float | None:
+    number = reader.number(value, path)
+    if number is None:
+        return None
+    if not -bound <= number <= bound:
+        name = path.rsplit(".", 1)[-1]
+        reader.fail(path, f"{name} {number:g} is outside [-{bound:g}, {bound:g}]")
+        return None
+    return number
+
+
+def _read_entities(
+    reader: FieldReader, value: object, noun: str, read: _EntityReader[_T], refs: References
+) -> list[_T] | None:
+    """The therapists or the visits (``noun`` says which); None unless every one is valid."""
+    path = f"{noun}s"
+    items = reader.array(value, path)
+    if items is None:
+        return None
+    # A day without visits is a valid (empty) plan; one without therapists is a mistake.
+    if noun == "therapist" and not items:
+        reader.fail(path, "at least one therapist is required")
+        return None
+    _report_duplicates(reader, items, path, noun)
+    entities = [read(reader, item, child(path, index), refs) for index, item in enumerate(items)]
+    valid = [entity for entity in entities if entity is not None]
+    return valid if len(valid) == len(items) else None
+
+
+def _report_duplicates(reader: FieldReader, items: list[object], path: str, noun: str) -> None:
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(items):
+        item_id = item.get("id") if isinstance(item, dict) else None
+        if not isinstance(item_id, str):
+            continue
+        if item_id in first_index:
+            first = child(path, first_index[item_id])
+            reader.fail(
+                child(child(path, index), "id"), f"duplicate {noun} id {item_id!r} (also {first})"
+            )
+        else:
+            first_index[item_id] = index
+
+
+def _read_options(reader: FieldReader, value: object) -> _Options | None:
+    if value is None:
+        return _Options(None, None)
+    fields = reader.record(value, "options", (), ("time_limit_s", "seed"))
+    if fields is None:
+        return None
+    time_limit_s = None
+    if fields.get("time_limit_s") is not None:
+        time_limit_s = reader.number(fields["time_limit_s"], "options.time_limit_s")
+        if time_limit_s is not None and time_limit_s <= 0:
+            reader.fail(
+                "options.time_limit_s", f"time_limit_s must be positive, got {time_limit_s:g}"
+            )
+    seed = None
+    if fields.get("seed") is not None:
+        seed = reader.integer(fields["seed"], "options.seed", minimum=0, maximum=2**32 - 1)
+    return _Options(time_limit_s, seed)
+
+
+def _travel(
+    therapists: Sequence[Therapist],
+    locations: Sequence[_Location],
+    matrix: TravelMatrix | None,
+    provider: TravelTimeProvider | None,
+) -> dict[str, TravelMatrix]:
+    """One pair of matrices per travel mode in use: the given matrix, or the provider's."""
+    modes = list(dict.fromkeys(therapist.travel_mode for therapist in therapists))
+    modes = modes or [DEFAULT_TRAVEL_MODE]
+    if matrix is not None:
+        return dict.fromkeys(modes, matrix)
+    provider = provider or GeodesicProvider()
+    points = [(location.lat, location.lon) for location in locations]
+    return {mode: provider.matrices(points, mode) for mode in modes}

@@ -1,0 +1,66 @@
+"""Runs a solve in a worker process and relays its progress.
+
+The OR-Tools search holds the GIL for its whole run, so a solve in a thread would
+freeze the caller (no progress display, no web requests). A process does not.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from solver import Params, Problem, Progress, Solution, solve
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from multiprocessing.queues import Queue
+
+POLL_S = 0.2
+
+
+def _run(problem: Problem, params: Params, messages: Queue[object]) -> None:
+    params = replace(params, on_progress=messages.put)
+    messages.put(solve(problem, params))
+
+
+def solve_in_worker(
+    problem: Problem,
+    params: Params,
+    on_tick: Callable[[float, Progress | None], None] | None = None,
+) -> Solution:
+    """Solve in a child process; ``on_tick(elapsed_s, best_progress)`` runs every 0.2 s.
+
+    The child gets ``params`` without its callback (callables do not cross processes).
+    """
+    context = multiprocessing.get_context("spawn")
+    messages: Queue[object] = context.Queue()
+    child = context.Process(
+        target=_run, args=(problem, replace(params, on_progress=None), messages), daemon=True
+    )
+    child.start()
+    latest: Progress | None = None
+    waited = 0.0
+    try:
+        while True:
+            try:
+                message = messages.get(timeout=POLL_S)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise RuntimeError("the solver process ended without a result") from None
+                waited += POLL_S
+                if on_tick is not None:
+                    on_tick(waited, latest)
+                continue
+            if isinstance(message, Solution):
+                return message
+            if isinstance(message, Progress):
+                latest = message
+                waited = message.elapsed_s
+                if on_tick is not None:
+                    on_tick(waited, latest)
+    finally:
+        child.join(timeout=5)
+        if child.is_alive():
+            child.kill()
