@@ -165,21 +165,23 @@ def route_distance(
     return total
 
 
-def to_problem(instance: VrplibInstance, scale: int = 100) -> Problem:
+def to_problem(instance: VrplibInstance, scale: int = 1000) -> Problem:
     """The instance as a solver problem: one therapist per vehicle, one visit per customer.
 
-    Times and distances are multiplied by ``scale`` and rounded to the nearest integer
-    (at most 0.5 / scale off per edge); travel time equals distance, as in the VRPTW
-    definition. Visit ``c<k>`` is customer ``k`` of the ``.sol`` files (location ``k``).
-    See ``hierarchical_weights`` for the objective.
+    Distances are multiplied by ``scale`` and rounded; travel *times* are rounded up, so
+    a plan that keeps every window with them keeps it with real-valued times too (the
+    hierarchical BKS convention). Visit ``c<k>`` is customer ``k`` of the ``.sol`` files
+    (location ``k``). See ``hierarchical_weights`` for the objective.
     """
-    travel = np.rint(euclidean_matrix(instance.coordinates) * scale).astype(np.int64)
+    scaled = euclidean_matrix(instance.coordinates) * scale
+    durations = np.ceil(scaled - 1e-9).astype(np.int64)
+    distances = np.rint(scaled).astype(np.int64)
     windows = np.rint(instance.time_windows * scale).astype(np.int64)
     return Problem(
-        travel={DEFAULT_TRAVEL_MODE: TravelMatrix(durations_s=travel, distances_m=travel)},
+        travel={DEFAULT_TRAVEL_MODE: TravelMatrix(durations_s=durations, distances_m=distances)},
         therapists=_vehicles(instance, windows),
         visits=_customers(instance, windows, scale),
-        weights=hierarchical_weights(travel, instance.depot),
+        weights=hierarchical_weights(distances, instance.depot),
         day_label=instance.name,
     )
 
@@ -231,8 +233,8 @@ def hierarchical_weights(travel: IntArray, depot: int) -> ObjectiveWeights:
     round_trips = int(travel[depot, :].sum() + travel[:, depot].sum())
     fixed = round_trips + 2 * customers + 1
     return ObjectiveWeights(
-        travel_per_s=1,
-        distance_per_m=0,
+        travel_per_s=0,
+        distance_per_m=1,
         preference_miss=0,
         therapist_fixed=fixed,
         drop_penalty=dict.fromkeys(Priority, 2 * fixed),

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 _FIRST = routing_enums_pb2.FirstSolutionStrategy
 _META = routing_enums_pb2.LocalSearchMetaheuristic
+_BOOL_TRUE = 3  # OptionalBoolean.BOOL_TRUE
 
 # Above this many visits parallel cheapest insertion is too slow to construct a plan.
 LARGE_DAY_VISITS = 400
@@ -109,10 +110,23 @@ def search_parameters(params: Params, visit_count: int) -> pywrapcp.DefaultRouti
     elif params.metaheuristic != Metaheuristic.NONE:
         search.local_search_metaheuristic = getattr(_META, params.metaheuristic.name)
     search.time_limit.FromMilliseconds(int(params.time_limit_s * 1000))
+    _enable_insertion_operators(search)
     if params.max_solutions is not None:
         search.solution_limit = params.max_solutions
     search.log_search = params.log_search
     return search
+
+
+def _enable_insertion_operators(search: pywrapcp.DefaultRoutingSearchParameters) -> None:
+    """Operators that make room for a dropped visit by moving another one.
+
+    Off by default in OR-Tools; without them a full day keeps visits dropped that fit
+    after one relocation, and routes are never emptied.
+    """
+    operators = search.local_search_operators
+    operators.use_relocate_and_make_active = _BOOL_TRUE
+    operators.use_exchange_and_make_active = _BOOL_TRUE
+    operators.use_extended_swap_active = _BOOL_TRUE
 
 
 def _use_ruin_and_recreate(search: pywrapcp.DefaultRoutingSearchParameters) -> None:

@@ -176,8 +176,10 @@ def test_to_problem_scales_times_and_distances(c101: VrplibInstance) -> None:
     assert matrix.durations_s.shape == (101, 101)
     assert matrix.durations_s.dtype == np.int64
     assert matrix.distances_m is not None
-    assert np.array_equal(matrix.durations_s, matrix.distances_m)
-    assert matrix.durations_s[0, 1] == round(math.sqrt(5**2 + 18**2) * 100)  # 1868
+    # Distances rounded, travel times rounded up (never shorter than the real ones).
+    assert matrix.distances_m[0, 1] == round(math.sqrt(5**2 + 18**2) * 100)  # 1868.1 -> 1868
+    assert matrix.durations_s[0, 1] == 1869
+    assert np.all(matrix.durations_s >= matrix.distances_m)
     assert len(problem.therapists) == 25
     assert len(problem.visits) == 100
     therapist = problem.therapists[0]
@@ -200,9 +202,10 @@ def test_to_problem_rounds_with_another_scale(tiny: VrplibInstance) -> None:
 def test_fixed_cost_outweighs_any_travel_and_drops_never_pay(c101: VrplibInstance) -> None:
     """One vehicle more costs more than the worst possible total travel."""
     problem = to_problem(c101)
-    travel = problem.travel["car"].durations_s
+    travel = problem.travel["car"].distances_m
+    assert travel is not None
     worst_travel = int(travel[0, 1:].sum() + travel[1:, 0].sum()) + 2 * 100
     weights = problem.weights
     assert weights.therapist_fixed > worst_travel
     assert min(weights.drop_penalty.values()) >= 2 * weights.therapist_fixed
-    assert weights.travel_per_s == 1
+    assert (weights.travel_per_s, weights.distance_per_m) == (0, 1)
