@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from scheduler.generate import SIZES, generate_day
 from scheduler.problem_json import parse_problem
 from scheduler.travel import GeodesicProvider
-from solver import Params, solve
+from solver import Metaheuristic, Params, solve
 from solver.check import check_solution
 
 if TYPE_CHECKING:
@@ -68,13 +68,19 @@ class SizeResult:
     violations: list[Violation]
 
 
-def run_size(size: str, seed: int, time_limit_s: float | None) -> SizeResult:
+def run_size(
+    size: str,
+    seed: int,
+    time_limit_s: float | None,
+    metaheuristic: Metaheuristic = Metaheuristic.GUIDED_LOCAL_SEARCH,
+) -> SizeResult:
     """Generate, parse (builds the matrices), solve and check one day of ``size``."""
     provider = TimedProvider()
     parsed = parse_problem(generate_day(size, seed), provider)
     limit_s = time_limit_s if time_limit_s is not None else float(SIZES[size].time_limit_s)
     problem = parsed.problem
-    solution = solve(problem, Params(time_limit_s=limit_s, seed=seed))
+    params = Params(time_limit_s=limit_s, seed=seed, metaheuristic=metaheuristic)
+    solution = solve(problem, params)
     return SizeResult(
         size=size,
         limit_s=limit_s,
@@ -110,11 +116,17 @@ def main() -> None:
     parser.add_argument(
         "--time-limit", type=float, help="seconds of search (default: the size's own limit)"
     )
+    parser.add_argument(
+        "--metaheuristic",
+        type=Metaheuristic,
+        choices=list(Metaheuristic),
+        default=Metaheuristic.GUIDED_LOCAL_SEARCH,
+    )
     args = parser.parse_args()
-    print(f"generated days, seed {args.seed}")
+    print(f"generated days, seed {args.seed}, {args.metaheuristic}")
     print(HEADER)
     for size in args.sizes:
-        result = run_size(size, args.seed, args.time_limit)
+        result = run_size(size, args.seed, args.time_limit, args.metaheuristic)
         print(format_result(result), flush=True)
         for violation in result.violations[:SHOWN_VIOLATIONS]:
             print(f"    {violation.kind}: {violation.message}")

@@ -144,8 +144,7 @@ def add_windows(model: RoutingModel) -> None:
 
 
 def add_early_starts(model: RoutingModel) -> None:
-    """Visits start as early as their route allows (finalizers run in the order added,
-    so this comes before the start of the day is pushed late)."""
+    """Visits start as early as their route allows."""
     for node in range(len(model.visits)):
         model.routing.AddVariableMinimizedByFinalizer(model.time.CumulVar(model.visit_index(node)))
 
@@ -153,8 +152,8 @@ def add_early_starts(model: RoutingModel) -> None:
 def add_shifts(model: RoutingModel) -> None:
     """Routes leave home inside the shift and are back by its end (plus allowed overtime).
 
-    Overtime is a soft upper bound on the end. Finalizers leave as late and come back
-    as early as the route allows, so idle time at home is not reported as work.
+    Overtime is a soft upper bound on the end. Idle time at home at either end of the
+    day is trimmed when the routes are read (``solver.extract``).
     """
     routing, time = model.routing, model.time
     for vehicle, therapist in enumerate(model.therapists):
@@ -167,8 +166,6 @@ def add_shifts(model: RoutingModel) -> None:
             time.SetCumulVarSoftUpperBound(
                 routing.End(vehicle), therapist.shift_end_s, model.problem.weights.overtime_per_s
             )
-        routing.AddVariableMaximizedByFinalizer(start)
-        routing.AddVariableMinimizedByFinalizer(end)
 
 
 def add_breaks(model: RoutingModel, service_s: IntMatrix) -> None:

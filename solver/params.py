@@ -11,9 +11,11 @@ if TYPE_CHECKING:
 
 
 class FirstSolution(StrEnum):
-    """Construction heuristic. ``AUTO`` picks by problem size (see ``solver.solve``)."""
+    """Construction heuristic. ``AUTO`` picks by problem size (see ``solver.solve``);
+    ``OWN_INSERTION`` is ``solver.construct``, fed to OR-Tools as a warm start."""
 
     AUTO = "auto"
+    OWN_INSERTION = "own_insertion"
     PARALLEL_CHEAPEST_INSERTION = "parallel_cheapest_insertion"
     LOCAL_CHEAPEST_INSERTION = "local_cheapest_insertion"
     SAVINGS = "savings"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from solver.construct import construct_routes
 from solver.extract import read_routes
 from solver.model import RoutingModel, build_model
 from solver.params import FirstSolution, Metaheuristic, Params, Progress
@@ -72,8 +73,12 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
         stats = SolveStats(wall_s=time.monotonic() - started, strategy="pre-checks only")
         return _finish(problem, routes, unassigned, stats)
     visits = [v for v, _ in routable]
-    model = build_model(problem, visits, [c for _, c in routable])
+    candidates = [c for _, c in routable]
+    model = build_model(problem, visits, candidates)
+    matrices = {mode: travel.durations_s.tolist() for mode, travel in problem.travel.items()}
     search = search_parameters(params, len(visits))
+    if params.warm_start is None and _needs_own_construction(params, len(visits)):
+        params = replace(params, warm_start=construct_routes(problem, visits, candidates))
     log = _SearchLog(started)
     model.routing.AddAtSolutionCallback(lambda: _on_solution(model, log, params))
     assignment = _run_search(model, search, params)
@@ -88,7 +93,7 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
             error="the search found no plan within the time limit",
         )
     routes = read_routes(model, assignment)
-    unassigned += _probe_dropped(model, routes, dict(routable))
+    unassigned += _probe_dropped(model, routes, dict(routable), matrices)
     stats = SolveStats(
         time.monotonic() - started, log.first_solution_s, log.solutions_found, strategy
     )
@@ -98,7 +103,8 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
 def search_parameters(params: Params, visit_count: int) -> pywrapcp.DefaultRoutingSearchParameters:
     search = pywrapcp.DefaultRoutingSearchParameters()
     first = params.first_solution
-    if first == FirstSolution.AUTO:
+    if first in (FirstSolution.AUTO, FirstSolution.OWN_INSERTION):
+        # With our own construction as the warm start, this only serves the fallbacks.
         first = (
             FirstSolution.PARALLEL_CHEAPEST_INSERTION
             if visit_count <= LARGE_DAY_VISITS
@@ -135,8 +141,8 @@ def _use_ruin_and_recreate(search: pywrapcp.DefaultRoutingSearchParameters) -> N
     search.use_iterated_local_search = True
     ruin_recreate = search.iterated_local_search_parameters.ruin_recreate_parameters
     ruin = ruin_recreate.ruin_strategies.add()
-    ruin.sisr.max_removed_sequence_size = 10
-    ruin.sisr.avg_num_removed_visits = 10
+    ruin.sisr.max_removed_sequence_size = 15
+    ruin.sisr.avg_num_removed_visits = 20
     ruin.sisr.bypass_factor = 0.01
     acceptance = search.iterated_local_search_parameters.reference_solution_acceptance_strategy
     acceptance.simulated_annealing.automatic_temperatures = True
@@ -221,14 +227,23 @@ def _on_solution(model: RoutingModel, log: _SearchLog, params: Params) -> None:
         params.on_progress(Progress(elapsed, cost, log.solutions_found))
 
 
+def _needs_own_construction(params: Params, visit_count: int) -> bool:
+    return params.first_solution == FirstSolution.OWN_INSERTION or (
+        params.first_solution == FirstSolution.AUTO and visit_count > LARGE_DAY_VISITS
+    )
+
+
 def _probe_dropped(
-    model: RoutingModel, routes: tuple[Route, ...], candidates: dict[Visit, tuple[int, ...]]
+    model: RoutingModel,
+    routes: tuple[Route, ...],
+    candidates: dict[Visit, tuple[int, ...]],
+    matrices: Mapping[str, list[list[int]]],
 ) -> list[Unassigned]:
     by_id = {v.id: v for v in model.visits}
     route_visits = [[by_id[s.visit_id] for s in r.stops] for r in routes]
     routed = {s.visit_id for r in routes for s in r.stops}
     return [
-        probe_dropped(model.problem, v, candidates[v], route_visits)
+        probe_dropped(model.problem, v, candidates[v], route_visits, matrices)
         for v in model.visits
         if v.id not in routed
     ]

@@ -349,3 +349,12 @@ def test_construction_falls_back_when_the_first_heuristic_builds_nothing() -> No
     params = replace(DETERMINISTIC, first_solution=FirstSolution.PARALLEL_CHEAPEST_INSERTION)
     solution = solve_checked(problem, params)
     assert solution.status == SolveStatus.COMPLETE
+
+
+@pytest.mark.parametrize("first", list(FirstSolution))
+def test_every_construction_gives_a_checked_plan(first: FirstSolution, lunch: BreakRule) -> None:
+    """Two therapists with lunch breaks and six visits with windows, whatever the start."""
+    therapists = [therapist("a", break_rule=lunch), therapist("b", home=5, break_rule=lunch)]
+    visits = [visit(f"v{i}", i, windows=(window(8 + i, 10 + i),)) for i in range(1, 7)]
+    solution = solve_checked(day(therapists, visits), replace(DETERMINISTIC, first_solution=first))
+    assert solution.status == SolveStatus.COMPLETE
