@@ -253,8 +253,10 @@ def add_optional_visits(model: RoutingModel) -> None:
 def add_preferences(model: RoutingModel) -> None:
     """A cost per visit done by a therapist outside its preferred list.
 
-    A dimension counts each therapist's misses (one unary vector per distinct miss
-    pattern) and its span is priced; finalizer variables would not reach the objective.
+    A dimension counts each therapist's misses and its span is priced; finalizer
+    variables would not reach the objective. The transits are binary (arc into a missed
+    visit), one per distinct miss pattern: vehicle-dependent *unary* transits make
+    OR-Tools 9.15 reject every warm start (ReadAssignmentFromRoutes returns None).
     """
     weight = model.problem.weights.preference_miss
     if weight <= 0 or not any(v.preferred_therapists for v in model.visits):
@@ -268,13 +270,31 @@ def add_preferences(model: RoutingModel) -> None:
             for v in model.visits
         )
         if misses not in callbacks:
-            callbacks[misses] = _unary_callback(model, [*misses, *depot_zeros])
+            callbacks[misses] = _arrival_callback(model, [*misses, *depot_zeros])
         per_vehicle.append(callbacks[misses])
     routing = model.routing
     routing.AddDimensionWithVehicleTransits(
         per_vehicle, 0, len(model.visits), True, PREFERENCE_MISSES
     )
     routing.GetDimensionOrDie(PREFERENCE_MISSES).SetSpanCostCoefficientForAllVehicles(weight)
+
+
+# Above this many matrix entries per pattern, a Python callback replaces the matrix.
+MATRIX_CALLBACK_ENTRIES = 1_000_000
+
+
+def _arrival_callback(model: RoutingModel, values: list[int]) -> int:
+    """A binary transit worth ``values[j]`` on every arc into node ``j``."""
+    routing = model.routing
+    size = len(values)
+    if size * size <= MATRIX_CALLBACK_ENTRIES:
+        index: int = routing.RegisterTransitMatrix([values] * size)
+        return index
+    manager = model.manager
+    callback: int = routing.RegisterTransitCallback(
+        lambda _from, to: values[manager.IndexToNode(to)]
+    )
+    return callback
 
 
 def add_balance(model: RoutingModel, service_s: IntMatrix) -> None:

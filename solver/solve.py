@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from solver.construct import construct_routes
+from solver.decompose import region_count, solve_by_regions
 from solver.extract import read_routes
 from solver.model import RoutingModel, build_model
 from solver.params import FirstSolution, Metaheuristic, Params, Progress
@@ -43,6 +44,7 @@ class _SearchLog:
     first_solution_s: float | None = None
     solutions_found: int = 0
     best_cost: int | None = None
+    warm_start_read: bool = False
 
 
 def solve(problem: Problem, params: Params | None = None) -> Solution:
@@ -74,17 +76,29 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
         return _finish(problem, routes, unassigned, stats)
     visits = [v for v, _ in routable]
     candidates = [c for _, c in routable]
+    if _by_regions(problem, params, len(visits)):
+        return _solve_by_regions(problem, params, visits, candidates, unassigned, started)
+    return _solve_whole(problem, params, visits, candidates, unassigned, started)
+
+
+def _solve_whole(
+    problem: Problem,
+    params: Params,
+    visits: list[Visit],
+    candidates: list[tuple[int, ...]],
+    unassigned: list[Unassigned],
+    started: float,
+) -> Solution:
     model = build_model(problem, visits, candidates)
-    matrices = {mode: travel.durations_s.tolist() for mode, travel in problem.travel.items()}
     search = search_parameters(params, len(visits))
     if params.warm_start is None and _needs_own_construction(params, len(visits)):
         params = replace(params, warm_start=construct_routes(problem, visits, candidates))
     log = _SearchLog(started)
     model.routing.AddAtSolutionCallback(lambda: _on_solution(model, log, params))
-    assignment = _run_search(model, search, params)
+    assignment = _run_search(model, search, params, log)
     if assignment is None:
-        assignment = _run_fallbacks(model, search, params, started)
-    strategy = _strategy_name(search)
+        assignment = _run_fallbacks(model, search, params, log)
+    strategy = _strategy_name(search, log.warm_start_read)
     if assignment is None:
         return Solution(
             SolveStatus.FAILED,
@@ -93,9 +107,42 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
             error="the search found no plan within the time limit",
         )
     routes = read_routes(model, assignment)
-    unassigned += _probe_dropped(model, routes, dict(routable), matrices)
+    unassigned += _probe_dropped(problem, visits, candidates, routes)
     stats = SolveStats(
         time.monotonic() - started, log.first_solution_s, log.solutions_found, strategy
+    )
+    return _finish(problem, routes, unassigned, stats)
+
+
+def _by_regions(problem: Problem, params: Params, visit_count: int) -> bool:
+    return (
+        params.first_solution == FirstSolution.AUTO
+        and params.warm_start is None
+        and params.locked_prefixes is None
+        and visit_count > LARGE_DAY_VISITS
+        and region_count(problem) > 1
+    )
+
+
+def _solve_by_regions(
+    problem: Problem,
+    params: Params,
+    visits: list[Visit],
+    candidates: list[tuple[int, ...]],
+    unassigned: list[Unassigned],
+    started: float,
+) -> Solution:
+    """Regions solved in turn (``solver.decompose``), merged, left-overs probed."""
+    solutions, construction_s = solve_by_regions(problem, params, visits, candidates)
+    by_therapist = {r.therapist_id: r for s in solutions for r in s.routes}
+    routes = tuple(by_therapist[t.id] for t in problem.therapists)
+    unassigned += _probe_dropped(problem, visits, candidates, routes)
+    strategies = {s.stats.strategy for s in solutions}
+    stats = SolveStats(
+        time.monotonic() - started,
+        construction_s,
+        sum(s.stats.solutions_found for s in solutions),
+        f"{len(solutions)} regions: " + ", ".join(sorted(strategies)),
     )
     return _finish(problem, routes, unassigned, stats)
 
@@ -148,8 +195,8 @@ def _use_ruin_and_recreate(search: pywrapcp.DefaultRoutingSearchParameters) -> N
     acceptance.simulated_annealing.automatic_temperatures = True
 
 
-def _strategy_name(search: pywrapcp.DefaultRoutingSearchParameters) -> str:
-    first = _FIRST.Value.Name(search.first_solution_strategy)
+def _strategy_name(search: pywrapcp.DefaultRoutingSearchParameters, warm: bool) -> str:
+    first = "WARM_START" if warm else _FIRST.Value.Name(search.first_solution_strategy)
     if search.use_iterated_local_search:
         return f"{first} + ITERATED_LOCAL_SEARCH"
     meta = _META.Value.Name(search.local_search_metaheuristic)
@@ -157,7 +204,10 @@ def _strategy_name(search: pywrapcp.DefaultRoutingSearchParameters) -> str:
 
 
 def _run_search(
-    model: RoutingModel, search: pywrapcp.DefaultRoutingSearchParameters, params: Params
+    model: RoutingModel,
+    search: pywrapcp.DefaultRoutingSearchParameters,
+    params: Params,
+    log: _SearchLog,
 ) -> pywrapcp.Assignment | None:
     """Solve, from the warm start and with the locks when given.
 
@@ -176,6 +226,7 @@ def _run_search(
     if params.warm_start:
         initial = routing.ReadAssignmentFromRoutes(_indices(model, params.warm_start), True)
         if initial is not None:
+            log.warm_start_read = True
             return routing.SolveFromAssignmentWithParameters(initial, search)
     return routing.SolveWithParameters(search)
 
@@ -190,16 +241,16 @@ def _run_fallbacks(
     model: RoutingModel,
     search: pywrapcp.DefaultRoutingSearchParameters,
     params: Params,
-    started: float,
+    log: _SearchLog,
 ) -> pywrapcp.Assignment | None:
     """Retry with other construction heuristics in the time that is left."""
     for first in FALLBACKS:
-        remaining_s = params.time_limit_s - (time.monotonic() - started)
+        remaining_s = params.time_limit_s - (time.monotonic() - log.started)
         if remaining_s <= 0:
             return None
         search.first_solution_strategy = getattr(_FIRST, first.name)
         search.time_limit.FromMilliseconds(int(remaining_s * 1000))
-        assignment = _run_search(model, search, params)
+        assignment = _run_search(model, search, params, log)
         if assignment is not None:
             return assignment
     return None
@@ -234,18 +285,20 @@ def _needs_own_construction(params: Params, visit_count: int) -> bool:
 
 
 def _probe_dropped(
-    model: RoutingModel,
+    problem: Problem,
+    visits: list[Visit],
+    candidates: list[tuple[int, ...]],
     routes: tuple[Route, ...],
-    candidates: dict[Visit, tuple[int, ...]],
-    matrices: Mapping[str, list[list[int]]],
 ) -> list[Unassigned]:
-    by_id = {v.id: v for v in model.visits}
+    """Reasons for the visits that passed the pre-checks but are on no route."""
+    matrices = {mode: travel.durations_s.tolist() for mode, travel in problem.travel.items()}
+    by_id = {v.id: v for v in visits}
     route_visits = [[by_id[s.visit_id] for s in r.stops] for r in routes]
     routed = {s.visit_id for r in routes for s in r.stops}
     return [
-        probe_dropped(model.problem, v, candidates[v], route_visits, matrices)
-        for v in model.visits
-        if v.id not in routed
+        probe_dropped(problem, visit, allowed, route_visits, matrices)
+        for visit, allowed in zip(visits, candidates, strict=True)
+        if visit.id not in routed
     ]
 
 

@@ -303,7 +303,9 @@ def test_warm_start_is_where_the_search_starts() -> None:
     problem = day([therapist()], [visit("v1", 1), visit("v2", 2)])
     assert route_of(solve_checked(problem), "t1") == ["v1", "v2"]
     params = replace(DETERMINISTIC, warm_start={"t1": ("v2", "v1")})
-    assert route_of(solve_checked(problem, params), "t1") == ["v2", "v1"]
+    solution = solve_checked(problem, params)
+    assert route_of(solution, "t1") == ["v2", "v1"]
+    assert solution.stats.strategy.startswith("WARM_START")
 
 
 def test_no_therapists_leaves_everything_unassigned() -> None:
@@ -358,3 +360,20 @@ def test_every_construction_gives_a_checked_plan(first: FirstSolution, lunch: Br
     visits = [visit(f"v{i}", i, windows=(window(8 + i, 10 + i),)) for i in range(1, 7)]
     solution = solve_checked(day(therapists, visits), replace(DETERMINISTIC, first_solution=first))
     assert solution.status == SolveStatus.COMPLETE
+
+
+def test_warm_start_is_read_when_preferences_are_priced() -> None:
+    """Vehicle-dependent unary transits made OR-Tools reject every warm start."""
+    therapists = [
+        therapist("a", skills=frozenset({"PT"})),
+        therapist("b", home=1, skills=frozenset({"PT", "L"})),
+    ]
+    visits = [
+        visit(
+            "v1", 2, required_skills=frozenset({"PT", "L"}), preferred_therapists=frozenset({"x"})
+        ),
+        visit("v2", 3, preferred_therapists=frozenset({"a"})),
+    ]
+    params = replace(DETERMINISTIC, warm_start={"a": ("v2",), "b": ("v1",)})
+    solution = solve_checked(day(therapists, visits), params)
+    assert solution.stats.strategy.startswith("WARM_START")

@@ -1,0 +1,148 @@
+"""Large days solved region by region.
+
+OR-Tools' break constraints cost time in proportion to therapists x visits, so a day of
+200 therapists and 2,000 visits barely gets past its first plan. Therapists are grouped
+by where they live; each group gets the visits our construction gave them (and the
+left-over visits nearest to them) and is solved on its own from that construction.
+The regions' routes together are the plan; what no region placed is probed against
+the whole day for its reason.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from solver.construct import construct_routes
+from solver.params import Params, Progress
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from solver.problem import IntMatrix, Problem, Visit
+    from solver.solution import Solution
+
+# Regions hold about this many therapists; below it break constraints stay cheap.
+REGION_THERAPISTS = 40
+
+
+def region_count(problem: Problem) -> int:
+    return math.ceil(len(problem.therapists) / REGION_THERAPISTS)
+
+
+def _home_distances(problem: Problem) -> IntMatrix:
+    homes = [t.start_location for t in problem.therapists]
+    durations = problem.matrix_for(problem.therapists[0]).durations_s
+    return durations[homes][:, homes]
+
+
+def therapist_regions(problem: Problem, count: int) -> list[list[int]]:
+    """Therapist indices in ``count`` balanced groups of neighbours.
+
+    Seeds are picked farthest-first; each therapist then joins its nearest seed with
+    room, those with most to lose from a second choice first.
+    """
+    distances = _home_distances(problem)
+    seeds = [int(distances.sum(axis=1).argmax())]
+    while len(seeds) < count:
+        seeds.append(int(distances[:, seeds].min(axis=1).argmax()))
+    capacity = math.ceil(len(problem.therapists) / count)
+    to_seed = distances[:, seeds]
+    ranked = sorted(to_seed.min(axis=1).argsort().tolist(), key=lambda i: _regret(to_seed[i]))
+    regions: list[list[int]] = [[] for _ in seeds]
+    for therapist in ranked:
+        for region in to_seed[therapist].argsort().tolist():
+            if len(regions[region]) < capacity:
+                regions[region].append(therapist)
+                break
+    return [sorted(region) for region in regions if region]
+
+
+def _regret(row: IntMatrix) -> int:
+    ordered = sorted(row.tolist())
+    return -(ordered[1] - ordered[0]) if len(ordered) > 1 else 0
+
+
+def _visit_regions(
+    problem: Problem,
+    visits: Sequence[Visit],
+    candidates: Sequence[Sequence[int]],
+    routes: dict[str, tuple[str, ...]],
+    region_of: dict[int, int],
+) -> dict[str, int]:
+    """Routed visits stay with their therapist's region, the rest go to the nearest
+    qualified therapist's."""
+    index_of = {t.id: i for i, t in enumerate(problem.therapists)}
+    placed = {v: region_of[index_of[t]] for t, route in routes.items() for v in route}
+    for visit, allowed in zip(visits, candidates, strict=True):
+        if visit.id not in placed:
+            nearest = min(allowed, key=lambda i: _home_to(problem, i, visit))
+            placed[visit.id] = region_of[nearest]
+    return placed
+
+
+def _home_to(problem: Problem, index: int, visit: Visit) -> int:
+    therapist = problem.therapists[index]
+    return int(problem.matrix_for(therapist).durations_s[therapist.start_location, visit.location])
+
+
+def solve_by_regions(
+    problem: Problem, params: Params, visits: Sequence[Visit], candidates: Sequence[Sequence[int]]
+) -> tuple[list[Solution], float]:
+    """Solve each region in turn in an equal share of the time left.
+
+    Returns the regions' solutions and the time the construction (the first full plan)
+    took. ``visits``/``candidates`` are those that passed the pre-checks.
+    """
+    from solver.solve import solve  # solve() calls this module for large days
+
+    started = time.monotonic()
+    routes = construct_routes(problem, visits, candidates)
+    construction_s = time.monotonic() - started
+    regions = therapist_regions(problem, region_count(problem))
+    region_of = {t: r for r, members in enumerate(regions) for t in members}
+    visit_region = _visit_regions(problem, visits, candidates, routes, region_of)
+    solutions: list[Solution] = []
+    reported = _ProgressSum(params, started)
+    for number, members in enumerate(regions):
+        ids = {problem.therapists[i].id for i in members}
+        remaining_s = params.time_limit_s - (time.monotonic() - started)
+        region = replace(
+            problem,
+            therapists=tuple(problem.therapists[i] for i in members),
+            visits=tuple(v for v in problem.visits if visit_region.get(v.id) == number),
+        )
+        share = Params(
+            time_limit_s=max(0.5, remaining_s / (len(regions) - number)),
+            seed=params.seed,
+            metaheuristic=params.metaheuristic,
+            warm_start={t: r for t, r in routes.items() if t in ids},
+            on_progress=reported.for_region(number),
+        )
+        solutions.append(solve(region, share))
+    return solutions, construction_s
+
+
+class _ProgressSum:
+    """Reports the whole day's progress while regions are solved one by one."""
+
+    def __init__(self, params: Params, started: float) -> None:
+        self.params, self.started = params, started
+        self.best: dict[int, int] = {}
+        self.found = 0
+
+    def for_region(self, region: int) -> Callable[[Progress], None] | None:
+        if self.params.on_progress is None:
+            return None
+
+        def report(progress: Progress) -> None:
+            self.best[region] = progress.best_cost
+            self.found += 1
+            assert self.params.on_progress is not None
+            self.params.on_progress(
+                Progress(time.monotonic() - self.started, sum(self.best.values()), self.found)
+            )
+
+        return report
