@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from solver.reasons import earliest_end
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from solver.problem import Problem, Therapist, Visit
 
@@ -57,7 +57,7 @@ def _insertion_costs(
         for position, (before, after) in enumerate(itertools.pairwise(stops))
     ]
     costs.sort()
-    return costs[:POSITIONS_CHECKED]
+    return costs
 
 
 def _has_room(therapist: Therapist, route: list[Visit], visit: Visit) -> bool:
@@ -69,7 +69,10 @@ def _has_room(therapist: Therapist, route: list[Visit], visit: Visit) -> bool:
 
 
 def construct_routes(
-    problem: Problem, visits: Sequence[Visit], candidates: Sequence[Sequence[int]]
+    problem: Problem,
+    visits: Sequence[Visit],
+    candidates: Sequence[Sequence[int]],
+    initial: Mapping[str, tuple[str, ...]] | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Routes (therapist id -> visit ids) for a warm start; visits that fit nowhere stay out.
 
@@ -79,34 +82,57 @@ def construct_routes(
         The day.
     visits, candidates
         The visits that passed the pre-checks and, for each, the therapists that may do it.
+    initial
+        Routes to start from (of ``visits`` only); the other visits are inserted into
+        them, trying every qualified therapist and every position (a repair, not a
+        construction: few visits are left to insert).
     """
-    routes: list[list[Visit]] = [[] for _ in problem.therapists]
+    by_id = {v.id: v for v in visits}
+    routes = [[by_id[v] for v in (initial or {}).get(t.id, ())] for t in problem.therapists]
+    routed = {v.id for route in routes for v in route}
     matrices = {mode: travel.durations_s.tolist() for mode, travel in problem.travel.items()}
-    weights = problem.weights
     for i in _order(visits, candidates):
-        visit = visits[i]
-        best: tuple[int, int, int] | None = None
-        for index in _nearest(problem, visit, candidates[i]):
-            therapist, route = problem.therapists[index], routes[index]
-            if not _has_room(therapist, route, visit):
-                continue
-            durations = matrices[therapist.travel_mode]
-            miss = (
-                bool(visit.preferred_therapists) and therapist.id not in visit.preferred_therapists
+        if visits[i].id not in routed:
+            _insert_cheapest(
+                problem, routes, visits[i], candidates[i], matrices, initial is not None
             )
-            for added_s, position in _insertion_costs(durations, therapist, route, visit):
-                cost = added_s * weights.travel_per_s + miss * weights.preference_miss
-                if best is not None and cost >= best[0]:
-                    break
-                trial = [*route[:position], visit, *route[position:]]
-                if earliest_end(problem, therapist, trial, durations) is not None:
-                    best = (cost, index, position)
-                    break
-        if best is not None and best[0] < weights.drop_penalty[visit.priority]:
-            _, index, position = best
-            routes[index].insert(position, visit)
     return {
         t.id: tuple(v.id for v in route)
         for t, route in zip(problem.therapists, routes, strict=True)
         if route
     }
+
+
+def _insert_cheapest(
+    problem: Problem,
+    routes: list[list[Visit]],
+    visit: Visit,
+    candidates: Sequence[int],
+    matrices: Mapping[str, list[list[int]]],
+    thorough: bool,
+) -> None:
+    """Insert where it adds least cost while every time rule holds, if that beats dropping.
+
+    Unless ``thorough``, only the nearest therapists and their cheapest positions are tried.
+    """
+    weights = problem.weights
+    best: tuple[int, int, int] | None = None
+    therapists = candidates if thorough else _nearest(problem, visit, candidates)
+    positions = None if thorough else POSITIONS_CHECKED
+    for index in therapists:
+        therapist, route = problem.therapists[index], routes[index]
+        if not _has_room(therapist, route, visit):
+            continue
+        durations = matrices[therapist.travel_mode]
+        miss = bool(visit.preferred_therapists) and therapist.id not in visit.preferred_therapists
+        for added_s, position in _insertion_costs(durations, therapist, route, visit)[:positions]:
+            cost = added_s * weights.travel_per_s + miss * weights.preference_miss
+            if best is not None and cost >= best[0]:
+                break
+            trial = [*route[:position], visit, *route[position:]]
+            if earliest_end(problem, therapist, trial, durations) is not None:
+                best = (cost, index, position)
+                break
+    if best is not None and best[0] < weights.drop_penalty[visit.priority]:
+        _, index, position = best
+        routes[index].insert(position, visit)

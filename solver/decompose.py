@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from solver.problem import IntMatrix, Problem, Visit
-    from solver.solution import Solution
+    from solver.solution import Route
 
 # Regions hold about this many therapists; below it break constraints stay cheap.
 REGION_THERAPISTS = 40
@@ -90,39 +90,82 @@ def _home_to(problem: Problem, index: int, visit: Visit) -> int:
 
 def solve_by_regions(
     problem: Problem, params: Params, visits: Sequence[Visit], candidates: Sequence[Sequence[int]]
-) -> tuple[list[Solution], float]:
-    """Solve each region in turn in an equal share of the time left.
+) -> tuple[dict[str, Route], float]:
+    """Solve each region from the construction, then once more where left-overs fit.
 
-    Returns the regions' solutions and the time the construction (the first full plan)
-    took. ``visits``/``candidates`` are those that passed the pre-checks.
+    A visit left out by its region may fit a neighbouring region's routes; those are
+    inserted with the construction's rule and only the regions that gained visits are
+    solved again. Returns each therapist's route and the time the construction (the
+    first full plan) took. ``visits``/``candidates`` are those that passed the pre-checks.
     """
-    from solver.solve import solve  # solve() calls this module for large days
-
     started = time.monotonic()
     routes = construct_routes(problem, visits, candidates)
     construction_s = time.monotonic() - started
     regions = therapist_regions(problem, region_count(problem))
     region_of = {t: r for r, members in enumerate(regions) for t in members}
     visit_region = _visit_regions(problem, visits, candidates, routes, region_of)
-    solutions: list[Solution] = []
-    reported = _ProgressSum(params, started)
-    for number, members in enumerate(regions):
-        ids = {problem.therapists[i].id for i in members}
-        remaining_s = params.time_limit_s - (time.monotonic() - started)
-        region = replace(
-            problem,
-            therapists=tuple(problem.therapists[i] for i in members),
-            visits=tuple(v for v in problem.visits if visit_region.get(v.id) == number),
-        )
-        share = Params(
-            time_limit_s=max(0.5, remaining_s / (len(regions) - number)),
-            seed=params.seed,
-            metaheuristic=params.metaheuristic,
-            warm_start={t: r for t, r in routes.items() if t in ids},
-            on_progress=reported.for_region(number),
-        )
-        solutions.append(solve(region, share))
-    return solutions, construction_s
+    rounds = _Rounds(problem, params, regions, started)
+    solved = rounds.solve(range(len(regions)), routes, visit_region, FIRST_ROUND_SHARE)
+    current = {r.therapist_id: tuple(s.visit_id for s in r.stops) for r in solved.values()}
+    repaired = construct_routes(problem, visits, candidates, initial=current)
+    changed = sorted(
+        {
+            region_of[i]
+            for i, t in enumerate(problem.therapists)
+            if repaired.get(t.id, ()) != current.get(t.id, ())
+        }
+    )
+    for therapist_id, route in repaired.items():
+        visit_region.update(dict.fromkeys(route, region_of[rounds.index[therapist_id]]))
+    # With nothing to repair, the time left goes on improving every region.
+    again = changed or list(range(len(regions)))
+    solved.update(rounds.solve(again, repaired, visit_region, 1.0))
+    return solved, construction_s
+
+
+# Share of the time limit for the first pass over all regions.
+FIRST_ROUND_SHARE = 0.75
+
+
+class _Rounds:
+    """Solves chosen regions in turn, each in an equal share of a time budget."""
+
+    def __init__(
+        self, problem: Problem, params: Params, regions: list[list[int]], started: float
+    ) -> None:
+        self.problem, self.params, self.regions, self.started = problem, params, regions, started
+        self.index = {t.id: i for i, t in enumerate(problem.therapists)}
+        self.progress = _ProgressSum(params, started)
+
+    def solve(
+        self,
+        chosen: Sequence[int],
+        routes: dict[str, tuple[str, ...]],
+        visit_region: dict[str, int],
+        share: float,
+    ) -> dict[str, Route]:
+        from solver.solve import solve  # solve() calls this module for large days
+
+        problem, solved = self.problem, {}
+        deadline = self.started + self.params.time_limit_s * share
+        for done, number in enumerate(chosen):
+            members = self.regions[number]
+            ids = {problem.therapists[i].id for i in members}
+            region = replace(
+                problem,
+                therapists=tuple(problem.therapists[i] for i in members),
+                visits=tuple(v for v in problem.visits if visit_region.get(v.id) == number),
+            )
+            remaining_s = deadline - time.monotonic()
+            share_params = Params(
+                time_limit_s=max(0.5, remaining_s / (len(chosen) - done)),
+                seed=self.params.seed,
+                metaheuristic=self.params.metaheuristic,
+                warm_start={t: r for t, r in routes.items() if t in ids},
+                on_progress=self.progress.for_region(number),
+            )
+            solved.update({r.therapist_id: r for r in solve(region, share_params).routes})
+        return solved
 
 
 class _ProgressSum:

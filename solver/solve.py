@@ -133,16 +133,16 @@ def _solve_by_regions(
     started: float,
 ) -> Solution:
     """Regions solved in turn (``solver.decompose``), merged, left-overs probed."""
-    solutions, construction_s = solve_by_regions(problem, params, visits, candidates)
-    by_therapist = {r.therapist_id: r for s in solutions for r in s.routes}
+    log = _SearchLog(started)
+    counting = replace(params, on_progress=lambda p: _count_region_solution(log, params, p))
+    by_therapist, construction_s = solve_by_regions(problem, counting, visits, candidates)
     routes = tuple(by_therapist[t.id] for t in problem.therapists)
     unassigned += _probe_dropped(problem, visits, candidates, routes)
-    strategies = {s.stats.strategy for s in solutions}
     stats = SolveStats(
         time.monotonic() - started,
         construction_s,
-        sum(s.stats.solutions_found for s in solutions),
-        f"{len(solutions)} regions: " + ", ".join(sorted(strategies)),
+        log.solutions_found,
+        f"OWN_INSERTION + {region_count(problem)} regions, {params.metaheuristic.name}",
     )
     return _finish(problem, routes, unassigned, stats)
 
@@ -282,6 +282,12 @@ def _needs_own_construction(params: Params, visit_count: int) -> bool:
     return params.first_solution == FirstSolution.OWN_INSERTION or (
         params.first_solution == FirstSolution.AUTO and visit_count > LARGE_DAY_VISITS
     )
+
+
+def _count_region_solution(log: _SearchLog, params: Params, progress: Progress) -> None:
+    log.solutions_found = progress.solutions_found
+    if params.on_progress is not None:
+        params.on_progress(progress)
 
 
 def _probe_dropped(
