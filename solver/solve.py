@@ -6,14 +6,18 @@ import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-
 from solver.construct import construct_routes
 from solver.decompose import region_count, solve_by_regions
 from solver.extract import read_routes
 from solver.model import RoutingModel, build_model
-from solver.params import FirstSolution, Metaheuristic, Params, Progress
+from solver.params import FirstSolution, Params, Progress
 from solver.reasons import eligibilities, probe_dropped
+from solver.search import (
+    LARGE_DAY_VISITS,
+    first_solution_value,
+    search_parameters,
+    strategy_name,
+)
 from solver.solution import (
     CostBreakdown,
     Route,
@@ -26,14 +30,9 @@ from solver.solution import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from ortools.constraint_solver import pywrapcp
+
     from solver.problem import Problem, Visit
-
-_FIRST = routing_enums_pb2.FirstSolutionStrategy
-_META = routing_enums_pb2.LocalSearchMetaheuristic
-_BOOL_TRUE = 3  # OptionalBoolean.BOOL_TRUE
-
-# Above this many visits parallel cheapest insertion is too slow to construct a plan.
-LARGE_DAY_VISITS = 400
 
 
 @dataclass
@@ -98,7 +97,7 @@ def _solve_whole(
     assignment = _run_search(model, search, params, log)
     if assignment is None:
         assignment = _run_fallbacks(model, search, params, log)
-    strategy = _strategy_name(search, log.warm_start_read)
+    strategy = strategy_name(search, log.warm_start_read)
     if assignment is None:
         return Solution(
             SolveStatus.FAILED,
@@ -147,62 +146,6 @@ def _solve_by_regions(
     return _finish(problem, routes, unassigned, stats)
 
 
-def search_parameters(params: Params, visit_count: int) -> pywrapcp.DefaultRoutingSearchParameters:
-    search = pywrapcp.DefaultRoutingSearchParameters()
-    first = params.first_solution
-    if first in (FirstSolution.AUTO, FirstSolution.OWN_INSERTION):
-        # With our own construction as the warm start, this only serves the fallbacks.
-        first = (
-            FirstSolution.PARALLEL_CHEAPEST_INSERTION
-            if visit_count <= LARGE_DAY_VISITS
-            else FirstSolution.LOCAL_CHEAPEST_INSERTION
-        )
-    search.first_solution_strategy = getattr(_FIRST, first.name)
-    if params.metaheuristic == Metaheuristic.ITERATED_LOCAL_SEARCH:
-        _use_ruin_and_recreate(search)
-    elif params.metaheuristic != Metaheuristic.NONE:
-        search.local_search_metaheuristic = getattr(_META, params.metaheuristic.name)
-    search.time_limit.FromMilliseconds(int(params.time_limit_s * 1000))
-    _enable_insertion_operators(search)
-    if params.max_solutions is not None:
-        search.solution_limit = params.max_solutions
-    search.log_search = params.log_search
-    return search
-
-
-def _enable_insertion_operators(search: pywrapcp.DefaultRoutingSearchParameters) -> None:
-    """Operators that make room for a dropped visit by moving another one.
-
-    Off by default in OR-Tools; without them a full day keeps visits dropped that fit
-    after one relocation, and routes are never emptied.
-    """
-    operators = search.local_search_operators
-    operators.use_relocate_and_make_active = _BOOL_TRUE
-    operators.use_exchange_and_make_active = _BOOL_TRUE
-    operators.use_extended_swap_active = _BOOL_TRUE
-
-
-def _use_ruin_and_recreate(search: pywrapcp.DefaultRoutingSearchParameters) -> None:
-    """Iterated local search with SISR ruins (string removals); without a ruin
-    strategy OR-Tools rejects the parameters."""
-    search.use_iterated_local_search = True
-    ruin_recreate = search.iterated_local_search_parameters.ruin_recreate_parameters
-    ruin = ruin_recreate.ruin_strategies.add()
-    ruin.sisr.max_removed_sequence_size = 15
-    ruin.sisr.avg_num_removed_visits = 20
-    ruin.sisr.bypass_factor = 0.01
-    acceptance = search.iterated_local_search_parameters.reference_solution_acceptance_strategy
-    acceptance.simulated_annealing.automatic_temperatures = True
-
-
-def _strategy_name(search: pywrapcp.DefaultRoutingSearchParameters, warm: bool) -> str:
-    first = "WARM_START" if warm else _FIRST.Value.Name(search.first_solution_strategy)
-    if search.use_iterated_local_search:
-        return f"{first} + ITERATED_LOCAL_SEARCH"
-    meta = _META.Value.Name(search.local_search_metaheuristic)
-    return f"{first} + {meta}"
-
-
 def _run_search(
     model: RoutingModel,
     search: pywrapcp.DefaultRoutingSearchParameters,
@@ -248,7 +191,7 @@ def _run_fallbacks(
         remaining_s = params.time_limit_s - (time.monotonic() - log.started)
         if remaining_s <= 0:
             return None
-        search.first_solution_strategy = getattr(_FIRST, first.name)
+        search.first_solution_strategy = first_solution_value(first)
         search.time_limit.FromMilliseconds(int(remaining_s * 1000))
         assignment = _run_search(model, search, params, log)
         if assignment is not None:
