@@ -36,8 +36,9 @@ def solve_in_worker(
     """
     context = multiprocessing.get_context("spawn")
     messages: Queue[object] = context.Queue()
+    # Not a daemon: a daemon may not start processes, and a portfolio solve does.
     child = context.Process(
-        target=_run, args=(problem, replace(params, on_progress=None), messages), daemon=True
+        target=_run, args=(problem, replace(params, on_progress=None), messages)
     )
     child.start()
     latest: Progress | None = None

@@ -47,8 +47,10 @@ class Params:
     (with a generous time limit) so that results do not depend on machine speed.
     ``warm_start`` and ``locked_prefixes`` map a therapist id to visit ids in route order;
     a locked prefix is kept as the start of that therapist's route.
-    ``seed`` breaks ties in our own construction; OR-Tools' search itself is
-    deterministic for a given problem.
+    ``seed`` is recorded with the plan; the search itself is deterministic for a given
+    problem and time (OR-Tools' routing search takes no seed). ``workers`` above 1 runs
+    a portfolio of searches in that many processes (``solver.portfolio``) without
+    progress reports.
     """
 
     time_limit_s: float = 10.0

@@ -11,6 +11,7 @@ from solver.decompose import region_count, solve_by_regions
 from solver.extract import read_routes
 from solver.model import RoutingModel, build_model
 from solver.params import FirstSolution, Params, Progress
+from solver.portfolio import solve_portfolio
 from solver.reasons import eligibilities, probe_dropped
 from solver.search import (
     LARGE_DAY_VISITS,
@@ -63,6 +64,8 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
         with a reason. A search that finds nothing is ``SolveStatus.FAILED``, not an error.
     """
     params = params or Params()
+    if params.workers > 1:
+        return solve_portfolio(problem, params)
     started = time.monotonic()
     checks = eligibilities(problem)
     unassigned = [c.unassigned for c in checks if c.unassigned is not None]
