@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("-o", "--output", type=Path, help="where to write the plan JSON")
     solve.add_argument("--time-limit", type=float, help="seconds of search (overrides the file)")
     solve.add_argument("--seed", type=int, help="seed (overrides the file)")
+    solve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="parallel searches (GLS and ILS) keeping the better plan; shows no best cost",
+    )
     generate = commands.add_parser(
         "generate",
         help="write a realistic generated day in the problem format",
@@ -73,7 +79,7 @@ def _progress_printer(limit_s: float) -> tuple[object, list[bool]]:
 
 
 def _params(parsed: ParsedProblem, args: argparse.Namespace) -> Params:
-    params = Params()
+    params = Params(workers=max(1, args.workers))
     limit = args.time_limit if args.time_limit is not None else parsed.time_limit_s
     seed = args.seed if args.seed is not None else parsed.seed
     if limit is not None:

@@ -223,7 +223,7 @@ def probe_dropped(
 
     ``matrices`` holds each travel mode's durations as nested lists.
     """
-    full = []
+    full, cheapest = [], None
     for index in candidates:
         therapist, route = problem.therapists[index], routes[index]
         durations = matrices[therapist.travel_mode]
@@ -234,7 +234,11 @@ def probe_dropped(
             if _over_capacity(therapist, trial):
                 full.append(therapist.id)
                 break
-            return Unassigned(visit.id, R.NOT_WORTH_PENALTY, _not_worth(visit))
+            cost = _insertion_cost(problem, therapist, route, position, visit, durations)
+            if cheapest is None or cost < cheapest[0]:
+                cheapest = (cost, therapist.id)
+    if cheapest is not None:
+        return Unassigned(visit.id, R.NOT_WORTH_PENALTY, _not_worth(problem, visit, *cheapest))
     if full:
         names = ", ".join(sorted(set(full))[:3])
         return Unassigned(
@@ -251,19 +255,37 @@ def probe_dropped(
     )
 
 
+def _insertion_cost(
+    problem: Problem,
+    therapist: Therapist,
+    route: Sequence[Visit],
+    position: int,
+    visit: Visit,
+    durations: Sequence[Sequence[int]],
+) -> int:
+    """What inserting the visit adds to the objective: the detour, a preference miss."""
+    stops = [therapist.start_location, *(v.location for v in route), therapist.end_location]
+    before, after = stops[position], stops[position + 1]
+    detour = durations[before][visit.location] + durations[visit.location][after]
+    detour -= durations[before][after]
+    weights = problem.weights
+    miss = bool(visit.preferred_therapists) and therapist.id not in visit.preferred_therapists
+    return detour * weights.travel_per_s + miss * weights.preference_miss
+
+
 def _over_capacity(therapist: Therapist, route: Sequence[Visit]) -> bool:
     if therapist.max_visits is not None and len(route) > therapist.max_visits:
         return True
     return therapist.capacity is not None and sum(v.load for v in route) > therapist.capacity
 
 
-def _not_worth(visit: Visit) -> str:
-    if visit.priority == "must":
+def _not_worth(problem: Problem, visit: Visit, cost: int, therapist_id: str) -> str:
+    if cost >= problem.weights.drop_penalty[visit.priority]:
         return (
-            "a place for it exists but the search did not reach it in the time limit; "
-            "plan again with a longer limit"
+            f"placing it would cost more than its priority ({visit.priority}) allows, "
+            "so the plan leaves it out"
         )
     return (
-        f"placing it would cost more than its priority ({visit.priority}) allows, "
-        "so the plan leaves it out"
+        f"it fits on {therapist_id}'s route, but the search did not get there within "
+        "the time limit; plan again with a longer limit"
     )
