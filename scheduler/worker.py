@@ -11,18 +11,39 @@ import queue
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from solver import Params, Problem, Progress, Solution, solve
+from solver import Params, Problem, Progress, Route, Solution, SolveStatus, solve
+from solver.check import check_solution
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from multiprocessing.queues import Queue
 
 POLL_S = 0.2
+SHOWN_VIOLATIONS = 5
+
+
+def checked(problem: Problem, solution: Solution) -> Solution:
+    """The solution, or a failed one naming the violations if the checker finds any.
+
+    A plan that breaks a hard rule is a solver bug; it must never pass as valid.
+    """
+    if solution.status == SolveStatus.FAILED:
+        return solution
+    violations = check_solution(problem, solution)
+    if not violations:
+        return solution
+    shown = "; ".join(v.message for v in violations[:SHOWN_VIOLATIONS])
+    return Solution(
+        SolveStatus.FAILED,
+        routes=tuple(Route(r.therapist_id) for r in solution.routes),
+        stats=solution.stats,
+        error=f"the plan checker found {len(violations)} broken rules (a solver bug): {shown}",
+    )
 
 
 def _run(problem: Problem, params: Params, messages: Queue[object]) -> None:
     params = replace(params, on_progress=messages.put)
-    messages.put(solve(problem, params))
+    messages.put(checked(problem, solve(problem, params)))
 
 
 def solve_in_worker(
@@ -30,7 +51,8 @@ def solve_in_worker(
     params: Params,
     on_tick: Callable[[float, Progress | None], None] | None = None,
 ) -> Solution:
-    """Solve in a child process; ``on_tick(elapsed_s, best_progress)`` runs every 0.2 s.
+    """Solve and check in a child process; ``on_tick(elapsed_s, best_progress)`` runs
+    every 0.2 s. A plan the checker rejects comes back failed (see ``checked``).
 
     The child gets ``params`` without its callback (callables do not cross processes).
     """

@@ -5,12 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scheduler.worker import solve_in_worker
+from scheduler.worker import checked, solve_in_worker
 from solver import (
     Metaheuristic,
     Params,
     Problem,
     Progress,
+    Route,
+    Solution,
+    SolveStatus,
+    Stop,
     Therapist,
     TimeWindow,
     TravelMatrix,
@@ -53,3 +57,19 @@ def test_the_worker_plans_what_an_in_process_solve_plans(problem: Problem) -> No
     assert in_worker.planned_count == 3
     # The search's first solution reaches the caller as a Progress before the result.
     assert any(isinstance(best, Progress) for _, best in ticks)
+
+
+def test_a_plan_that_breaks_a_rule_comes_back_failed() -> None:
+    """Hand the checker a plan whose only visit starts outside its window."""
+    problem = Problem(
+        {"car": TravelMatrix(np.zeros((2, 2), dtype=np.int64))},
+        (Therapist("t1", 0, 0, 8 * 3600, 16 * 3600),),
+        (Visit("v1", 1, 1800, (TimeWindow(9 * 3600, 10 * 3600),)),),
+    )
+    stop = Stop("v1", 12 * 3600, 12 * 3600, 12 * 3600 + 1800, 0, None, 0)
+    route = Route("t1", (stop,), 12 * 3600, 12 * 3600 + 1800, None, None, 0, None, 1800)
+    rejected = checked(problem, Solution(SolveStatus.COMPLETE, (route,)))
+    assert rejected.status == SolveStatus.FAILED
+    assert rejected.error is not None
+    assert "v1" in rejected.error
+    assert rejected.routes[0].stops == ()
