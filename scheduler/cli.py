@@ -9,6 +9,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from scheduler import db
+from scheduler.config import Settings, check_database_url
 from scheduler.errors import InvalidRequest
 from scheduler.generate import SIZES, generate_day
 from scheduler.plan_json import plan_to_json
@@ -26,6 +31,13 @@ exit codes: 0 planned (possibly with unassigned visits), 1 no plan found, 2 inva
 
 GENERATE_EXAMPLE = """example:
   homevisit generate --size small --seed 7 -o small.json"""
+
+DB_EXAMPLE = """example:
+  homevisit db upgrade
+  HOMEVISIT_DATABASE_URL=postgresql+psycopg://homevisit@db/homevisit homevisit db current
+the database is HOMEVISIT_DATABASE_URL (default sqlite:///homevisit.db) unless --database-url
+exit codes: 0 done (current: up to date), 1 database error (current: not up to date),
+2 invalid configuration"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -59,7 +71,30 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--date", type=dt.date.fromisoformat, help="YYYY-MM-DD")
     generate.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    _add_db_parser(commands)
     return parser
+
+
+def _add_db_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    database = commands.add_parser(
+        "db",
+        help="migrate the database schema",
+        epilog=DB_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = database.add_subparsers(dest="db_command", required=True)
+    for name, text in (
+        ("upgrade", "bring the database schema to this version of homevisit"),
+        ("current", "show the database's schema revision and the one this code expects"),
+    ):
+        action = actions.add_parser(
+            name,
+            help=text,
+            description=text,
+            epilog=DB_EXAMPLE,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        action.add_argument("--database-url", help="SQLAlchemy URL (overrides the environment)")
 
 
 def _progress_printer(limit_s: float) -> tuple[object, list[bool]]:
@@ -125,10 +160,49 @@ def run_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database_url(args: argparse.Namespace) -> str:
+    if args.database_url is None:
+        return Settings.from_env().database_url
+    return check_database_url(args.database_url, "--database-url")
+
+
+def run_db(args: argparse.Namespace) -> int:
+    try:
+        url = _database_url(args)
+    except InvalidRequest as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        if args.db_command == "upgrade":
+            db.upgrade(url)
+            print(f"{shown}: at revision {db.head_revision()}")
+            return 0
+        return _print_current(url, shown)
+    except SQLAlchemyError as error:
+        print(f"{shown}: {error.args[0] if error.args else error!r}", file=sys.stderr)
+        return 1
+
+
+def _print_current(url: str, shown: str) -> int:
+    engine = db.make_engine(url)
+    try:
+        db.require_current_schema(engine)
+    except db.SchemaOutOfDate as error:
+        print(f"{shown}: {error}")
+        return 1
+    finally:
+        engine.dispose()
+    print(f"{shown}: at revision {db.head_revision()}, up to date")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "solve":
         return run_solve(args)
+    if args.command == "db":
+        return run_db(args)
     return run_generate(args)
 
 

@@ -1,0 +1,1 @@
+"""Alembic migrations of the schema; ``scheduler.db`` runs them (there is no alembic.ini)."""

@@ -1,0 +1,50 @@
+"""The domain entities (SQLAlchemy 2, typed). Importing this package maps every table.
+
+Every record belongs to a clinic; unique keys that users see (``external_id``, ``email``)
+are unique within a clinic. ``Base.metadata`` is what the Alembic migrations describe.
+"""
+
+from scheduler.models.base import Base
+from scheduler.models.caches import GeocodeCache, MatrixCache, to_microdegrees
+from scheduler.models.clinic import Clinic
+from scheduler.models.patients import (
+    Patient,
+    patient_excluded_therapists,
+    patient_preferred_therapists,
+)
+from scheduler.models.plans import Plan, PlanRoute, PlanStatus, PlanStop, PlanUnassigned
+from scheduler.models.therapists import (
+    ShiftException,
+    ShiftExceptionKind,
+    Therapist,
+    WeeklyAvailability,
+)
+from scheduler.models.users import Role, User
+from scheduler.models.visits import Visit, VisitStatus, Window
+from solver.problem import Priority
+
+__all__ = [
+    "Base",
+    "Clinic",
+    "GeocodeCache",
+    "MatrixCache",
+    "Patient",
+    "Plan",
+    "PlanRoute",
+    "PlanStatus",
+    "PlanStop",
+    "PlanUnassigned",
+    "Priority",
+    "Role",
+    "ShiftException",
+    "ShiftExceptionKind",
+    "Therapist",
+    "User",
+    "Visit",
+    "VisitStatus",
+    "WeeklyAvailability",
+    "Window",
+    "patient_excluded_therapists",
+    "patient_preferred_therapists",
+    "to_microdegrees",
+]

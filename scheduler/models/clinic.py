@@ -1,0 +1,21 @@
+"""The clinic: the tenant that every other record belongs to."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from scheduler.models.base import Base
+
+
+class Clinic(Base):
+    """A clinic; ``timezone`` is an IANA name such as ``Europe/Andorra``.
+
+    Visit times, shifts and plans are local wall-clock times in this timezone.
+    """
+
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    timezone: Mapped[str] = mapped_column(sa.String(64))

@@ -1,0 +1,78 @@
+"""Visits: the bookings a plan routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import TypedDict
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from scheduler.models.base import Base, string_enum
+from scheduler.models.clinic import Clinic
+from scheduler.models.patients import Patient
+from scheduler.models.therapists import Therapist
+from solver.problem import Priority
+
+
+class Window(TypedDict):
+    """A window for the *start* of a visit, local wall-clock ``HH:MM``, both ends included."""
+
+    start: str
+    end: str
+
+
+class VisitStatus(StrEnum):
+    """Where a booking stands; publishing a plan moves ``BOOKED`` visits to ``PLANNED``."""
+
+    BOOKED = "booked"
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    MISSED = "missed"
+
+
+class Visit(Base):
+    """A booking of one patient on one date; ``external_id`` is the clinic's own id.
+
+    ``skills`` are the visit's own; the patient's ``required_skills`` add to them.
+    ``fixed_start`` is a local wall-clock time; ``pinned_therapist`` forces the therapist.
+    """
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        sa.UniqueConstraint("clinic_id", "external_id"),
+        sa.Index(None, "clinic_id", "date"),
+        sa.CheckConstraint("duration_minutes > 0", name="positive_duration"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinics.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(sa.String(100))
+    patient_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    date: Mapped[dt.date]
+    duration_minutes: Mapped[int]
+    # Windows are a JSON list of {"start": "HH:MM", "end": "HH:MM"}, not a child table: they
+    # are few (one to three), always read and written with their visit, never queried on
+    # their own, and they keep the shape of the problem JSON (DESIGN.md section 9). An empty
+    # list means "any time in a shift".
+    windows: Mapped[list[Window]] = mapped_column(sa.JSON, default=list)
+    skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    priority: Mapped[Priority] = mapped_column(
+        string_enum(Priority, "visit_priority"), default=Priority.NORMAL
+    )
+    pinned_therapist_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("therapists.id", ondelete="SET NULL"), index=True
+    )
+    fixed_start: Mapped[dt.time | None]
+    status: Mapped[VisitStatus] = mapped_column(
+        string_enum(VisitStatus, "visit_status"), default=VisitStatus.BOOKED
+    )
+
+    clinic: Mapped[Clinic] = relationship()
+    patient: Mapped[Patient] = relationship()
+    pinned_therapist: Mapped[Therapist | None] = relationship()

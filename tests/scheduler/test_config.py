@@ -1,0 +1,72 @@
+"""scheduler.config: the settings from HOMEVISIT_* variables, and a clear error for a bad one."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from scheduler.config import Settings
+from scheduler.errors import InvalidRequest
+
+
+def test_defaults_without_variables() -> None:
+    settings = Settings.from_env({})
+    assert settings == Settings(
+        database_url="sqlite:///homevisit.db",
+        travel_provider="geodesic",
+        solver_time_limit_s=10.0,
+        secret_key=None,
+    )
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "HOMEVISIT_DATABASE_URL": "postgresql+psycopg://homevisit@db:5432/homevisit",
+            "HOMEVISIT_TRAVEL_PROVIDER": "osrm",
+            "HOMEVISIT_SOLVER_TIME_LIMIT_S": "2.5",
+            "HOMEVISIT_SECRET_KEY": "s3cret",
+            "OTHER": "ignored",
+        }
+    )
+    assert settings.database_url == "postgresql+psycopg://homevisit@db:5432/homevisit"
+    assert settings.travel_provider == "osrm"
+    assert settings.solver_time_limit_s == 2.5
+    assert settings.secret_key == "s3cret"
+
+
+def test_an_empty_variable_counts_as_unset() -> None:
+    assert Settings.from_env({"HOMEVISIT_DATABASE_URL": "", "HOMEVISIT_SECRET_KEY": ""}) == (
+        Settings()
+    )
+
+
+def test_settings_are_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Settings().secret_key = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("HOMEVISIT_DATABASE_URL", "not a url", "is not a database URL"),
+        ("HOMEVISIT_TRAVEL_PROVIDER", "teleport", "unknown provider 'teleport'"),
+        ("HOMEVISIT_SOLVER_TIME_LIMIT_S", "ten", "positive number of seconds, got 'ten'"),
+        ("HOMEVISIT_SOLVER_TIME_LIMIT_S", "0", "positive number of seconds, got '0'"),
+        ("HOMEVISIT_SOLVER_TIME_LIMIT_S", "inf", "positive number of seconds, got 'inf'"),
+    ],
+)
+def test_a_bad_value_names_the_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(InvalidRequest) as raised:
+        Settings.from_env({variable: value})
+    [error] = raised.value.errors
+    assert error.field == variable
+    assert message in error.message
+
+
+def test_a_bad_database_url_is_not_echoed() -> None:
+    """The URL may hold a password: the message does not repeat it."""
+    with pytest.raises(InvalidRequest) as raised:
+        Settings.from_env({"HOMEVISIT_DATABASE_URL": "postgresql//u:hunter2@db/homevisit"})
+    assert "hunter2" not in str(raised.value)

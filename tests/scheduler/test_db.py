@@ -1,0 +1,249 @@
+"""Migrations and the schema's rules, each test on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from scheduler.cli import main
+from scheduler.db import (
+    SchemaOutOfDate,
+    current_revision,
+    head_revision,
+    is_up_to_date,
+    require_current_schema,
+    upgrade,
+)
+from scheduler.errors import SchedulerError
+from scheduler.models import (
+    Base,
+    Plan,
+    PlanRoute,
+    PlanStatus,
+    PlanStop,
+    PlanUnassigned,
+    Priority,
+    Visit,
+    VisitStatus,
+    Window,
+)
+from tests.scheduler.factories import (
+    DAY,
+    add_clinic,
+    add_patient,
+    add_plan,
+    add_therapist,
+    add_visit,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from scheduler.models import Clinic
+
+
+def test_upgrade_from_empty_creates_every_table(engine: Engine) -> None:
+    upgrade(engine)
+    tables = set(sa.inspect(engine).get_table_names())
+    assert tables == {*Base.metadata.tables, "alembic_version"}
+    assert current_revision(engine) == head_revision()
+    assert is_up_to_date(engine)
+    require_current_schema(engine)
+
+
+def test_migrations_match_the_models(migrated: Engine) -> None:
+    """Autogenerate finds nothing to add: the migrations describe the models exactly."""
+    with migrated.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_upgrade_twice_changes_nothing(migrated: Engine) -> None:
+    upgrade(migrated)
+    assert is_up_to_date(migrated)
+
+
+def test_an_empty_database_is_behind_and_says_how_to_fix_it(engine: Engine) -> None:
+    assert current_revision(engine) is None
+    assert not is_up_to_date(engine)
+    expected = (
+        f"the database is behind (revision none, code expects {head_revision()}): "
+        "run `homevisit db upgrade`"
+    )
+    with pytest.raises(SchemaOutOfDate) as raised:
+        require_current_schema(engine)
+    assert str(raised.value) == expected
+    assert isinstance(raised.value, SchedulerError)
+
+
+def test_a_revision_from_newer_code_is_not_called_behind(migrated: Engine) -> None:
+    with migrated.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(SchemaOutOfDate, match="at revision 9999, which this code does not know"):
+        require_current_schema(migrated)
+
+
+def test_cli_upgrades_and_reports_the_revision(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "current", "--database-url", database_url]) == 1
+    assert "run `homevisit db upgrade`" in capsys.readouterr().out
+    assert main(["db", "upgrade", "--database-url", database_url]) == 0
+    assert main(["db", "current", "--database-url", database_url]) == 0
+    assert f"at revision {head_revision()}, up to date" in capsys.readouterr().out
+
+
+def test_a_second_published_plan_for_the_same_day_is_refused(session: Session) -> None:
+    clinic = add_clinic(session)
+    add_plan(session, clinic, PlanStatus.PUBLISHED)
+    with pytest.raises(IntegrityError):
+        add_plan(session, clinic, PlanStatus.PUBLISHED)
+
+
+@pytest.mark.parametrize(
+    ("status", "other_date", "other_clinic"),
+    [
+        pytest.param(PlanStatus.DRAFT, False, False, id="draft-same-day"),
+        pytest.param(PlanStatus.SUPERSEDED, False, False, id="superseded-same-day"),
+        pytest.param(PlanStatus.PUBLISHED, True, False, id="published-next-day"),
+        pytest.param(PlanStatus.PUBLISHED, False, True, id="published-other-clinic"),
+    ],
+)
+def test_plans_beside_the_published_one_are_allowed(
+    session: Session, status: PlanStatus, other_date: bool, other_clinic: bool
+) -> None:
+    clinic = add_clinic(session)
+    add_plan(session, clinic, PlanStatus.PUBLISHED)
+    owner = add_clinic(session, "Other") if other_clinic else clinic
+    date = DAY + dt.timedelta(days=1) if other_date else DAY
+    add_plan(session, owner, status, date=date)
+    session.commit()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Plan)) == 2
+
+
+def test_publishing_after_superseding_is_allowed(session: Session) -> None:
+    clinic = add_clinic(session)
+    first = add_plan(session, clinic, PlanStatus.PUBLISHED)
+    first.status = PlanStatus.SUPERSEDED
+    session.flush()
+    add_plan(session, clinic, PlanStatus.PUBLISHED)
+    session.commit()
+
+
+def test_a_visit_round_trips(migrated: Engine) -> None:
+    windows: list[Window] = [
+        {"start": "09:00", "end": "12:00"},
+        {"start": "14:00", "end": "16:30"},
+    ]
+    with Session(migrated) as session:
+        clinic = add_clinic(session)
+        therapist = add_therapist(session, clinic)
+        visit = add_visit(session, add_patient(session, clinic))
+        visit.windows = windows
+        visit.skills = ["PT", "lang:es"]
+        visit.priority = Priority.MUST
+        visit.pinned_therapist = therapist
+        visit.fixed_start = dt.time(9, 30)
+        session.commit()
+        visit_id = visit.id
+    with Session(migrated) as session:
+        stored = session.get_one(Visit, visit_id)
+        assert stored.windows == windows
+        assert stored.skills == ["PT", "lang:es"]
+        assert (stored.date, stored.duration_minutes) == (DAY, 45)
+        assert stored.priority is Priority.MUST
+        assert stored.status is VisitStatus.BOOKED
+        assert stored.pinned_therapist is not None
+        assert stored.pinned_therapist.external_id == "t1"
+        assert stored.fixed_start == dt.time(9, 30)
+
+
+def test_enum_columns_store_the_values(session: Session) -> None:
+    clinic = add_clinic(session)
+    add_visit(session, add_patient(session, clinic))
+    row = session.execute(sa.text("SELECT priority, status FROM visits")).one()
+    assert tuple(row) == ("normal", "booked")
+
+
+def test_the_database_refuses_a_value_outside_an_enum(session: Session) -> None:
+    clinic = add_clinic(session)
+    visit = add_visit(session, add_patient(session, clinic))
+    with pytest.raises(IntegrityError):
+        session.execute(
+            sa.text("UPDATE visits SET status = 'lost' WHERE id = :id"), {"id": visit.id}
+        )
+
+
+def _plan_with_routes(session: Session, clinic: Clinic) -> Plan:
+    """A draft: t1 visits v1 then v2, t2 visits v3, v4 is unassigned."""
+    patient = add_patient(session, clinic)
+    visits = [add_visit(session, patient, f"v{number}") for number in range(1, 5)]
+    plan = add_plan(session, clinic)
+    for index, stops in enumerate([visits[:2], visits[2:3]], start=1):
+        route = PlanRoute(therapist=add_therapist(session, clinic, f"t{index}"), travel_s=900)
+        route.stops = [
+            PlanStop(
+                visit=visit,
+                position=position,
+                arrival_s=9 * 3600,
+                start_s=9 * 3600,
+                end_s=9 * 3600 + 2700,
+                travel_s=300,
+                wait_s=0,
+            )
+            for position, visit in enumerate(stops)
+        ]
+        plan.routes.append(route)
+    plan.unassigned.append(
+        PlanUnassigned(visit=visits[3], reason="CAPACITY", message="no room left")
+    )
+    session.commit()
+    return plan
+
+
+def _counts(session: Session) -> tuple[int | None, ...]:
+    tables = (Plan, PlanRoute, PlanStop, PlanUnassigned, Visit)
+    return tuple(session.scalar(sa.select(sa.func.count()).select_from(t)) for t in tables)
+
+
+def test_deleting_a_plan_deletes_its_routes_and_stops(session: Session) -> None:
+    plan = _plan_with_routes(session, add_clinic(session))
+    assert _counts(session) == (1, 2, 3, 1, 4)
+    assert [stop.visit.external_id for stop in plan.routes[0].stops] == ["v1", "v2"]
+    session.delete(plan)
+    session.commit()
+    assert _counts(session) == (0, 0, 0, 0, 4)
+
+
+def test_the_database_cascades_a_bulk_delete(session: Session) -> None:
+    """``ON DELETE CASCADE`` in the schema itself (SQLite enforces it only with the pragma)."""
+    _plan_with_routes(session, add_clinic(session))
+    session.execute(sa.delete(Plan))
+    session.commit()
+    assert _counts(session) == (0, 0, 0, 0, 4)
+
+
+def test_a_stop_of_an_unknown_visit_is_refused(session: Session) -> None:
+    plan = _plan_with_routes(session, add_clinic(session))
+    route = plan.routes[0]
+    session.add(
+        PlanStop(
+            route=route,
+            visit_id=999_999,
+            position=7,
+            arrival_s=0,
+            start_s=0,
+            end_s=0,
+            travel_s=0,
+            wait_s=0,
+        )
+    )
+    with pytest.raises(IntegrityError):
+        session.flush()
