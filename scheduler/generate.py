@@ -45,6 +45,8 @@ class DaySize:
 
 SIZES: dict[str, DaySize] = {
     "small": DaySize(therapists=6, visits=40, radius_km=8.0, time_limit_s=10),
+    # The clinic `homevisit demo` books: about what one coordinator plans each day.
+    "demo": DaySize(therapists=12, visits=80, radius_km=9.0, time_limit_s=10),
     "medium": DaySize(therapists=25, visits=180, radius_km=10.0, time_limit_s=10),
     "large": DaySize(therapists=80, visits=600, radius_km=12.0, time_limit_s=30),
     "xlarge": DaySize(therapists=200, visits=2000, radius_km=15.0, time_limit_s=60),

@@ -59,7 +59,13 @@ def medium(days: dict[str, Day]) -> Day:
 
 @pytest.mark.parametrize(
     ("size", "therapists", "visits"),
-    [("small", 6, 40), ("medium", 25, 180), ("large", 80, 600), ("xlarge", 200, 2000)],
+    [
+        ("small", 6, 40),
+        ("demo", 12, 80),
+        ("medium", 25, 180),
+        ("large", 80, 600),
+        ("xlarge", 200, 2000),
+    ],
 )
 def test_each_size_has_its_counts(
     days: dict[str, Day], size: str, therapists: int, visits: int

@@ -1,0 +1,83 @@
+"""User accounts: creation with an argon2 password hash, and password checks."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+
+from scheduler.errors import Conflict, FieldError, InvalidRequest
+from scheduler.models import Role, User
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from scheduler.models import Clinic, Therapist
+
+MIN_PASSWORD_LENGTH = 10
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_HASHER = PasswordHasher()
+
+
+def _validate(
+    email: str, password: str, role: str, therapist: Therapist | None
+) -> list[FieldError]:
+    errors = []
+    if not _EMAIL.match(email):
+        errors.append(FieldError("email", f"{email!r} is not an email address"))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        errors.append(
+            FieldError("password", f"must have at least {MIN_PASSWORD_LENGTH} characters")
+        )
+    if role not in {r.value for r in Role}:
+        allowed = ", ".join(r.value for r in Role)
+        errors.append(FieldError("role", f"{role!r} is not one of {allowed}"))
+    elif (role == Role.THERAPIST) != (therapist is not None):
+        errors.append(
+            FieldError(
+                "therapist",
+                "a therapist login needs a therapist record, "
+                "and only a therapist login may have one",
+            )
+        )
+    return errors
+
+
+def add_user(
+    session: Session,
+    clinic: Clinic,
+    email: str,
+    password: str,
+    role: str,
+    therapist: Therapist | None = None,
+) -> User:
+    """Create a login in ``clinic``; the email is stored lower-cased and must be new there."""
+    email = email.strip().lower()
+    errors = _validate(email, password, role, therapist)
+    if errors:
+        raise InvalidRequest(errors)
+    taken = session.scalar(
+        sa.select(User.id).where(User.clinic_id == clinic.id, User.email == email)
+    )
+    if taken is not None:
+        raise Conflict(f"a user with email {email} already exists in this clinic")
+    user = User(
+        clinic=clinic,
+        email=email,
+        password_hash=_HASHER.hash(password),
+        role=Role(role),
+        therapist=therapist,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def password_matches(user: User, password: str) -> bool:
+    try:
+        return _HASHER.verify(user.password_hash, password)
+    except VerificationError:
+        return False
