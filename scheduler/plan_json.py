@@ -44,6 +44,12 @@ def plan_to_json(parsed: ParsedProblem, solution: Solution) -> JsonObject:
     }
 
 
+def plan_kpis(problem: Problem, solution: Solution) -> JsonObject:
+    """The ``kpis`` object of the plan JSON, for any plan of ``problem`` (stored plans too)."""
+    routes = _routes_in_input_order(problem, solution)
+    return _kpis(problem, routes, _has_distances(problem))
+
+
 def format_clock(seconds: int | None) -> str | None:
     """``HH:MM:SS`` from midnight; hours past 23 on the next day; None stays None."""
     if seconds is None:

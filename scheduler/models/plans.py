@@ -48,6 +48,9 @@ class Plan(Base):
 
     ``parameters`` are the options the solve ran with, ``kpis`` and ``solver_stats`` the
     figures of the plan JSON (DESIGN.md section 9), ``error`` why a failed plan failed.
+    ``violations`` lists the hard rules the plan breaks as the independent checker found
+    them (``{"kind", "message", "therapist_id", "visit_id"}``, solver ids): empty for a
+    valid plan; a failed solve, or a manual edit that broke a rule, fills it.
     """
 
     __tablename__ = "plans"
@@ -67,6 +70,9 @@ class Plan(Base):
     kpis: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     solver_stats: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    violations: Mapped[list[dict[str, Any]]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
     clinic: Mapped[Clinic] = relationship()
@@ -83,6 +89,7 @@ class PlanRoute(Base):
 
     ``start_s``: leaving the start location; ``end_s``: arriving at the end location.
     ``travel_s`` and ``distance_m`` include the leg back; ``work_s`` excludes the break.
+    ``locked``: the coordinator fixed the order of its stops; edits may not change it.
     """
 
     __tablename__ = "plan_routes"
@@ -98,6 +105,7 @@ class PlanRoute(Base):
     travel_s: Mapped[int] = mapped_column(default=0)
     distance_m: Mapped[int | None]
     work_s: Mapped[int] = mapped_column(default=0)
+    locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     plan: Mapped[Plan] = relationship(back_populates="routes")
     therapist: Mapped[Therapist] = relationship()

@@ -1,0 +1,306 @@
+"""Build the solver's ``Problem`` for one clinic and date from the stored records.
+
+The mapping follows ``scheduler.problem_json``: times are seconds from the local midnight
+of the date on the wall clock (h * 3600 + m * 60), minutes become seconds, a fixed start is
+a zero-length window, no windows means any time in a shift, overlapping windows merge.
+Solver ids are the records' ``external_id`` (unique in a clinic, and what coordinators
+recognise in messages); ``DayProblem`` maps them back to database ids.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from scheduler.errors import FieldError, InvalidRequest
+from scheduler.models import (
+    Clinic,
+    Patient,
+    ShiftExceptionKind,
+    Visit,
+    VisitStatus,
+)
+from scheduler.models import Therapist as TherapistRecord
+from solver.problem import DEFAULT_TRAVEL_MODE, BreakRule, Problem, TimeWindow, TravelMatrix
+from solver.problem import Therapist as DayTherapist
+from solver.problem import Visit as DayVisit
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Collection, Mapping, Sequence
+
+    from scheduler.travel import TravelTimeProvider
+
+DETAIL = "the day cannot be planned"
+PLANNABLE = (VisitStatus.BOOKED, VisitStatus.PLANNED)
+_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)|24:00")
+
+Shift = tuple[int, int]
+
+
+@dataclass(frozen=True, eq=False)
+class DayProblem:
+    """The solver's problem of one clinic and date, with the ids on both sides.
+
+    ``therapist_ids`` and ``visit_ids`` map a solver id (an ``external_id``) to the
+    database id; ``therapist_keys`` and ``visit_keys`` the other way round.
+    """
+
+    problem: Problem
+    clinic_id: int
+    date: dt.date
+    therapist_ids: Mapping[str, int]
+    visit_ids: Mapping[str, int]
+
+    @property
+    def therapist_keys(self) -> dict[int, str]:
+        return {db_id: key for key, db_id in self.therapist_ids.items()}
+
+    @property
+    def visit_keys(self) -> dict[int, str]:
+        return {db_id: key for key, db_id in self.visit_ids.items()}
+
+
+def build_day(
+    session: Session,
+    clinic: Clinic,
+    date: dt.date,
+    provider: TravelTimeProvider,
+    visit_ids: Collection[int] | None = None,
+) -> DayProblem:
+    """The therapists on shift and the visits to plan on ``date``, as a solver ``Problem``.
+
+    Parameters
+    ----------
+    session
+        The database session.
+    clinic
+        The clinic whose day it is.
+    date
+        The planning date (local to the clinic's timezone).
+    provider
+        Computes one travel matrix per travel mode in use, between the therapists'
+        homes (the first locations, in the therapists' order) and the patients.
+    visit_ids
+        Plan exactly these visits (an existing plan's) instead of the day's visits with
+        status booked or planned.
+
+    Returns
+    -------
+    DayProblem
+        The problem and the maps between solver ids and database ids.
+
+    Raises
+    ------
+    InvalidRequest
+        Listing every patient without coordinates and every visit with unreadable windows.
+    """
+    therapists = [
+        (t, shift) for t in _clinic_therapists(session, clinic) if (shift := shift_on(t, date))
+    ]
+    visits = _day_visits(session, clinic, date, visit_ids)
+    errors = [error for visit in visits for error in _visit_faults(visit)]
+    if errors:
+        raise InvalidRequest(_unique(errors), DETAIL)
+    on_shift = {t.id: t.external_id for t, _ in therapists}
+    patients = list({visit.patient_id: visit.patient for visit in visits}.values())
+    location_of = {patient.id: len(therapists) + i for i, patient in enumerate(patients)}
+    day_therapists = tuple(_therapist(t, shift, i) for i, (t, shift) in enumerate(therapists))
+    day_visits = tuple(_visit(v, location_of[v.patient_id], on_shift) for v in visits)
+    points = [(t.home_lat, t.home_lon) for t, _ in therapists]
+    points += [(p.lat or 0.0, p.lon or 0.0) for p in patients]
+    problem = Problem(
+        travel=_travel(day_therapists, points, provider),
+        therapists=day_therapists,
+        visits=day_visits,
+        day_label=date.isoformat(),
+    )
+    return DayProblem(
+        problem=problem,
+        clinic_id=clinic.id,
+        date=date,
+        therapist_ids={t.external_id: t.id for t, _ in therapists},
+        visit_ids={v.external_id: v.id for v in visits},
+    )
+
+
+def shift_on(therapist: TherapistRecord, date: dt.date) -> Shift | None:
+    """The therapist's shift on ``date`` in seconds from midnight, or None when off.
+
+    A shift exception for the date wins (leave: off; changed: its times); otherwise the
+    weekly availability of the weekday. Several availabilities on one weekday (a split
+    shift) become one shift from the earliest start to the latest end: the solver has one
+    shift a therapist, and the gap is usually the lunch break.
+    """
+    for exception in therapist.exceptions:
+        if exception.date != date:
+            continue
+        if exception.kind == ShiftExceptionKind.LEAVE:
+            return None
+        if exception.start is not None and exception.end is not None:
+            return _seconds(exception.start), _seconds(exception.end)
+    spans = [
+        (_seconds(slot.start), _seconds(slot.end))
+        for slot in therapist.availability
+        if slot.weekday == date.weekday()
+    ]
+    if not spans:
+        return None
+    return min(start for start, _ in spans), max(end for _, end in spans)
+
+
+def _seconds(time: dt.time) -> int:
+    return time.hour * 3600 + time.minute * 60 + time.second
+
+
+def _clinic_therapists(session: Session, clinic: Clinic) -> Sequence[TherapistRecord]:
+    query = (
+        sa.select(TherapistRecord)
+        .where(TherapistRecord.clinic_id == clinic.id)
+        .options(
+            selectinload(TherapistRecord.availability), selectinload(TherapistRecord.exceptions)
+        )
+        .order_by(TherapistRecord.external_id)
+    )
+    return session.scalars(query).all()
+
+
+def _day_visits(
+    session: Session, clinic: Clinic, date: dt.date, visit_ids: Collection[int] | None
+) -> Sequence[Visit]:
+    query = (
+        sa.select(Visit)
+        .where(Visit.clinic_id == clinic.id)
+        .options(
+            selectinload(Visit.patient).selectinload(Patient.excluded_therapists),
+            selectinload(Visit.patient).selectinload(Patient.preferred_therapists),
+            selectinload(Visit.pinned_therapist),
+        )
+        .order_by(Visit.external_id)
+    )
+    if visit_ids is None:
+        query = query.where(Visit.date == date, Visit.status.in_(PLANNABLE))
+    else:
+        query = query.where(Visit.id.in_(list(visit_ids)))
+    return session.scalars(query).all()
+
+
+def _unique(errors: list[FieldError]) -> list[FieldError]:
+    """A patient with several visits is reported once."""
+    return list(dict.fromkeys(errors))
+
+
+def _visit_faults(visit: Visit) -> list[FieldError]:
+    faults: list[FieldError] = []
+    patient = visit.patient
+    if patient.lat is None or patient.lon is None:
+        message = (
+            f"patient {patient.external_id} ({patient.name}) has no coordinates;"
+            " geocode the address first"
+        )
+        faults.append(FieldError(f"patients.{patient.external_id}", message))
+    for index, window in enumerate(visit.windows):
+        if _window(window) is None:
+            message = (
+                f"visit {visit.external_id} has an unreadable window {window!r}; expected"
+                ' {"start": "HH:MM", "end": "HH:MM"} that does not end before it starts'
+            )
+            faults.append(FieldError(f"visits.{visit.external_id}.windows[{index}]", message))
+    return faults
+
+
+def _clock(value: object) -> int | None:
+    if not isinstance(value, str) or _CLOCK.fullmatch(value) is None:
+        return None
+    hours, minutes = value.split(":")
+    return int(hours) * 3600 + int(minutes) * 60
+
+
+def _window(window: object) -> Shift | None:
+    if not isinstance(window, dict):
+        return None
+    start, end = _clock(window.get("start")), _clock(window.get("end"))
+    if start is None or end is None or end < start:
+        return None
+    return start, end
+
+
+def _windows(visit: Visit) -> tuple[TimeWindow, ...]:
+    """Sorted and merged; a fixed start replaces the windows with a zero-length one."""
+    if visit.fixed_start is not None:
+        start_s = _seconds(visit.fixed_start)
+        return (TimeWindow(start_s, start_s),)
+    spans = sorted(span for window in visit.windows if (span := _window(window)) is not None)
+    merged: list[Shift] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(TimeWindow(start, end) for start, end in merged)
+
+
+def _break_rule(therapist: TherapistRecord, shift: Shift) -> BreakRule | None:
+    """The lunch break, if the therapist has one and it fits inside this day's shift.
+
+    A shorter shift (a changed one) may leave no room for it: no break that day.
+    """
+    earliest, latest_end = therapist.break_earliest, therapist.break_latest_end
+    if earliest is None or latest_end is None or therapist.break_minutes is None:
+        return None
+    rule = BreakRule(_seconds(earliest), _seconds(latest_end), therapist.break_minutes * 60)
+    shift_end_s = shift[1] + therapist.overtime_minutes * 60
+    room_s = min(rule.latest_end_s, shift_end_s) - max(rule.earliest_start_s, shift[0])
+    return rule if room_s >= rule.duration_s else None
+
+
+def _therapist(therapist: TherapistRecord, shift: Shift, home: int) -> DayTherapist:
+    max_work = therapist.max_work_minutes
+    return DayTherapist(
+        id=therapist.external_id,
+        start_location=home,
+        end_location=home,
+        shift_start_s=shift[0],
+        shift_end_s=shift[1],
+        skills=frozenset(therapist.skills),
+        max_visits=therapist.max_visits,
+        max_work_s=None if max_work is None else max_work * 60,
+        break_rule=_break_rule(therapist, shift),
+        overtime_max_s=therapist.overtime_minutes * 60,
+        travel_mode=therapist.travel_mode,
+    )
+
+
+def _visit(visit: Visit, location: int, on_shift: Mapping[int, str]) -> DayVisit:
+    """Preferred and excluded therapists count only when on shift; a pin always counts (a
+    pin to someone off that day is left out with ``PIN_INFEASIBLE``)."""
+    patient = visit.patient
+    pinned = visit.pinned_therapist
+    return DayVisit(
+        id=visit.external_id,
+        location=location,
+        service_s=visit.duration_minutes * 60,
+        windows=_windows(visit),
+        required_skills=frozenset(patient.required_skills) | frozenset(visit.skills),
+        priority=visit.priority,
+        excluded_therapists=frozenset(
+            on_shift[t.id] for t in patient.excluded_therapists if t.id in on_shift
+        ),
+        preferred_therapists=frozenset(
+            on_shift[t.id] for t in patient.preferred_therapists if t.id in on_shift
+        ),
+        pinned_therapist=None if pinned is None else pinned.external_id,
+    )
+
+
+def _travel(
+    therapists: Sequence[DayTherapist],
+    points: list[tuple[float, float]],
+    provider: TravelTimeProvider,
+) -> dict[str, TravelMatrix]:
+    modes = list(dict.fromkeys(t.travel_mode for t in therapists)) or [DEFAULT_TRAVEL_MODE]
+    return {mode: provider.matrices(points, mode) for mode in modes}
