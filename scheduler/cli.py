@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from scheduler import db
+from scheduler import clinic_cli, db
 from scheduler.config import Settings, check_database_url
-from scheduler.errors import InvalidRequest
+from scheduler.errors import InvalidRequest, SchedulerError
 from scheduler.generate import SIZES, generate_day
 from scheduler.plan_json import plan_to_json
 from scheduler.problem_json import ParsedProblem, load_problem_file
@@ -72,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--date", type=dt.date.fromisoformat, help="YYYY-MM-DD")
     generate.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     _add_db_parser(commands)
+    clinic_cli.add_parsers(commands)
     return parser
 
 
@@ -197,12 +198,36 @@ def _print_current(url: str, shown: str) -> int:
     return 0
 
 
+def _run_clinic_command(args: argparse.Namespace) -> int:
+    """A clinic command, with the scheduler's errors as messages and exit codes."""
+    limit = getattr(args, "time_limit", None) or 0.0
+    tick, _ = _progress_printer(limit)
+    interactive = sys.stderr.isatty() and getattr(args, "workers", 1) == 1
+    try:
+        return clinic_cli.dispatch(args, tick if interactive else None)  # type: ignore[arg-type]
+    except InvalidRequest as error:
+        print(error.detail, file=sys.stderr)
+        for fault in error.errors:
+            print(
+                f"  {fault.message if fault.field.startswith('line ') else fault}", file=sys.stderr
+            )
+        return EXIT_INVALID_INPUT
+    except SchedulerError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"cannot read {error.filename}: {error.strerror}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "solve":
         return run_solve(args)
     if args.command == "db":
         return run_db(args)
+    if args.command in clinic_cli.COMMANDS:
+        return _run_clinic_command(args)
     return run_generate(args)
 
 

@@ -16,6 +16,10 @@ def _hhmm(time: str | None) -> str:
     return "--:--" if time is None else time[:5]
 
 
+def _break_line(pause: Plan, width: int) -> str:
+    return f"      {'break':<{width}} {_hhmm(pause['start'])}-{_hhmm(pause['end'])}"
+
+
 def _route_table(route: Plan) -> list[str]:
     stops: Sequence[Plan] = route["stops"]
     if not stops:
@@ -25,20 +29,21 @@ def _route_table(route: Plan) -> list[str]:
         f"{len(stops)} visits, work {_minutes(route['work_s'])} min, "
         f"travel {_minutes(route['travel_s'])} min"
     )
-    lines = [header, "   #  visit        arrive  start  end    travel  wait"]
+    width = max(12, *(len(stop["visit_id"]) for stop in stops))
+    lines = [header, f"   #  {'visit':<{width}} arrive  start  end    travel  wait"]
     pause = route.get("break")
     pause_shown = False
     for number, stop in enumerate(stops, start=1):
         if pause and not pause_shown and pause["start"] < stop["start"]:
-            lines.append(f"      break        {_hhmm(pause['start'])}-{_hhmm(pause['end'])}")
+            lines.append(_break_line(pause, width))
             pause_shown = True
         lines.append(
-            f"  {number:>2}  {stop['visit_id']:<12} {_hhmm(stop['arrival'])}   "
+            f"  {number:>2}  {stop['visit_id']:<{width}} {_hhmm(stop['arrival'])}   "
             f"{_hhmm(stop['start'])}  {_hhmm(stop['end'])}  "
             f"{_minutes(stop['travel_s']):>5}m  {_minutes(stop['wait_s']):>3}m"
         )
     if pause and not pause_shown:
-        lines.append(f"      break        {_hhmm(pause['start'])}-{_hhmm(pause['end'])}")
+        lines.append(_break_line(pause, width))
     lines.append("")
     return lines
 
@@ -48,7 +53,8 @@ def _unassigned(plan: Plan) -> list[str]:
     if not unassigned:
         return ["Every visit is planned.", ""]
     lines = [f"Unassigned ({len(unassigned)}):"]
-    lines += [f"  {u['visit_id']:<12} {u['reason']:<24} {u['message']}" for u in unassigned]
+    width = max(12, *(len(u["visit_id"]) for u in unassigned))
+    lines += [f"  {u['visit_id']:<{width}} {u['reason']:<24} {u['message']}" for u in unassigned]
     return [*lines, ""]
 
 

@@ -25,6 +25,13 @@ def clock(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
+def unreachable(visit: Visit, where: str) -> str:
+    """The sentence for a visit no start time works for."""
+    if not visit.windows:
+        return f"no start time inside a qualified therapist's shift works from {where}"
+    return f"the {describe_windows(visit)} window cannot be reached from {where}"
+
+
 def describe_windows(visit: Visit) -> str:
     if not visit.windows:
         return "any time"
@@ -129,10 +136,7 @@ def _time_problem(
             f"{minutes} minutes plus the drive there and back do not fit in any qualified "
             "therapist's shift or working time"
         )
-    return R.WINDOW_UNREACHABLE, (
-        f"the {windows} window cannot be reached from any qualified therapist's home "
-        "within their shift"
-    )
+    return R.WINDOW_UNREACHABLE, unreachable(visit, "any qualified therapist's home")
 
 
 def eligibilities(problem: Problem) -> list[Eligibility]:
@@ -250,8 +254,7 @@ def probe_dropped(
     return Unassigned(
         visit.id,
         R.WINDOW_UNREACHABLE,
-        f"the {describe_windows(visit)} window cannot be reached from any "
-        "qualified therapist's route",
+        unreachable(visit, "any qualified therapist's route"),
     )
 
 

@@ -1,0 +1,131 @@
+"""The coordinator's commands end to end, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from scheduler.cli import EXIT_INVALID_INPUT, main
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _import_examples(capsys: pytest.CaptureFixture[str], url: str) -> None:
+    for kind in ("therapists", "patients", "visits"):
+        code, out, err = _run(
+            capsys,
+            "import",
+            kind,
+            str(EXAMPLES / f"{kind}.csv"),
+            "--database-url",
+            url,
+            "--clinic",
+            "Leeds",
+            "--timezone",
+            "Europe/London",
+        )
+        assert code == 0, err
+        assert f"Leeds: {kind}:" in out
+
+
+@pytest.mark.slow
+def test_import_plan_publish_compare_export(
+    capsys: pytest.CaptureFixture[str], migrated: Engine, tmp_path: Path
+) -> None:
+    """The sample files through two plans of 2026-11-30 (one second of search each)."""
+    url = migrated.url.render_as_string(hide_password=False)
+    _import_examples(capsys, url)
+    plan_args = ("plan", "--date", "2026-11-30", "--time-limit", "1", "--database-url", url)
+    code, out, _ = _run(capsys, *plan_args)
+    assert code == 0
+    assert "Plan 1: version 1 of 2026-11-30, draft" in out
+    assert _run(capsys, "publish", "1", "--database-url", url)[0] == 0
+    assert _run(capsys, *plan_args)[0] == 0
+    code, out, _ = _run(capsys, "compare", "1", "2", "--database-url", url)
+    assert code == 0
+    assert out.startswith("Plan 1 -> plan 2")
+    target = tmp_path / "plan.json"
+    code, _, _ = _run(
+        capsys, "export", "2", "--format", "json", "-o", str(target), "--database-url", url
+    )
+    plan = json.loads(target.read_text())
+    routed = [stop["visit_id"] for route in plan["routes"] for stop in route["stops"]]
+    left = [item["visit_id"] for item in plan["unassigned"]]
+    assert sorted(routed + left) == sorted(set(routed + left))
+    assert len(routed + left) == 15
+    code, out, _ = _run(
+        capsys, "export", "2", "--format", "ics", "--therapist", "t001", "--database-url", url
+    )
+    assert code == 0
+    assert out.startswith("BEGIN:VCALENDAR\r\n")
+
+
+def test_a_bad_csv_lists_every_bad_line_and_imports_nothing(
+    capsys: pytest.CaptureFixture[str], migrated: Engine, tmp_path: Path
+) -> None:
+    url = migrated.url.render_as_string(hide_password=False)
+    bad = tmp_path / "therapists.csv"
+    lines = (EXAMPLES / "therapists.csv").read_text().splitlines()
+    lines[1] = lines[1].replace("53.82712", "north")
+    lines[2] = lines[2].replace(",car,", ",rocket,")
+    bad.write_text("\n".join(lines) + "\n")
+    code, out, err = _run(
+        capsys,
+        "import",
+        "therapists",
+        str(bad),
+        "--database-url",
+        url,
+        "--clinic",
+        "Leeds",
+        "--timezone",
+        "Europe/London",
+    )
+    assert code == EXIT_INVALID_INPUT
+    assert "line 2, column home_lat" in err
+    assert "line 3, column travel_mode" in err
+    assert "created" not in out
+
+
+def test_commands_refuse_a_database_that_is_behind(
+    capsys: pytest.CaptureFixture[str], engine: Engine
+) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    code, _, err = _run(capsys, "plan", "--date", "2026-11-30", "--database-url", url)
+    assert code == 1
+    assert "homevisit db upgrade" in err
+
+
+def test_users_add_reads_the_password_from_stdin(
+    capsys: pytest.CaptureFixture[str], migrated: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = migrated.url.render_as_string(hide_password=False)
+    _import_examples(capsys, url)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long passphrase\n"))
+    code, out, _ = _run(
+        capsys, "users", "add", "Ana@Example.org", "--role", "admin", "--database-url", url
+    )
+    assert code == 0
+    assert out.strip() == "admin ana@example.org added to Leeds"
+
+
+@pytest.mark.parametrize("command", ["demo", "import", "plan", "publish", "compare", "export"])
+def test_every_command_has_help_with_an_example(
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert "example:" in capsys.readouterr().out
