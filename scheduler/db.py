@@ -19,13 +19,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import postgresql, sqlite
 
 from scheduler.errors import SchedulerError
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from sqlalchemy.engine import URL, Connection, Engine
+    from sqlalchemy.engine import URL, Connection, Dialect, Engine
+    from sqlalchemy.orm import DeclarativeBase
     from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -64,6 +66,19 @@ def _configure_sqlite(
 
 def _begin_sqlite(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
+
+
+def insert_skipping_duplicates(entity: type[DeclarativeBase], dialect: Dialect) -> sa.Insert:
+    """A Core INSERT into the entity's table that skips the rows clashing with a unique key,
+    such as rows another transaction stored meanwhile (``ON CONFLICT DO NOTHING``)."""
+    table = entity.__table__
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{entity.__name__} is not mapped to one table")
+    if dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    if dialect.name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"no insert-or-skip statement for {dialect.name}")
 
 
 def _sqlite_foreign_keys(connection: Connection, enabled: bool) -> None:

@@ -92,13 +92,13 @@ def demo_clinic(session: Session) -> Clinic | None:
     return session.scalar(sa.select(Clinic).where(Clinic.name == DEMO_CLINIC))
 
 
-def seed_demo_day(session: Session, date: dt.date, seed: int = 1) -> Clinic:
+def seed_demo_day(session: Session, date: dt.date, seed: int = 1, size: str = DEMO_SIZE) -> Clinic:
     """Create the demo clinic (or reuse it) and book a generated day on ``date``.
 
     A day that already has bookings is left as it is, so running the demo twice plans
-    the same day again instead of doubling it.
+    the same day again instead of doubling it. ``size`` is one of the generator's sizes.
     """
-    day: dict[str, Any] = generate_day(DEMO_SIZE, seed, date)
+    day: dict[str, Any] = generate_day(size, seed, date)
     clinic = demo_clinic(session)
     if clinic is None:
         clinic = Clinic(name=DEMO_CLINIC, timezone=day["timezone"])

@@ -17,6 +17,9 @@ def test_defaults_without_variables() -> None:
         travel_provider="geodesic",
         solver_time_limit_s=10.0,
         secret_key=None,
+        geocoder_domain="nominatim.openstreetmap.org",
+        geocoder_user_agent="homevisit",
+        geocoder_min_delay_s=1.0,
     )
 
 
@@ -27,6 +30,9 @@ def test_every_variable_is_read() -> None:
             "HOMEVISIT_TRAVEL_PROVIDER": "osrm",
             "HOMEVISIT_SOLVER_TIME_LIMIT_S": "2.5",
             "HOMEVISIT_SECRET_KEY": "s3cret",
+            "HOMEVISIT_GEOCODER_DOMAIN": "http://nominatim.clinic.example:8080",
+            "HOMEVISIT_GEOCODER_USER_AGENT": "clinic-andorra",
+            "HOMEVISIT_GEOCODER_MIN_DELAY_S": "0",
             "OTHER": "ignored",
         }
     )
@@ -34,6 +40,9 @@ def test_every_variable_is_read() -> None:
     assert settings.travel_provider == "osrm"
     assert settings.solver_time_limit_s == 2.5
     assert settings.secret_key == "s3cret"
+    assert settings.geocoder_domain == "http://nominatim.clinic.example:8080"
+    assert settings.geocoder_user_agent == "clinic-andorra"
+    assert settings.geocoder_min_delay_s == 0.0
 
 
 def test_an_empty_variable_counts_as_unset() -> None:
@@ -55,6 +64,11 @@ def test_settings_are_frozen() -> None:
         ("HOMEVISIT_SOLVER_TIME_LIMIT_S", "ten", "positive number of seconds, got 'ten'"),
         ("HOMEVISIT_SOLVER_TIME_LIMIT_S", "0", "positive number of seconds, got '0'"),
         ("HOMEVISIT_SOLVER_TIME_LIMIT_S", "inf", "positive number of seconds, got 'inf'"),
+        ("HOMEVISIT_GEOCODER_DOMAIN", "ftp://osm.example", "must use http:// or https://"),
+        ("HOMEVISIT_GEOCODER_DOMAIN", "https://", "must be a host such as"),
+        ("HOMEVISIT_GEOCODER_DOMAIN", "my nominatim", "must be a host such as"),
+        ("HOMEVISIT_GEOCODER_MIN_DELAY_S", "-1", "zero or a positive number of seconds"),
+        ("HOMEVISIT_GEOCODER_MIN_DELAY_S", "nan", "zero or a positive number of seconds"),
     ],
 )
 def test_a_bad_value_names_the_variable(variable: str, value: str, message: str) -> None:
