@@ -13,8 +13,10 @@ import sqlalchemy as sa
 
 from scheduler.config import DEFAULT_SOLVER_TIME_LIMIT_S
 from scheduler.errors import Conflict, FieldError, InvalidRequest, NotFound
+from scheduler.geocoding import ensure_coordinates
 from scheduler.models import (
     Clinic,
+    Patient,
     Plan,
     PlanRoute,
     PlanStatus,
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
+    from scheduler.geocoding import Geocoder
     from scheduler.travel import TravelTimeProvider
     from solver.check import Violation
     from solver.params import Progress
@@ -98,6 +101,7 @@ def create_plan(
     options: PlanOptions,
     provider: TravelTimeProvider | None = None,
     on_tick: Callable[[float, Progress | None], None] | None = None,
+    geocoder: Geocoder | None = None,
 ) -> Plan:
     """Plan the clinic's day: build the problem, solve it in a worker process, check it and
     store it as a new version.
@@ -121,6 +125,9 @@ def create_plan(
         Travel times; ``GeodesicProvider()`` by default.
     on_tick
         Called about every 0.2 s with the elapsed time and the best progress so far.
+    geocoder
+        Looks up the day's patients that have an address but no coordinates (results
+        are cached); without one, such a patient is an ``InvalidRequest``.
 
     Returns
     -------
@@ -141,6 +148,8 @@ def create_plan(
     clinic = session.get(Clinic, clinic_id)
     if clinic is None:
         raise NotFound(f"clinic {clinic_id} not found")
+    if geocoder is not None:
+        geocode_patients(session, clinic, date, geocoder)
     day = build_day(session, clinic, date, provider or GeodesicProvider())
     plan = _start_plan(session, clinic, date, options)
     try:
@@ -149,6 +158,26 @@ def create_plan(
         solution = Solution(SolveStatus.FAILED, error=f"the solver process failed: {error}")
     _finish_plan(session, plan, day, solution)
     return plan
+
+
+def geocode_patients(session: Session, clinic: Clinic, date: dt.date, geocoder: Geocoder) -> None:
+    """Give every patient visited that day coordinates, reporting every failed lookup."""
+    visited = sa.select(Visit.patient_id).where(Visit.clinic_id == clinic.id, Visit.date == date)
+    missing = session.scalars(
+        sa.select(Patient)
+        .where(Patient.id.in_(visited))
+        .where(sa.or_(Patient.lat.is_(None), Patient.lon.is_(None)))
+        .order_by(Patient.external_id)
+    )
+    faults: list[FieldError] = []
+    for patient in missing:
+        try:
+            ensure_coordinates(session, geocoder, patient)
+        except InvalidRequest as error:
+            faults += error.errors
+    if faults:
+        raise InvalidRequest(faults, "some patients could not be located")
+    session.flush()
 
 
 def _start_plan(session: Session, clinic: Clinic, date: dt.date, options: PlanOptions) -> Plan:

@@ -30,6 +30,7 @@ from scheduler.planning import (
 )
 from solver import Metaheuristic, Route, Solution, SolveStatus, Stop
 from tests.scheduler.factories import DAY, add_clinic
+from tests.scheduler.fixture_geocoder import FixtureGeocoder
 from tests.scheduler.planning_factories import (
     add_booking,
     add_home,
@@ -335,3 +336,35 @@ def test_only_plans_of_one_clinic_and_date_compare(session: Session) -> None:
         compare_plans(session, plan.id, other_day.id)
     with pytest.raises(NotFound):
         compare_plans(session, plan.id, foreign.id)
+
+
+@pytest.mark.usefixtures("_in_process")
+def test_patients_without_coordinates_are_geocoded_when_planning(session: Session) -> None:
+    """Only the patient lacking coordinates is looked up; the plan then covers the day."""
+    day = add_small_day(session)
+    patient = day.visits["v1"].patient
+    patient.lat = patient.lon = None
+    patient.address = "Carrer Major 1, Andorra la Vella"
+    session.flush()
+    geocoder = FixtureGeocoder({patient.address: (42.5063, 1.5218)})
+    plan = create_plan(session, day.clinic.id, DAY, FAST, geocoder=geocoder)
+    assert geocoder.queries == [patient.address]
+    located = session.get(type(patient), patient.id)
+    assert located is not None
+    assert (located.lat, located.lon) == (42.5063, 1.5218)
+    assert plan.status is PlanStatus.DRAFT
+
+
+def test_a_failed_lookup_names_the_patient_and_plans_nothing(session: Session) -> None:
+    day = add_small_day(session)
+    for key in ("v1", "v2"):
+        patient = day.visits[key].patient
+        patient.lat = patient.lon = None
+        patient.address = f"Nowhere {key}"
+    session.flush()
+    with pytest.raises(InvalidRequest) as raised:
+        create_plan(session, day.clinic.id, DAY, FAST, geocoder=FixtureGeocoder({}))
+    messages = " ".join(error.message for error in raised.value.errors)
+    assert "'p1'" in messages
+    assert "'p2'" in messages
+    assert session.scalar(sa.select(sa.func.count(Plan.id))) == 0
