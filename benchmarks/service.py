@@ -28,7 +28,7 @@ DATE = dt.date(2026, 11, 30)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="large")
-    parser.add_argument("--database-url")
+    parser.add_argument("--database-url", help="an empty database (default: a temporary SQLite)")
     parser.add_argument("--time-limit", type=float, default=30.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -49,8 +49,8 @@ def main() -> None:
             publish_plan(session, plan.id)
             session.commit()
             published = time.monotonic()
+            kpis, status = dict(plan.kpis or {}), plan.status
         engine.dispose()
-    kpis = plan.kpis or {}
     print(
         f"{args.size} day on {engine.dialect.name}: {len(day.problem.therapists)} therapists, "
         f"{len(day.problem.visits)} visits, time limit {args.time_limit:g} s"
