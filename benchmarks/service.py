@@ -60,9 +60,7 @@ def main() -> None:
         f"plan (solve + check + store) {planned - built:.2f} s, "
         f"publish {published - planned:.2f} s, total {published - started:.2f} s"
     )
-    print(
-        f"status {plan.status}, planned {kpis.get('visits_planned')} of {kpis.get('visits_total')}"
-    )
+    print(f"status {status}, planned {kpis.get('visits_planned')} of {kpis.get('visits_total')}")
 
 
 if __name__ == "__main__":
