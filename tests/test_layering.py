@@ -1,0 +1,40 @@
+"""Imports point down only (DESIGN.md section 3): api -> scheduler -> solver."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FORBIDDEN = {
+    "solver": {"scheduler", "api", "sqlalchemy", "alembic", "fastapi", "pydantic", "geopy"},
+    "scheduler": {"api", "fastapi"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    """The top-level packages a module imports, anywhere in it (functions included)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_no_import_points_up(package: str) -> None:
+    wrong = {
+        str(path.relative_to(ROOT)): sorted(imported_packages(path) & FORBIDDEN[package])
+        for path in sorted((ROOT / package).rglob("*.py"))
+    }
+    assert {module: names for module, names in wrong.items() if names} == {}
+
+
+def test_the_walker_sees_imports_inside_functions(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from scheduler.db import upgrade\n    import api.main\n")
+    assert imported_packages(module) == {"scheduler", "api"}
