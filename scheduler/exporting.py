@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from scheduler import ics
 from scheduler.errors import Conflict, NotFound
 from scheduler.models import Plan, PlanRoute, PlanStatus, PlanStop, PlanUnassigned, Visit
-from scheduler.plan_json import format_clock
+from scheduler.plan_json import break_json, format_clock
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -139,12 +139,7 @@ def plan_json(session: Session, plan: Plan) -> JsonObject:
 
 def _route_json(route: PlanRoute) -> JsonObject:
     used = bool(route.stops)
-    break_json = None
-    if used and route.break_start_s is not None and route.break_end_s is not None:
-        break_json = {
-            "start": format_clock(route.break_start_s),
-            "end": format_clock(route.break_end_s),
-        }
+    pause = break_json(used, route.break_start_s, route.break_end_s)
     return {
         "therapist_id": route.therapist.external_id,
         "start": format_clock(route.start_s) if used else None,
@@ -152,7 +147,7 @@ def _route_json(route: PlanRoute) -> JsonObject:
         "travel_s": route.travel_s,
         "distance_m": route.distance_m,
         "work_s": route.work_s,
-        "break": break_json,
+        "break": pause,
         "stops": [
             {
                 "visit_id": stop.visit.external_id,

@@ -77,14 +77,16 @@ def _routes_in_input_order(problem: Problem, solution: Solution) -> list[Route]:
     ]
 
 
+def break_json(used: bool, start_s: int | None, end_s: int | None) -> JsonObject | None:
+    """A used route's break as ``{"start", "end"}``, else None."""
+    if not used or start_s is None or end_s is None:
+        return None
+    return {"start": format_clock(start_s), "end": format_clock(end_s)}
+
+
 def _route_json(route: Route, with_distances: bool) -> JsonObject:
     used = route.is_used
-    break_json = None
-    if used and route.break_start_s is not None and route.break_end_s is not None:
-        break_json = {
-            "start": format_clock(route.break_start_s),
-            "end": format_clock(route.break_end_s),
-        }
+    pause = break_json(used, route.break_start_s, route.break_end_s)
     return {
         "therapist_id": route.therapist_id,
         "start": format_clock(route.start_s) if used else None,
@@ -92,7 +94,7 @@ def _route_json(route: Route, with_distances: bool) -> JsonObject:
         "travel_s": route.travel_s,
         "distance_m": (route.distance_m or 0) if with_distances else None,
         "work_s": route.work_s,
-        "break": break_json,
+        "break": pause,
         "stops": [_stop_json(stop, with_distances) for stop in route.stops],
     }
 
