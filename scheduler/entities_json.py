@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING
 
 from scheduler.json_reader import FieldReader, child, clock_text
 from scheduler.travel import TRAVEL_MODES
-from solver.problem import DEFAULT_TRAVEL_MODE, BreakRule, Priority, Therapist, TimeWindow, Visit
+from solver.problem import (
+    DEFAULT_TRAVEL_MODE,
+    BreakRule,
+    Priority,
+    Therapist,
+    TimeWindow,
+    Visit,
+    merged_windows,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -261,16 +269,10 @@ def _read_windows(reader: FieldReader, value: object, path: str) -> tuple[TimeWi
     spans = [
         _read_span(reader, item, child(path, index), "window") for index, item in enumerate(items)
     ]
-    valid = sorted(span for span in spans if span is not None)
+    valid = [span for span in spans if span is not None]
     if len(valid) != len(items):
         return None
-    merged: list[Span] = []
-    for start, end in valid:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return tuple(TimeWindow(start, end) for start, end in merged)
+    return merged_windows(valid)
 
 
 def _read_break(

@@ -90,7 +90,7 @@ def construct_routes(
     by_id = {v.id: v for v in visits}
     routes = [[by_id[v] for v in (initial or {}).get(t.id, ())] for t in problem.therapists]
     routed = {v.id for route in routes for v in route}
-    matrices = {mode: travel.durations_s.tolist() for mode, travel in problem.travel.items()}
+    matrices = {mode: travel.duration_rows for mode, travel in problem.travel.items()}
     for i in _order(visits, candidates):
         if visits[i].id not in routed:
             _insert_cheapest(
@@ -130,7 +130,7 @@ def _insert_cheapest(
             if best is not None and cost >= best[0]:
                 break
             trial = [*route[:position], visit, *route[position:]]
-            if earliest_end(problem, therapist, trial, durations) is not None:
+            if earliest_end(therapist, trial, durations) is not None:
                 best = (cost, index, position)
                 break
     if best is not None and best[0] < weights.drop_penalty[visit.priority]:

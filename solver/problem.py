@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 IntMatrix = npt.NDArray[np.int64]
 
@@ -33,6 +38,17 @@ class TimeWindow:
 
     start_s: int
     end_s: int
+
+
+def merged_windows(spans: Iterable[tuple[int, int]]) -> tuple[TimeWindow, ...]:
+    """(start, end) spans sorted, with overlapping and touching ones merged."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(TimeWindow(start, end) for start, end in merged)
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,13 @@ class TravelMatrix:
     @property
     def size(self) -> int:
         return int(self.durations_s.shape[0])
+
+    @cached_property
+    def duration_rows(self) -> list[list[int]]:
+        """``durations_s`` as nested lists, converted once: Python loops index lists
+        several times faster than numpy arrays."""
+        rows: list[list[int]] = self.durations_s.tolist()
+        return rows
 
 
 @dataclass(frozen=True)

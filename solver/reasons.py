@@ -157,33 +157,29 @@ def _first_start(windows: Sequence[TimeWindow], ready_s: int) -> int:
 
 
 def earliest_end(
-    problem: Problem,
     therapist: Therapist,
     route: Sequence[Visit],
-    durations: Sequence[Sequence[int]] | None = None,
+    durations: Sequence[Sequence[int]],
 ) -> int | None:
     """The earliest time the route can be back home with every time rule kept, or None.
 
     Two states move along the route: the break not yet taken, and taken. The break is
     taken in the gap where it helps, as early as it may start (the drive is split).
-    Work is bounded from the shift start, which is conservative. ``durations`` may be
-    the therapist's matrix as nested lists, much faster to index in a loop than numpy.
+    Work is bounded from the shift start, which is conservative. ``durations`` is the
+    therapist's matrix as nested lists (``TravelMatrix.duration_rows``).
     """
-    table = (
-        durations if durations is not None else problem.matrix_for(therapist).durations_s.tolist()
-    )
     rule = therapist.break_rule
     needs_break = rule is not None and bool(route)
     before = therapist.shift_start_s
     after = _take_break(therapist, before, 0) if needs_break else _INF
     location = therapist.start_location
     for visit in route:
-        drive = table[location][visit.location]
+        drive = durations[location][visit.location]
         with_break = _take_break(therapist, before, drive) if needs_break else _INF
         before = _serve(visit, before + drive)
         after = _serve(visit, min(after + drive, with_break))
         location = visit.location
-    drive = table[location][therapist.end_location]
+    drive = durations[location][therapist.end_location]
     end = (
         min(after + drive, _take_break(therapist, before, drive))
         if needs_break
@@ -233,7 +229,7 @@ def probe_dropped(
         durations = matrices[therapist.travel_mode]
         for position in range(len(route) + 1):
             trial = [*route[:position], visit, *route[position:]]
-            if earliest_end(problem, therapist, trial, durations) is None:
+            if earliest_end(therapist, trial, durations) is None:
                 continue
             if _over_capacity(therapist, trial):
                 full.append(therapist.id)

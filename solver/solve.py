@@ -243,7 +243,7 @@ def _probe_dropped(
     routes: tuple[Route, ...],
 ) -> list[Unassigned]:
     """Reasons for the visits that passed the pre-checks but are on no route."""
-    matrices = {mode: travel.durations_s.tolist() for mode, travel in problem.travel.items()}
+    matrices = {mode: travel.duration_rows for mode, travel in problem.travel.items()}
     by_id = {v.id: v for v in visits}
     route_visits = [[by_id[s.visit_id] for s in r.stops] for r in routes]
     routed = {s.visit_id for r in routes for s in r.stops}

@@ -25,7 +25,14 @@ from scheduler.models import (
     VisitStatus,
 )
 from scheduler.models import Therapist as TherapistRecord
-from solver.problem import DEFAULT_TRAVEL_MODE, BreakRule, Problem, TimeWindow, TravelMatrix
+from solver.problem import (
+    DEFAULT_TRAVEL_MODE,
+    BreakRule,
+    Problem,
+    TimeWindow,
+    TravelMatrix,
+    merged_windows,
+)
 from solver.problem import Therapist as DayTherapist
 from solver.problem import Visit as DayVisit
 
@@ -234,14 +241,7 @@ def _windows(visit: Visit) -> tuple[TimeWindow, ...]:
     if visit.fixed_start is not None:
         start_s = _seconds(visit.fixed_start)
         return (TimeWindow(start_s, start_s),)
-    spans = sorted(span for window in visit.windows if (span := _window(window)) is not None)
-    merged: list[Shift] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return tuple(TimeWindow(start, end) for start, end in merged)
+    return merged_windows(span for window in visit.windows if (span := _window(window)) is not None)
 
 
 def _break_rule(therapist: TherapistRecord, shift: Shift) -> BreakRule | None:
