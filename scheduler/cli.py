@@ -19,7 +19,7 @@ from scheduler.generate import SIZES, generate_day
 from scheduler.plan_json import plan_to_json
 from scheduler.problem_json import ParsedProblem, load_problem_file
 from scheduler.roster import format_roster
-from scheduler.worker import solve_in_worker
+from scheduler.worker import checked, solve_in_worker
 from solver import Params, Progress
 
 EXIT_INVALID_INPUT = 2
@@ -139,7 +139,10 @@ def run_solve(args: argparse.Namespace) -> int:
     params = _params(parsed, args)
     tick, shown = _progress_printer(params.time_limit_s)
     interactive = sys.stderr.isatty()
-    solution = solve_in_worker(parsed.problem, params, tick if interactive else None)  # type: ignore[arg-type]
+    solution = checked(
+        parsed.problem,
+        solve_in_worker(parsed.problem, params, tick if interactive else None),  # type: ignore[arg-type]
+    )
     if shown[0]:
         sys.stderr.write("\n")
     plan = plan_to_json(parsed, solution)

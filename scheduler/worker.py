@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from solver import Params, Problem, Progress, Route, Solution, SolveStatus, solve
-from solver.check import check_solution
+from solver.check import Violation, check_solution
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,18 +32,23 @@ def checked(problem: Problem, solution: Solution) -> Solution:
     violations = check_solution(problem, solution)
     if not violations:
         return solution
-    shown = "; ".join(v.message for v in violations[:SHOWN_VIOLATIONS])
     return Solution(
         SolveStatus.FAILED,
         routes=tuple(Route(r.therapist_id) for r in solution.routes),
         stats=solution.stats,
-        error=f"the plan checker found {len(violations)} broken rules (a solver bug): {shown}",
+        error=violations_error(violations),
     )
+
+
+def violations_error(violations: list[Violation]) -> str:
+    """The error of a plan the checker rejects: the count and the first few rules."""
+    shown = "; ".join(v.message for v in violations[:SHOWN_VIOLATIONS])
+    return f"the plan checker found {len(violations)} broken rules (a solver bug): {shown}"
 
 
 def _run(problem: Problem, params: Params, messages: Queue[object]) -> None:
     params = replace(params, on_progress=messages.put)
-    messages.put(checked(problem, solve(problem, params)))
+    messages.put(solve(problem, params))
 
 
 def solve_in_worker(
@@ -51,8 +56,10 @@ def solve_in_worker(
     params: Params,
     on_tick: Callable[[float, Progress | None], None] | None = None,
 ) -> Solution:
-    """Solve and check in a child process; ``on_tick(elapsed_s, best_progress)`` runs
-    every 0.2 s. A plan the checker rejects comes back failed (see ``checked``).
+    """Solve in a child process; ``on_tick(elapsed_s, best_progress)`` runs every 0.2 s.
+
+    The caller checks the result (``checked``, or the planning service, which stores
+    the violations), once, in its own process.
 
     The child gets ``params`` without its callback (callables do not cross processes).
     """

@@ -35,7 +35,7 @@ from scheduler.planning.queries import (
 )
 from scheduler.planning.translate import stats_json, store_solution, violations_json
 from scheduler.travel import GeodesicProvider
-from scheduler.worker import solve_in_worker
+from scheduler.worker import solve_in_worker, violations_error
 from solver.check import check_solution
 from solver.params import FirstSolution, Metaheuristic, Params
 from solver.solution import Solution, SolveStatus
@@ -50,8 +50,6 @@ if TYPE_CHECKING:
     from scheduler.travel import TravelTimeProvider
     from solver.check import Violation
     from solver.params import Progress
-
-SHOWN_VIOLATIONS = 5
 
 
 @dataclass(frozen=True)
@@ -205,17 +203,12 @@ def _finish_plan(session: Session, plan: Plan, day: DayProblem, solution: Soluti
     plan.solver_stats = stats_json(solution)
     if solution.status == SolveStatus.FAILED or violations:
         plan.status = PlanStatus.FAILED
-        plan.error = solution.error or _violations_error(violations)
+        plan.error = solution.error or violations_error(violations)
         plan.violations = violations_json(violations)
     else:
         store_solution(plan, day, solution)
         plan.status = PlanStatus.DRAFT
     session.commit()
-
-
-def _violations_error(violations: list[Violation]) -> str:
-    shown = "; ".join(v.message for v in violations[:SHOWN_VIOLATIONS])
-    return f"the plan checker found {len(violations)} broken rules (a solver bug): {shown}"
 
 
 def publish_plan(session: Session, plan_id: int) -> Plan:
