@@ -8,6 +8,7 @@ import json
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,6 +22,9 @@ from scheduler.problem_json import ParsedProblem, load_problem_file
 from scheduler.roster import format_roster
 from scheduler.worker import checked, solve_in_worker
 from solver import Params, Progress
+
+if TYPE_CHECKING:
+    from scheduler.clinic_cli import Tick
 
 EXIT_INVALID_INPUT = 2
 
@@ -98,7 +102,7 @@ def _add_db_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         action.add_argument("--database-url", help="SQLAlchemy URL (overrides the environment)")
 
 
-def _progress_printer(limit_s: float) -> tuple[object, list[bool]]:
+def _progress_printer(limit_s: float) -> tuple[Tick, list[bool]]:
     shown = [False]
 
     def tick(elapsed_s: float, progress: Progress | None) -> None:
@@ -141,7 +145,7 @@ def run_solve(args: argparse.Namespace) -> int:
     interactive = sys.stderr.isatty()
     solution = checked(
         parsed.problem,
-        solve_in_worker(parsed.problem, params, tick if interactive else None),  # type: ignore[arg-type]
+        solve_in_worker(parsed.problem, params, tick if interactive else None),
     )
     if shown[0]:
         sys.stderr.write("\n")
@@ -207,7 +211,7 @@ def _run_clinic_command(args: argparse.Namespace) -> int:
     tick, _ = _progress_printer(limit)
     interactive = sys.stderr.isatty() and getattr(args, "workers", 1) == 1
     try:
-        return clinic_cli.dispatch(args, tick if interactive else None)  # type: ignore[arg-type]
+        return clinic_cli.dispatch(args, tick if interactive else None)
     except InvalidRequest as error:
         print(error.detail, file=sys.stderr)
         for fault in error.errors:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ortools.constraint_solver import pywrapcp
 
     from solver.model import RoutingModel
-    from solver.problem import Therapist, Visit
+    from solver.problem import IntMatrix, Therapist, Visit
 
 
 def read_routes(model: RoutingModel, assignment: pywrapcp.Assignment) -> tuple[Route, ...]:
@@ -115,10 +115,10 @@ def _tight_start_and_end(
     return leave, back
 
 
-def _distance(distances: object, origin: int, destination: int) -> int | None:
+def _distance(distances: IntMatrix | None, origin: int, destination: int) -> int | None:
     if distances is None:
         return None
-    return int(distances[origin, destination])  # type: ignore[index]
+    return int(distances[origin, destination])
 
 
 def _read_break(
