@@ -144,7 +144,7 @@ class _Rounds:
         visit_region: dict[str, int],
         share: float,
     ) -> dict[str, Route]:
-        from solver.solve import solve  # solve() calls this module for large days
+        from solver.solve import solve_routes  # solve() calls this module for large days
 
         problem, solved = self.problem, {}
         deadline = self.started + self.params.time_limit_s * share
@@ -164,7 +164,7 @@ class _Rounds:
                 warm_start={t: r for t, r in routes.items() if t in ids},
                 on_progress=self.progress.for_region(number),
             )
-            solved.update({r.therapist_id: r for r in solve(region, share_params).routes})
+            solved.update({r.therapist_id: r for r in solve_routes(region, share_params)})
         return solved
 
 

@@ -67,20 +67,38 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
     if params.workers > 1:
         return solve_portfolio(problem, params)
     started = time.monotonic()
+    unassigned, visits, candidates = _pre_check(problem)
+    if not problem.therapists or not visits:
+        routes = tuple(Route(t.id) for t in problem.therapists)
+        stats = SolveStats(wall_s=time.monotonic() - started, strategy="pre-checks only")
+        return _finish(problem, routes, unassigned, stats)
+    if _by_regions(problem, params, len(visits)):
+        return _solve_by_regions(problem, params, visits, candidates, unassigned, started)
+    return _solve_whole(problem, params, visits, candidates, unassigned, started)
+
+
+def solve_routes(problem: Problem, params: Params) -> tuple[Route, ...]:
+    """``solve``'s routes without the reasons for left-out visits.
+
+    Regions use it: their left-overs are explained once, against the whole day.
+    """
+    started = time.monotonic()
+    _, visits, candidates = _pre_check(problem)
+    if not problem.therapists or not visits:
+        return tuple(Route(t.id) for t in problem.therapists)
+    return _solve_whole(problem, params, visits, candidates, [], started, explain=False).routes
+
+
+def _pre_check(
+    problem: Problem,
+) -> tuple[list[Unassigned], list[Visit], list[tuple[int, ...]]]:
+    """The visits ruled out before the search, and the others with their therapists."""
     checks = eligibilities(problem)
     unassigned = [c.unassigned for c in checks if c.unassigned is not None]
     routable = [
         (v, c.candidates) for v, c in zip(problem.visits, checks, strict=True) if c.candidates
     ]
-    if not problem.therapists or not routable:
-        routes = tuple(Route(t.id) for t in problem.therapists)
-        stats = SolveStats(wall_s=time.monotonic() - started, strategy="pre-checks only")
-        return _finish(problem, routes, unassigned, stats)
-    visits = [v for v, _ in routable]
-    candidates = [c for _, c in routable]
-    if _by_regions(problem, params, len(visits)):
-        return _solve_by_regions(problem, params, visits, candidates, unassigned, started)
-    return _solve_whole(problem, params, visits, candidates, unassigned, started)
+    return unassigned, [v for v, _ in routable], [c for _, c in routable]
 
 
 def _solve_whole(
@@ -90,6 +108,7 @@ def _solve_whole(
     candidates: list[tuple[int, ...]],
     unassigned: list[Unassigned],
     started: float,
+    explain: bool = True,
 ) -> Solution:
     model = build_model(problem, visits, candidates)
     search = search_parameters(params, len(visits))
@@ -109,7 +128,8 @@ def _solve_whole(
             error="the search found no plan within the time limit",
         )
     routes = read_routes(model, assignment)
-    unassigned += _probe_dropped(problem, visits, candidates, routes)
+    if explain:
+        unassigned += _probe_dropped(problem, visits, candidates, routes)
     stats = SolveStats(
         time.monotonic() - started, log.first_solution_s, log.solutions_found, strategy
     )
