@@ -57,11 +57,6 @@ def json_type(value: object) -> str:
     return type(value).__name__
 
 
-def clock_text(seconds: int) -> str:
-    """``HH:MM`` of seconds from midnight, for messages."""
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
 def _label(path: str) -> str:
     return path.rsplit(".", 1)[-1] if path else "the request"
 
