@@ -19,11 +19,12 @@ from scheduler.models.therapists import (
     Therapist,
     WeeklyAvailability,
 )
-from scheduler.models.users import Role, User
+from scheduler.models.users import ApiToken, Role, User
 from scheduler.models.visits import Visit, VisitStatus, Window
 from solver.problem import Priority
 
 __all__ = [
+    "ApiToken",
     "Base",
     "Clinic",
     "GeocodeCache",

@@ -19,3 +19,5 @@ class Clinic(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     timezone: Mapped[str] = mapped_column(sa.String(64))
+    # The travel provider of this clinic (``geodesic``, ``osrm``); null: the installation's.
+    travel_provider: Mapped[str | None] = mapped_column(sa.String(20))

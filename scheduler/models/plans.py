@@ -20,13 +20,15 @@ from scheduler.models.visits import Visit
 
 
 class PlanStatus(StrEnum):
-    """``SOLVING`` → ``DRAFT`` (or ``FAILED``) → ``PUBLISHED`` → ``SUPERSEDED``."""
+    """``SOLVING`` → ``DRAFT`` (or ``FAILED``, or ``CANCELLED`` by a user) → ``PUBLISHED`` →
+    ``SUPERSEDED``."""
 
     SOLVING = "solving"
     DRAFT = "draft"
     PUBLISHED = "published"
     SUPERSEDED = "superseded"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 # At most one published plan per clinic and date: a partial unique index, which SQLite
@@ -46,6 +48,7 @@ published_per_day = sa.Index(
 class Plan(Base):
     """A version of the roster of one clinic for one date.
 
+    ``progress`` is the search's latest figures while the plan is solving.
     ``parameters`` are the options the solve ran with, ``kpis`` and ``solver_stats`` the
     figures of the plan JSON (DESIGN.md section 9), ``error`` why a failed plan failed.
     ``violations`` lists the hard rules the plan breaks as the independent checker found
@@ -70,6 +73,9 @@ class Plan(Base):
     kpis: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     solver_stats: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     error: Mapped[str | None] = mapped_column(sa.Text)
+    # While solving: {"elapsed_s", "best_cost", "solutions_found"}, refreshed about once a
+    # second by the process that runs the solve, so any server process can report it.
+    progress: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     violations: Mapped[list[dict[str, Any]]] = mapped_column(
         sa.JSON, default=list, server_default=sa.text("'[]'")
     )

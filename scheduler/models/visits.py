@@ -72,6 +72,9 @@ class Visit(Base):
     status: Mapped[VisitStatus] = mapped_column(
         string_enum(VisitStatus, "visit_status"), default=VisitStatus.BOOKED
     )
+    # When the therapist checked in and out on their phone (the actual times, UTC).
+    checked_in_at: Mapped[dt.datetime | None]
+    checked_out_at: Mapped[dt.datetime | None]
 
     clinic: Mapped[Clinic] = relationship()
     patient: Mapped[Patient] = relationship()
