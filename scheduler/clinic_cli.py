@@ -1,5 +1,5 @@
 """The coordinator's commands on the stored clinic: demo, import, plan, publish, compare,
-export, users. ``scheduler.cli`` registers them and handles the exit codes."""
+export, users, travel. ``scheduler.cli`` registers them and handles the exit codes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import datetime as dt
 import getpass
 import json
+import random
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,16 +21,19 @@ from scheduler.accounts import add_user
 from scheduler.config import Settings
 from scheduler.db import make_engine, require_current_schema, upgrade
 from scheduler.demo import next_working_day, seed_demo_day
-from scheduler.errors import InvalidRequest, NotFound
+from scheduler.errors import InvalidRequest, NotFound, TravelServiceUnavailable, UnroutableLocations
 from scheduler.geocoding import nominatim_geocoder
-from scheduler.models import Clinic, Therapist
+from scheduler.models import Clinic, Patient, Therapist
 from scheduler.planning import PlanOptions, compare_plans, create_plan, get_plan, publish_plan
 from scheduler.roster import format_roster
+from scheduler.travel import TRAVEL_MODES
+from scheduler.travel.cache import CachedProvider
+from scheduler.travel.calibrate import calibrate, format_calibration
+from scheduler.travel.select import geodesic_provider, osrm_provider, travel_provider
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from scheduler.geocoding import Geocoder
     from scheduler.models import Plan
     from scheduler.planning import PlanComparison
     from solver import Progress
@@ -89,7 +93,16 @@ def run_demo(args: argparse.Namespace, tick: Tick | None) -> int:
         session.commit()
         print(f"{clinic.name}: planning {date.isoformat()} ...", file=sys.stderr)
         options = PlanOptions(time_limit_s=args.time_limit, workers=args.workers)
-        plan = create_plan(session, clinic.id, date, options, on_tick=tick, geocoder=_geocoder())
+        settings = Settings.from_env()
+        plan = create_plan(
+            session,
+            clinic.id,
+            date,
+            options,
+            provider=travel_provider(settings, session, clinic),
+            on_tick=tick,
+            geocoder=nominatim_geocoder(settings),
+        )
         if tick is not None:
             sys.stderr.write("\n")
         if plan.status == "draft":
@@ -97,15 +110,6 @@ def run_demo(args: argparse.Namespace, tick: Tick | None) -> int:
         session.commit()
         _print_plan(session, plan)
         return 0 if plan.status == "published" else 1
-
-
-def _geocoder() -> Geocoder:
-    """The configured geocoder, for patients with an address but no coordinates.
-
-    Travel times stay the great-circle estimate without a cache: computing 500 x 500 of
-    them takes 6-18 ms, loading them from the matrix cache 0.5-1 s.
-    """
-    return nominatim_geocoder(Settings.from_env())
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -134,10 +138,17 @@ def _clinic_for_import(session: Session, args: argparse.Namespace) -> Clinic:
 def run_plan(args: argparse.Namespace, tick: Tick | None) -> int:
     with open_session(args) as session:
         clinic = pick_clinic(session, args.clinic)
-        limit = args.time_limit or Settings.from_env().solver_time_limit_s
+        settings = Settings.from_env()
+        limit = args.time_limit or settings.solver_time_limit_s
         options = PlanOptions(time_limit_s=limit, workers=args.workers)
         plan = create_plan(
-            session, clinic.id, args.date, options, on_tick=tick, geocoder=_geocoder()
+            session,
+            clinic.id,
+            args.date,
+            options,
+            provider=travel_provider(settings, session, clinic),
+            on_tick=tick,
+            geocoder=nominatim_geocoder(settings),
         )
         if tick is not None:
             sys.stderr.write("\n")
@@ -239,6 +250,64 @@ def run_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_travel_calibrate(args: argparse.Namespace) -> int:
+    """Fit the geodesic figures to the OSRM router over a sample of the clinic's places."""
+    settings = Settings.from_env()
+    router = osrm_provider(settings)
+    if router is None:
+        raise TravelServiceUnavailable("calibration needs a road router: set HOMEVISIT_OSRM_URL")
+    baseline = geodesic_provider(settings)
+    with open_session(args) as session:
+        clinic = pick_clinic(session, args.clinic)
+        clinic_name = clinic.name
+        places = _places(session, clinic, args.sample)
+        points = [point for point, _, _ in places]
+        try:
+            calibration = calibrate(
+                CachedProvider(router, session, router.name), points, args.mode, baseline
+            )
+        except UnroutableLocations as error:
+            _, fields, labels = zip(*places, strict=True)
+            raise error.named(fields, labels) from None
+        session.commit()
+    print(f"{clinic_name}: {len(points)} places, against {router.name}")
+    print(format_calibration(calibration, baseline))
+    speeds = {**dict(settings.geodesic_speeds_kmh), args.mode: round(calibration.speed_kmh, 1)}
+    print("\nTo estimate travel like this where no router is configured, set:")
+    print(f"  HOMEVISIT_GEODESIC_DETOUR_FACTOR={calibration.detour_factor:.2f}")
+    print(f"  HOMEVISIT_GEODESIC_SPEEDS_KMH={','.join(f'{m}={v:g}' for m, v in speeds.items())}")
+    return 0
+
+
+def _places(
+    session: Session, clinic: Clinic, sample: int
+) -> list[tuple[tuple[float, float], str, str]]:
+    """Up to ``sample`` distinct places of the clinic (therapists' homes, patients with
+    coordinates), each with its field and label for errors; a fixed seed picks them."""
+    places: dict[tuple[float, float], tuple[str, str]] = {}
+    therapists = session.scalars(
+        sa.select(Therapist).where(Therapist.clinic_id == clinic.id).order_by(Therapist.id)
+    )
+    for t in therapists:
+        field = f"therapists.{t.external_id}.home"
+        places.setdefault(
+            (t.home_lat, t.home_lon), (field, f"the home of therapist {t.external_id}")
+        )
+    patients = session.scalars(
+        sa.select(Patient)
+        .where(Patient.clinic_id == clinic.id, Patient.lat.is_not(None), Patient.lon.is_not(None))
+        .order_by(Patient.id)
+    )
+    for p in patients:
+        if p.lat is not None and p.lon is not None:
+            label = f"patient {p.external_id} ({p.name})"
+            places.setdefault((p.lat, p.lon), (f"patients.{p.external_id}", label))
+    chosen = list(places.items())
+    if len(chosen) > sample:
+        chosen = random.Random(0).sample(chosen, sample)
+    return [(point, field, label) for point, (field, label) in chosen]
+
+
 def _read_password() -> str:
     """From the terminal without echo, or the first line of standard input when piped."""
     if sys.stdin.isatty():
@@ -255,6 +324,7 @@ EXAMPLES = {
     "compare": "homevisit compare 2 3 --minutes 15",
     "export": "homevisit export 3 --format ics --therapist t001 -o t001.ics",
     "add": "printf '%s\\n' 'a long passphrase' | homevisit users add ana@example.org --role admin",
+    "calibrate": "HOMEVISIT_OSRM_URL=http://127.0.0.1:5000 homevisit travel calibrate",
 }
 
 
@@ -308,6 +378,15 @@ def add_parsers(commands: Subparsers) -> None:
     add.add_argument("--role", choices=("admin", "coordinator", "therapist"), required=True)
     add.add_argument("--clinic", help="clinic name (default: the only clinic)")
     add.add_argument("--therapist", help="the therapist's id, for a therapist login")
+    travel = commands.add_parser("travel", help="travel times").add_subparsers(
+        dest="travel_command", required=True
+    )
+    fit = _command(
+        travel, "calibrate", "fit the geodesic detour factor and speed to the OSRM router"
+    )
+    fit.add_argument("--clinic", help="clinic name (default: the only clinic)")
+    fit.add_argument("--mode", choices=TRAVEL_MODES, default="car", help="travel mode")
+    fit.add_argument("--sample", type=int, default=200, help="most places to compare")
 
 
 def dispatch(args: argparse.Namespace, tick: Tick | None) -> int:
@@ -322,8 +401,9 @@ def dispatch(args: argparse.Namespace, tick: Tick | None) -> int:
         "compare": run_compare,
         "export": run_export,
         "users": run_users_add,
+        "travel": run_travel_calibrate,
     }
     return handlers[args.command](args)
 
 
-COMMANDS = ("demo", "import", "plan", "publish", "compare", "export", "users")
+COMMANDS = ("demo", "import", "plan", "publish", "compare", "export", "users", "travel")

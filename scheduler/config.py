@@ -9,18 +9,31 @@
 | ``HOMEVISIT_TRAVEL_PROVIDER`` | ``geodesic`` | travel times: ``geodesic`` or ``osrm`` |
 | ``HOMEVISIT_SOLVER_TIME_LIMIT_S`` | ``10`` | seconds of search per plan |
 | ``HOMEVISIT_SECRET_KEY`` | none | key that signs tokens; the API requires one |
+| ``HOMEVISIT_TOKEN_TTL_HOURS`` | ``12`` | how long a login's bearer token stays valid |
+| ``HOMEVISIT_SOLVER_PROCESSES`` | ``1`` | plan solves the API runs at the same time |
 | ``HOMEVISIT_GEOCODER_DOMAIN`` | ``nominatim.openstreetmap.org`` | Nominatim host[:port][/path] |
 | ``HOMEVISIT_GEOCODER_USER_AGENT`` | ``homevisit`` | User-Agent sent to the geocoder |
 | ``HOMEVISIT_GEOCODER_MIN_DELAY_S`` | ``1.0`` | seconds between two geocoder requests |
+| ``HOMEVISIT_OSRM_URL`` | none | base URL of an OSRM router, e.g. ``http://osrm:5000`` |
+| ``HOMEVISIT_OSRM_PROFILES`` | ``car=driving`` | OSRM profile per travel mode, comma-separated |
+| ``HOMEVISIT_OSRM_MAX_LOCATIONS`` | ``100`` | the router's ``--max-table-size`` |
+| ``HOMEVISIT_OSRM_TIMEOUT_S`` | ``30`` | seconds to wait for one answer of the router |
+| ``HOMEVISIT_OSRM_MAX_SNAP_M`` | ``1000`` | farthest a point may lie from the road it snaps to |
+| ``HOMEVISIT_GEODESIC_DETOUR_FACTOR`` | ``1.3`` | road distance / great-circle distance |
+| ``HOMEVISIT_GEODESIC_SPEEDS_KMH`` | none | speeds replacing the defaults, e.g. ``car=27.5`` |
 
 A variable set to the empty string counts as unset. The geocoder domain may start with
-``http://`` (a self-hosted Nominatim) or ``https://`` (the default).
+``http://`` (a self-hosted Nominatim) or ``https://`` (the default). ``osrm`` needs
+``HOMEVISIT_OSRM_URL``; travel modes without an OSRM profile cannot use it (an OSRM server
+serves one profile; list a mode only if the URL answers for its profile).
+``homevisit travel calibrate`` prints geodesic figures fitted to an OSRM router.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,6 +41,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from scheduler.errors import InvalidRequest
+from scheduler.travel.geodesic import DEFAULT_DETOUR_FACTOR, DEFAULT_SPEEDS_KMH
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -36,12 +50,21 @@ PREFIX = "HOMEVISIT_"
 DEFAULT_DATABASE_URL = "sqlite:///homevisit.db"
 DEFAULT_TRAVEL_PROVIDER = "geodesic"
 DEFAULT_SOLVER_TIME_LIMIT_S = 10.0
+DEFAULT_TOKEN_TTL_HOURS = 12.0
+DEFAULT_SOLVER_PROCESSES = 1
 DEFAULT_GEOCODER_DOMAIN = "nominatim.openstreetmap.org"
 DEFAULT_GEOCODER_USER_AGENT = "homevisit"
 # The public Nominatim's usage policy: at most one request a second.
 DEFAULT_GEOCODER_MIN_DELAY_S = 1.0
 GEOCODER_SCHEMES = ("http", "https")
 TRAVEL_PROVIDERS = ("geodesic", "osrm")
+DEFAULT_OSRM_PROFILES: tuple[tuple[str, str], ...] = (("car", "driving"),)
+# osrm-routed's own default --max-table-size.
+DEFAULT_OSRM_MAX_LOCATIONS = 100
+DEFAULT_OSRM_TIMEOUT_S = 30.0
+# Geocoded addresses lie on or beside a road; a point farther than this is a wrong one.
+DEFAULT_OSRM_MAX_SNAP_M = 1000.0
+_PROFILE = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True)
@@ -52,9 +75,19 @@ class Settings:
     travel_provider: str = DEFAULT_TRAVEL_PROVIDER
     solver_time_limit_s: float = DEFAULT_SOLVER_TIME_LIMIT_S
     secret_key: str | None = None
+    token_ttl_hours: float = DEFAULT_TOKEN_TTL_HOURS
+    solver_processes: int = DEFAULT_SOLVER_PROCESSES
     geocoder_domain: str = DEFAULT_GEOCODER_DOMAIN
     geocoder_user_agent: str = DEFAULT_GEOCODER_USER_AGENT
     geocoder_min_delay_s: float = DEFAULT_GEOCODER_MIN_DELAY_S
+    osrm_url: str | None = None
+    osrm_profiles: tuple[tuple[str, str], ...] = DEFAULT_OSRM_PROFILES
+    osrm_max_locations: int = DEFAULT_OSRM_MAX_LOCATIONS
+    osrm_timeout_s: float = DEFAULT_OSRM_TIMEOUT_S
+    osrm_max_snap_m: float = DEFAULT_OSRM_MAX_SNAP_M
+    geodesic_detour_factor: float = DEFAULT_DETOUR_FACTOR
+    # Only the speeds that replace ``DEFAULT_SPEEDS_KMH``.
+    geodesic_speeds_kmh: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -66,11 +99,22 @@ class Settings:
             travel_provider=_travel_provider(provider),
             solver_time_limit_s=_time_limit(_read(environ, "solver_time_limit_s")),
             secret_key=_read(environ, "secret_key"),
+            token_ttl_hours=_token_ttl(_read(environ, "token_ttl_hours")),
+            solver_processes=_solver_processes(_read(environ, "solver_processes")),
             geocoder_domain=_geocoder_domain(_read(environ, "geocoder_domain")),
             geocoder_user_agent=(
                 _read(environ, "geocoder_user_agent") or DEFAULT_GEOCODER_USER_AGENT
             ),
             geocoder_min_delay_s=_min_delay(_read(environ, "geocoder_min_delay_s")),
+            osrm_url=_osrm_url(_read(environ, "osrm_url"), provider),
+            osrm_profiles=_osrm_profiles(_read(environ, "osrm_profiles")),
+            osrm_max_locations=_max_locations(_read(environ, "osrm_max_locations")),
+            osrm_timeout_s=_positive(environ, "osrm_timeout_s", DEFAULT_OSRM_TIMEOUT_S),
+            osrm_max_snap_m=_positive(environ, "osrm_max_snap_m", DEFAULT_OSRM_MAX_SNAP_M),
+            geodesic_detour_factor=_positive(
+                environ, "geodesic_detour_factor", DEFAULT_DETOUR_FACTOR
+            ),
+            geodesic_speeds_kmh=_speeds(_read(environ, "geodesic_speeds_kmh")),
         )
 
 
@@ -122,6 +166,23 @@ def _time_limit(value: str | None) -> float:
     return seconds
 
 
+def _token_ttl(value: str | None) -> float:
+    if value is None:
+        return DEFAULT_TOKEN_TTL_HOURS
+    hours = _float_or_nan(value)
+    if not (math.isfinite(hours) and hours > 0):
+        raise _invalid("token_ttl_hours", f"must be a positive number of hours, got {value!r}")
+    return hours
+
+
+def _solver_processes(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_SOLVER_PROCESSES
+    if not value.isdigit() or int(value) < 1:
+        raise _invalid("solver_processes", f"must be a whole number of at least 1, got {value!r}")
+    return int(value)
+
+
 def _geocoder_domain(value: str | None) -> str:
     if value is None:
         return DEFAULT_GEOCODER_DOMAIN
@@ -147,3 +208,74 @@ def _min_delay(value: str | None) -> float:
             "geocoder_min_delay_s", f"must be zero or a positive number of seconds, got {value!r}"
         )
     return seconds
+
+
+def _positive(environ: Mapping[str, str], name: str, default: float) -> float:
+    value = _read(environ, name)
+    if value is None:
+        return default
+    number = _float_or_nan(value)
+    if not (math.isfinite(number) and number > 0):
+        raise _invalid(name, f"must be a positive number, got {value!r}")
+    return number
+
+
+def _osrm_url(value: str | None, provider: str) -> str | None:
+    if value is None:
+        if provider == "osrm":
+            raise _invalid("osrm_url", "must be set when HOMEVISIT_TRAVEL_PROVIDER is osrm")
+        return None
+    scheme, separator, rest = value.partition("://")
+    if scheme not in GEOCODER_SCHEMES or not separator:
+        raise _invalid("osrm_url", f"must start with http:// or https://, got {value!r}")
+    if not rest.strip("/") or any(character.isspace() for character in value):
+        raise _invalid("osrm_url", f"must be a URL such as http://osrm:5000, got {value!r}")
+    return value.rstrip("/")
+
+
+def _pairs(value: str, name: str, example: str) -> list[tuple[str, str]]:
+    """``mode=value`` pairs separated by commas, each mode a known travel mode, once."""
+    pairs: list[tuple[str, str]] = []
+    for item in value.split(","):
+        mode, separator, setting = (part.strip() for part in item.partition("="))
+        if not separator or not setting:
+            raise _invalid(name, f"expected mode=value pairs such as {example}, got {value!r}")
+        if mode not in DEFAULT_SPEEDS_KMH:
+            known = ", ".join(DEFAULT_SPEEDS_KMH)
+            raise _invalid(name, f"unknown travel mode {mode!r}; expected one of {known}")
+        if mode in dict(pairs):
+            raise _invalid(name, f"travel mode {mode!r} is given twice")
+        pairs.append((mode, setting))
+    return pairs
+
+
+def _osrm_profiles(value: str | None) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return DEFAULT_OSRM_PROFILES
+    pairs = _pairs(value, "osrm_profiles", "car=driving,bicycle=cycling")
+    for mode, profile in pairs:
+        if _PROFILE.fullmatch(profile) is None:
+            raise _invalid("osrm_profiles", f"profile {profile!r} of {mode} is not a plain name")
+    return tuple(pairs)
+
+
+def _max_locations(value: str | None) -> int:
+    if value is None:
+        return DEFAULT_OSRM_MAX_LOCATIONS
+    if not value.isdigit() or int(value) < 2:
+        raise _invalid("osrm_max_locations", f"must be a whole number of at least 2, got {value!r}")
+    return int(value)
+
+
+def _speeds(value: str | None) -> tuple[tuple[str, float], ...]:
+    if value is None:
+        return ()
+    speeds: list[tuple[str, float]] = []
+    for mode, text in _pairs(value, "geodesic_speeds_kmh", "car=27.5,bicycle=14"):
+        speed = _float_or_nan(text)
+        if not (math.isfinite(speed) and speed > 0):
+            raise _invalid(
+                "geodesic_speeds_kmh", f"the speed of {mode} must be positive, got {text!r}"
+            )
+        speeds.append((mode, speed))
+    return tuple(speeds)

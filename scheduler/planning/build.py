@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from scheduler.errors import FieldError, InvalidRequest
+from scheduler.errors import FieldError, InvalidRequest, UnroutableLocations
 from scheduler.models import (
     Clinic,
     Patient,
@@ -120,8 +120,15 @@ def build_day(
     day_visits = tuple(_visit(v, location_of[v.patient_id], on_shift) for v in visits)
     points = [(t.home_lat, t.home_lon) for t, _ in therapists]
     points += [(p.lat or 0.0, p.lon or 0.0) for p in patients]
+    places = [
+        (f"therapists.{t.external_id}.home", f"the home of therapist {t.external_id}")
+        for t, _ in therapists
+    ]
+    places += [
+        (f"patients.{p.external_id}", f"patient {p.external_id} ({p.name})") for p in patients
+    ]
     problem = Problem(
-        travel=_travel(day_therapists, points, provider),
+        travel=_travel(day_therapists, points, places, provider),
         therapists=day_therapists,
         visits=day_visits,
         day_label=date.isoformat(),
@@ -300,7 +307,13 @@ def _visit(visit: Visit, location: int, on_shift: Mapping[int, str]) -> DayVisit
 def _travel(
     therapists: Sequence[DayTherapist],
     points: list[tuple[float, float]],
+    places: list[tuple[str, str]],
     provider: TravelTimeProvider,
 ) -> dict[str, TravelMatrix]:
+    """One matrix per travel mode; ``places`` (field, label) names the points in errors."""
     modes = list(dict.fromkeys(t.travel_mode for t in therapists)) or [DEFAULT_TRAVEL_MODE]
-    return {mode: provider.matrices(points, mode) for mode in modes}
+    try:
+        return {mode: provider.matrices(points, mode) for mode in modes}
+    except UnroutableLocations as error:
+        fields, labels = zip(*places, strict=True)
+        raise error.named(fields, labels, DETAIL) from None

@@ -6,7 +6,8 @@ computes square matrices, so it is asked for the points that take part in a miss
 new point pairs with every other one, so adding one point to a known day asks for the whole
 day once (one request beats one per pair with a road-network service) and stores only the
 new pairs; two known days planned together ask only for the points whose pairs are new.
-Re-planning a day the cache has seen asks nothing.
+Re-planning a day the cache has seen asks nothing. Points the provider cannot route
+(``UnroutableLocations``) are reported at their positions in the caller's request.
 
 Points are keyed by their coordinates rounded to 6 decimals (``to_microdegrees``, ~0.1 m);
 the wrapped provider is asked at the rounded coordinates, so a cached answer is exactly what
@@ -28,6 +29,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from scheduler.db import insert_skipping_duplicates
+from scheduler.errors import UnroutableLocations
 from scheduler.models import MatrixCache, to_microdegrees
 from scheduler.models.base import utc_now
 from scheduler.models.caches import MICRODEGREES
@@ -97,14 +99,19 @@ class CachedProvider:
         are ``None`` if the provider gave none for a pair."""
         keys = [(to_microdegrees(lat), to_microdegrees(lon)) for lat, lon in points]
         distinct = _PointIndex(list(dict.fromkeys(keys)))
+        positions = distinct.find(keys)
         block = _Block.empty(len(distinct.keys))
         if len(distinct.keys) > 1:
             with self._session() as session:
                 _load(session, self.provider_name, mode, distinct, block)
                 if not block.known.all():
-                    new = _compute_missing(self.inner, mode, distinct, block)
+                    try:
+                        new = _compute_missing(self.inner, mode, distinct, block)
+                    except UnroutableLocations as error:
+                        # Name each point by its first position in the caller's request.
+                        _, first = np.unique(positions, return_index=True)
+                        raise error.reindexed(first.tolist()) from None
                     _store(session, self.provider_name, mode, distinct, new)
-        positions = distinct.find(keys)
         cells = np.ix_(positions, positions)
         distances = block.distances_m[cells]
         return TravelMatrix(
@@ -219,7 +226,10 @@ def _compute_missing(
     points = [
         (float(lat), float(lon)) for lat, lon in distinct.coordinates[involved] / MICRODEGREES
     ]
-    answer = inner.matrices(points, mode)
+    try:
+        answer = inner.matrices(points, mode)
+    except UnroutableLocations as error:
+        raise error.reindexed(involved.tolist()) from None
     local_origins, local_destinations = np.nonzero(missing[np.ix_(involved, involved)])
     durations = np.asarray(answer.durations_s, dtype=np.int64)[local_origins, local_destinations]
     if answer.distances_m is None:

@@ -33,6 +33,7 @@ def test_every_variable_is_read() -> None:
             "HOMEVISIT_GEOCODER_DOMAIN": "http://nominatim.clinic.example:8080",
             "HOMEVISIT_GEOCODER_USER_AGENT": "clinic-andorra",
             "HOMEVISIT_GEOCODER_MIN_DELAY_S": "0",
+            "HOMEVISIT_OSRM_URL": "http://osrm:5000",
             "OTHER": "ignored",
         }
     )
@@ -69,6 +70,19 @@ def test_settings_are_frozen() -> None:
         ("HOMEVISIT_GEOCODER_DOMAIN", "my nominatim", "must be a host such as"),
         ("HOMEVISIT_GEOCODER_MIN_DELAY_S", "-1", "zero or a positive number of seconds"),
         ("HOMEVISIT_GEOCODER_MIN_DELAY_S", "nan", "zero or a positive number of seconds"),
+        ("HOMEVISIT_OSRM_URL", "osrm:5000", "must start with http:// or https://"),
+        ("HOMEVISIT_OSRM_URL", "http://", "must be a URL such as http://osrm:5000"),
+        ("HOMEVISIT_OSRM_PROFILES", "driving", "expected mode=value pairs such as"),
+        ("HOMEVISIT_OSRM_PROFILES", "boat=driving", "unknown travel mode 'boat'"),
+        ("HOMEVISIT_OSRM_PROFILES", "car=a,car=b", "travel mode 'car' is given twice"),
+        ("HOMEVISIT_OSRM_PROFILES", "car=dri/ving", "profile 'dri/ving' of car is not a plain"),
+        ("HOMEVISIT_OSRM_MAX_LOCATIONS", "1", "whole number of at least 2, got '1'"),
+        ("HOMEVISIT_OSRM_MAX_LOCATIONS", "1e3", "whole number of at least 2, got '1e3'"),
+        ("HOMEVISIT_OSRM_TIMEOUT_S", "0", "must be a positive number, got '0'"),
+        ("HOMEVISIT_OSRM_MAX_SNAP_M", "far", "must be a positive number, got 'far'"),
+        ("HOMEVISIT_GEODESIC_DETOUR_FACTOR", "-1.3", "must be a positive number, got '-1.3'"),
+        ("HOMEVISIT_GEODESIC_SPEEDS_KMH", "car=fast", "the speed of car must be positive"),
+        ("HOMEVISIT_GEODESIC_SPEEDS_KMH", "car:30", "expected mode=value pairs such as"),
     ],
 )
 def test_a_bad_value_names_the_variable(variable: str, value: str, message: str) -> None:
@@ -84,3 +98,41 @@ def test_a_bad_database_url_is_not_echoed() -> None:
     with pytest.raises(InvalidRequest) as raised:
         Settings.from_env({"HOMEVISIT_DATABASE_URL": "postgresql//u:hunter2@db/homevisit"})
     assert "hunter2" not in str(raised.value)
+
+
+def test_the_travel_variables_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "HOMEVISIT_TRAVEL_PROVIDER": "osrm",
+            "HOMEVISIT_OSRM_URL": "http://osrm.clinic.example:5000/",
+            "HOMEVISIT_OSRM_PROFILES": "car=driving, bicycle=cycling",
+            "HOMEVISIT_OSRM_MAX_LOCATIONS": "500",
+            "HOMEVISIT_OSRM_TIMEOUT_S": "5",
+            "HOMEVISIT_OSRM_MAX_SNAP_M": "250",
+            "HOMEVISIT_GEODESIC_DETOUR_FACTOR": "1.76",
+            "HOMEVISIT_GEODESIC_SPEEDS_KMH": "car=46.7,walking=4",
+        }
+    )
+    assert settings.osrm_url == "http://osrm.clinic.example:5000"
+    assert settings.osrm_profiles == (("car", "driving"), ("bicycle", "cycling"))
+    assert (settings.osrm_max_locations, settings.osrm_timeout_s) == (500, 5.0)
+    assert settings.osrm_max_snap_m == 250.0
+    assert settings.geodesic_detour_factor == 1.76
+    assert settings.geodesic_speeds_kmh == (("car", 46.7), ("walking", 4.0))
+
+
+def test_the_travel_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.osrm_url is None
+    assert settings.osrm_profiles == (("car", "driving"),)
+    assert (settings.osrm_max_locations, settings.osrm_timeout_s) == (100, 30.0)
+    assert settings.osrm_max_snap_m == 1000.0
+    assert (settings.geodesic_detour_factor, settings.geodesic_speeds_kmh) == (1.3, ())
+
+
+def test_osrm_as_the_installations_provider_needs_its_url() -> None:
+    with pytest.raises(InvalidRequest) as raised:
+        Settings.from_env({"HOMEVISIT_TRAVEL_PROVIDER": "osrm"})
+    [error] = raised.value.errors
+    assert error.field == "HOMEVISIT_OSRM_URL"
+    assert error.message == "must be set when HOMEVISIT_TRAVEL_PROVIDER is osrm"
