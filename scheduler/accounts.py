@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from scheduler.errors import Conflict, FieldError, InvalidRequest
 from scheduler.models import Role, User
@@ -77,7 +77,8 @@ def add_user(
 
 
 def password_matches(user: User, password: str) -> bool:
+    """Whether ``password`` is the user's; a damaged stored hash matches nothing."""
     try:
         return _HASHER.verify(user.password_hash, password)
-    except VerificationError:
+    except (VerificationError, InvalidHashError):
         return False

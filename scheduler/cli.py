@@ -76,8 +76,61 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--date", type=dt.date.fromisoformat, help="YYYY-MM-DD")
     generate.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     _add_db_parser(commands)
+    _add_serve_parser(commands)
     clinic_cli.add_parsers(commands)
     return parser
+
+
+SERVE_EXAMPLE = """example:
+  HOMEVISIT_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))') \\
+    homevisit serve --port 8000
+then open http://127.0.0.1:8000/docs; `homevisit users add` creates the first admin"""
+
+
+def _add_serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="run the HTTP API and pages",
+        epilog=SERVE_EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="server processes (each runs its own solves)"
+    )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    try:
+        settings = Settings.from_env()
+        if not settings.secret_key:
+            raise InvalidRequest.single(
+                "HOMEVISIT_SECRET_KEY", "must be set to serve the API", "invalid configuration"
+            )
+        engine = db.make_engine(settings.database_url)
+        try:
+            db.require_current_schema(engine)
+        finally:
+            engine.dispose()
+    except SchedulerError as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    except SQLAlchemyError as error:
+        print(f"cannot reach the database: {error.__class__.__name__}", file=sys.stderr)
+        return 1
+    # The app is named, not imported: the scheduler package never imports the api package.
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+    )
+    return 0
 
 
 def _add_db_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -233,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_solve(args)
     if args.command == "db":
         return run_db(args)
+    if args.command == "serve":
+        return run_serve(args)
     if args.command in clinic_cli.COMMANDS:
         return _run_clinic_command(args)
     return run_generate(args)

@@ -102,6 +102,15 @@ def _decode(text: str | bytes, detail: str) -> io.StringIO:
             raise InvalidRequest.single(
                 f"line {line}", f"line {line}: the file is not UTF-8 text ({error.reason})", detail
             ) from None
+    # The csv module passes NUL through, and PostgreSQL refuses it in text columns.
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise InvalidRequest.single(
+            f"line {line}",
+            f"line {line}: the file holds a NUL character; CSV text has none",
+            detail,
+        )
     return io.StringIO(text.removeprefix("\ufeff"), newline="")
 
 

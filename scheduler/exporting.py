@@ -24,6 +24,8 @@ from scheduler.models import Plan, PlanRoute, PlanStatus, PlanStop, PlanUnassign
 from scheduler.plan_json import break_json, format_clock
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.orm import Session
 
     from scheduler.models import Patient, Therapist
@@ -173,11 +175,14 @@ def plan_ics(session: Session, plan: Plan, therapist: Therapist) -> str:
     calendar that subscribes to the feed updates a visit moved by a newer plan. Events of a
     plan not yet published are ``TENTATIVE``.
     """
-    if therapist.clinic_id != plan.clinic_id:
-        raise NotFound(f"therapist {therapist.external_id!r} is not in the plan's clinic")
-    stored = _load(session, plan)
-    zone = ZoneInfo(plan.clinic.timezone)
-    calendar_name = f"{therapist.name}: visits on {plan.date.isoformat()}"
+    name = f"{therapist.name}: visits on {plan.date.isoformat()}"
+    return therapist_ics(session, [plan], therapist, name)
+
+
+def therapist_ics(
+    session: Session, plans: Sequence[Plan], therapist: Therapist, calendar_name: str
+) -> str:
+    """The therapist's visits in several plans (of their clinic) as one calendar stream."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -185,12 +190,17 @@ def plan_ics(session: Session, plan: Plan, therapist: Therapist) -> str:
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{ics.escape_text(calendar_name)}",
-        f"X-WR-TIMEZONE:{plan.clinic.timezone}",
+        f"X-WR-TIMEZONE:{therapist.clinic.timezone}",
     ]
-    for route in stored.routes:
-        if route.therapist_id == therapist.id:
-            for stop in route.stops:
-                lines.extend(_event(plan, stop, zone))
+    for plan in plans:
+        if therapist.clinic_id != plan.clinic_id:
+            raise NotFound(f"therapist {therapist.external_id!r} is not in the plan's clinic")
+        stored = _load(session, plan)
+        zone = ZoneInfo(plan.clinic.timezone)
+        for route in stored.routes:
+            if route.therapist_id == therapist.id:
+                for stop in route.stops:
+                    lines.extend(_event(plan, stop, zone))
     lines.append("END:VCALENDAR")
     return ics.calendar(lines)
 

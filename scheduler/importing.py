@@ -23,6 +23,7 @@ from scheduler import csv_table as cell
 from scheduler.csv_table import CellError, Columns, RowCells, Table, read_table
 from scheduler.errors import Conflict, InvalidRequest
 from scheduler.models import Patient, Priority, Therapist, Visit, WeeklyAvailability
+from scheduler.records import limits
 from scheduler.travel import TRAVEL_MODES
 from solver.problem import DEFAULT_TRAVEL_MODE
 
@@ -69,9 +70,8 @@ VISIT_COLUMNS = Columns(
     optional=("windows", "skills", "priority", "pinned_therapist", "fixed_start"),
 )
 
-DAY_MINUTES = 24 * 60
-LATITUDE = cell.number(-90, 90)
-LONGITUDE = cell.number(-180, 180)
+LATITUDE = cell.number(-limits.MAX_LATITUDE, limits.MAX_LATITUDE)
+LONGITUDE = cell.number(-limits.MAX_LONGITUDE, limits.MAX_LONGITUDE)
 _BREAK = ("break_earliest", "break_latest_end", "break_minutes")
 
 
@@ -151,7 +151,7 @@ def _external_id(value: str) -> str:
     # Lists of ids are ;-separated, so an id with a ; could not be referred to.
     if cell.LIST_SEPARATOR in value:
         raise CellError(f"{value!r} contains {cell.LIST_SEPARATOR!r}, which separates ids in lists")
-    return cell.text(100)(value)
+    return cell.text(limits.EXTERNAL_ID_LENGTH)(value)
 
 
 def _stored(
@@ -220,17 +220,17 @@ def _references(stored: Mapping[str, E], kind: str) -> Callable[[str], list[E]]:
 
 def _therapist_values(row: RowCells) -> Values:
     values: Values = {
-        "name": row.need("name", cell.text(200)),
-        "discipline": row.need("discipline", cell.text(40)),
+        "name": row.need("name", cell.text(limits.NAME_LENGTH)),
+        "discipline": row.need("discipline", cell.text(limits.DISCIPLINE_LENGTH)),
         "home_lat": row.need("home_lat", LATITUDE),
         "home_lon": row.need("home_lon", LONGITUDE),
         "availability": row.need("availability", cell.availability),
     }
     _put(values, row, "skills", cell.items, [])
     _put(values, row, "travel_mode", cell.choice(TRAVEL_MODES), DEFAULT_TRAVEL_MODE)
-    _put(values, row, "max_visits", cell.integer(1, 1000), None)
-    _put(values, row, "max_work_minutes", cell.integer(1, DAY_MINUTES), None)
-    _put(values, row, "overtime_minutes", cell.integer(0, DAY_MINUTES), 0)
+    _put(values, row, "max_visits", cell.integer(1, limits.MAX_VISITS), None)
+    _put(values, row, "max_work_minutes", cell.integer(1, limits.DAY_MINUTES), None)
+    _put(values, row, "overtime_minutes", cell.integer(0, limits.DAY_MINUTES), 0)
     if row.has("break_earliest"):
         _put_break(values, row)
     return values
@@ -240,7 +240,7 @@ def _put_break(values: Values, row: RowCells) -> None:
     """The break: all three cells or none; it must fit between its earliest start and end."""
     earliest = row.get("break_earliest", cell.clock, None)
     latest_end = row.get("break_latest_end", cell.clock, None)
-    minutes = row.get("break_minutes", cell.integer(1, DAY_MINUTES), None)
+    minutes = row.get("break_minutes", cell.integer(1, limits.DAY_MINUTES), None)
     filled = [bool(row.cell(column)) for column in _BREAK]
     if any(filled) and not all(filled):
         missing = _BREAK[filled.index(False)]
@@ -258,16 +258,16 @@ def _put_break(values: Values, row: RowCells) -> None:
 
 def _patient_values(row: RowCells, therapists: Mapping[str, Therapist]) -> Values:
     values: Values = {
-        "name": row.need("name", cell.text(200)),
-        "address": row.need("address", cell.text(1000)),
+        "name": row.need("name", cell.text(limits.NAME_LENGTH)),
+        "address": row.need("address", cell.text(limits.ADDRESS_LENGTH)),
     }
     _put(values, row, "lat", LATITUDE, None)
     _put(values, row, "lon", LONGITUDE, None)
     if bool(row.cell("lat")) != bool(row.cell("lon")):
         empty, given = ("lon", "lat") if row.cell("lat") else ("lat", "lon")
         row.fail(empty, f"empty while {given} is given; give both coordinates or neither")
-    _put(values, row, "phone", cell.text(40), None)
-    _put(values, row, "access_notes", cell.text(5000), "")
+    _put(values, row, "phone", cell.text(limits.PHONE_LENGTH), None)
+    _put(values, row, "access_notes", cell.text(limits.ACCESS_NOTES_LENGTH), "")
     _put(values, row, "required_skills", cell.items, [])
     for column in ("excluded_therapists", "preferred_therapists"):
         _put(values, row, column, _references(therapists, "therapist"), [])
@@ -285,7 +285,7 @@ def _visit_values(
     values: Values = {
         "patient": row.need("patient", _reference(patients, "patient")),
         "date": row.need("date", cell.date),
-        "duration_minutes": row.need("duration_minutes", cell.integer(1, DAY_MINUTES)),
+        "duration_minutes": row.need("duration_minutes", cell.integer(1, limits.DAY_MINUTES)),
     }
     _put(values, row, "windows", cell.windows, [])
     _put(values, row, "skills", cell.items, [])
@@ -294,7 +294,7 @@ def _visit_values(
     _put(values, row, "fixed_start", cell.clock, None)
     fixed_start: dt.time | None = values.get("fixed_start")
     windows: list[Window] = values.get("windows") or []
-    if fixed_start is not None and windows and not _in_windows(fixed_start, windows):
+    if fixed_start is not None and windows and not in_windows(fixed_start, windows):
         row.fail("fixed_start", f"{fixed_start:%H:%M} is outside every one of the visit's windows")
     return values
 
@@ -303,7 +303,8 @@ def _priority(value: str) -> Priority:
     return Priority(cell.choice([priority.value for priority in Priority])(value))
 
 
-def _in_windows(start: dt.time, windows: Collection[Window]) -> bool:
+def in_windows(start: dt.time, windows: Collection[Window]) -> bool:
+    """Whether ``start`` lies in one of the windows (both ends included)."""
     clock = f"{start:%H:%M}"
     return any(window["start"] <= clock <= window["end"] for window in windows)
 

@@ -46,6 +46,10 @@ def violations_error(violations: list[Violation]) -> str:
     return f"the plan checker found {len(violations)} broken rules (a solver bug): {shown}"
 
 
+class SolveCancelled(Exception):
+    """``should_stop`` asked to stop; the worker process was ended."""
+
+
 def _run(problem: Problem, params: Params, messages: Queue[object]) -> None:
     params = replace(params, on_progress=messages.put)
     messages.put(solve(problem, params))
@@ -55,8 +59,12 @@ def solve_in_worker(
     problem: Problem,
     params: Params,
     on_tick: Callable[[float, Progress | None], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Solution:
     """Solve in a child process; ``on_tick(elapsed_s, best_progress)`` runs every 0.2 s.
+
+    ``should_stop()`` is asked as often; when it answers true the child is killed and
+    ``SolveCancelled`` raised.
 
     The caller checks the result (``checked``, or the planning service, which stores
     the violations), once, in its own process.
@@ -74,6 +82,9 @@ def solve_in_worker(
     waited = 0.0
     try:
         while True:
+            if should_stop is not None and should_stop():
+                child.kill()
+                raise SolveCancelled
             try:
                 message = messages.get(timeout=POLL_S)
             except queue.Empty:

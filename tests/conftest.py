@@ -70,10 +70,22 @@ def _empty_database(kind: str, directory: Path) -> Iterator[str]:
     with admin.begin() as connection:
         connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     try:
-        url = make_url(server_url).update_query_dict({"options": f"-csearch_path={schema}"})
+        # The schema's name is also the connections' application_name, so that the clean-up
+        # can end connections a failed test left in a transaction (a hung server thread):
+        # they would hold locks that DROP SCHEMA waits for, for ever.
+        url = make_url(server_url).update_query_dict(
+            {"options": f"-csearch_path={schema}", "application_name": schema}
+        )
         yield url.render_as_string(hide_password=False)
     finally:
         with admin.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :schema AND pid <> pg_backend_pid()"
+                ),
+                {"schema": schema},
+            )
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
 

@@ -9,7 +9,14 @@ from scheduler.planning.build import DayProblem, build_day, shift_on
 from scheduler.planning.compare import Placement, PlanComparison, VisitChange
 from scheduler.planning.edits import EditResult, lock_route, move_visit, pin_visit
 from scheduler.planning.queries import get_plan, list_plans
-from scheduler.planning.service import PlanOptions, compare_plans, create_plan, publish_plan
+from scheduler.planning.service import (
+    PlanOptions,
+    compare_plans,
+    create_plan,
+    finish_plan,
+    publish_plan,
+    start_plan,
+)
 
 __all__ = [
     "DayProblem",
@@ -21,6 +28,7 @@ __all__ = [
     "build_day",
     "compare_plans",
     "create_plan",
+    "finish_plan",
     "get_plan",
     "list_plans",
     "lock_route",
@@ -28,4 +36,5 @@ __all__ = [
     "pin_visit",
     "publish_plan",
     "shift_on",
+    "start_plan",
 ]

@@ -109,6 +109,7 @@ def pin_visit(
     visit_id: int,
     therapist_id: int,
     provider: TravelTimeProvider | None = None,
+    dry_run: bool = False,
 ) -> EditResult:
     """Pin a visit to a therapist, and put it on their route in the draft.
 
@@ -126,6 +127,8 @@ def pin_visit(
         The visit and the therapist (database ids, of the plan's clinic).
     provider
         Travel times; ``GeodesicProvider()`` by default.
+    dry_run
+        Only say what the edit would break: nothing is stored.
 
     Returns
     -------
@@ -156,7 +159,7 @@ def pin_visit(
             order = edit.orders.setdefault(therapist_key, [])
             order.insert(_best_position(edit, therapist_key, visit_key), visit_key)
             changed = {therapist_key} | ({source} if source is not None else set())
-        return _apply(session, edit, changed)
+        return _apply(session, edit, changed, dry_run)
 
 
 def move_visit(
@@ -166,6 +169,7 @@ def move_visit(
     therapist_id: int,
     position: int,
     provider: TravelTimeProvider | None = None,
+    dry_run: bool = False,
 ) -> EditResult:
     """Put a visit (routed or unassigned) on a therapist's route at ``position``.
 
@@ -181,6 +185,8 @@ def move_visit(
         The visit's place in the route, from 0, once it has left its current place.
     provider
         Travel times; ``GeodesicProvider()`` by default.
+    dry_run
+        Only say what the edit would break: nothing is stored.
 
     Returns
     -------
@@ -211,7 +217,7 @@ def move_visit(
             raise InvalidRequest.single("position", message)
         order.insert(position, visit_key)
         changed = {therapist_key} | ({source} if source is not None else set())
-        return _apply(session, edit, changed)
+        return _apply(session, edit, changed, dry_run)
 
 
 def lock_route(
@@ -220,6 +226,7 @@ def lock_route(
     therapist_id: int,
     locked: bool = True,
     provider: TravelTimeProvider | None = None,
+    dry_run: bool = False,
 ) -> EditResult:
     """Lock (or unlock) the order of a therapist's route in the draft.
 
@@ -238,6 +245,8 @@ def lock_route(
         False unlocks.
     provider
         Travel times; ``GeodesicProvider()`` by default.
+    dry_run
+        Only say what the edit would break: nothing is stored.
 
     Returns
     -------
@@ -263,7 +272,7 @@ def lock_route(
             message = f"plan {plan_id} has no route for {therapist.external_id}"
             raise InvalidRequest.single("therapist_id", message)
         row.locked = locked
-        return _apply(session, edit, set())
+        return _apply(session, edit, set(), dry_run)
 
 
 def _open(session: Session, plan_id: int, provider: TravelTimeProvider | None) -> _Edit:
@@ -315,8 +324,9 @@ def _best_position(edit: _Edit, therapist_key: str, visit_key: str) -> int:
     return min(scores)[2]
 
 
-def _apply(session: Session, edit: _Edit, changed: set[str]) -> EditResult:
-    """Re-time the changed routes, check the plan, store it, say what broke."""
+def _apply(session: Session, edit: _Edit, changed: set[str], dry_run: bool) -> EditResult:
+    """Re-time the changed routes, check the plan, store it (unless a dry run), say what
+    broke."""
     problem = edit.day.problem
     therapists = {t.id: t for t in problem.therapists}
     visits = {v.id: v for v in problem.visits}
@@ -331,7 +341,10 @@ def _apply(session: Session, edit: _Edit, changed: set[str]) -> EditResult:
     _store(session, edit, [routes[key] for key in changed], routed)
     edit.plan.kpis = plan_kpis(problem, solution)
     edit.plan.violations = violations_json(after)
-    session.commit()
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
     known = {violation.message for violation in edit.before}
     return EditResult(
         edit.plan,

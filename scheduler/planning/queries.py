@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import selectinload
 
 from scheduler.errors import Conflict, NotFound, SchedulerError
-from scheduler.models import Clinic, Plan, PlanRoute, PlanStatus, PlanStop, PlanUnassigned
+from scheduler.models import Clinic, Plan, PlanRoute, PlanStatus, PlanStop, PlanUnassigned, Visit
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -26,8 +26,12 @@ def _with_routes() -> tuple[sa.orm.interfaces.LoaderOption, ...]:
     routes = selectinload(Plan.routes)
     return (
         routes.selectinload(PlanRoute.therapist),
-        routes.selectinload(PlanRoute.stops).selectinload(PlanStop.visit),
-        selectinload(Plan.unassigned).selectinload(PlanUnassigned.visit),
+        routes.selectinload(PlanRoute.stops)
+        .selectinload(PlanStop.visit)
+        .selectinload(Visit.patient),
+        selectinload(Plan.unassigned)
+        .selectinload(PlanUnassigned.visit)
+        .selectinload(Visit.patient),
     )
 
 

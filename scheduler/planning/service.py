@@ -141,6 +141,28 @@ def create_plan(
     Conflict
         Another plan of the same day was created at the same moment (try again).
     """
+    plan, day = start_plan(session, clinic_id, date, options, provider, geocoder)
+    try:
+        solution = solve_in_worker(day.problem, options.params(), on_tick)
+    except RuntimeError as error:
+        solution = Solution(SolveStatus.FAILED, error=f"the solver process failed: {error}")
+    finish_plan(session, plan, day, solution)
+    return plan
+
+
+def start_plan(
+    session: Session,
+    clinic_id: int,
+    date: dt.date,
+    options: PlanOptions,
+    provider: TravelTimeProvider | None = None,
+    geocoder: Geocoder | None = None,
+) -> tuple[Plan, DayProblem]:
+    """Check the options, build the day and store a new plan version, ``solving``.
+
+    The first half of ``create_plan``, for callers that run the search elsewhere (the API's
+    job runner); ``finish_plan`` stores the result. Parameters and errors as ``create_plan``.
+    """
     if faults := options.faults():
         raise InvalidRequest(faults, "invalid plan options")
     clinic = session.get(Clinic, clinic_id)
@@ -149,13 +171,7 @@ def create_plan(
     if geocoder is not None:
         geocode_patients(session, clinic, date, geocoder)
     day = build_day(session, clinic, date, provider or GeodesicProvider())
-    plan = _start_plan(session, clinic, date, options)
-    try:
-        solution = solve_in_worker(day.problem, options.params(), on_tick)
-    except RuntimeError as error:
-        solution = Solution(SolveStatus.FAILED, error=f"the solver process failed: {error}")
-    _finish_plan(session, plan, day, solution)
-    return plan
+    return _new_version(session, clinic, date, options), day
 
 
 def geocode_patients(session: Session, clinic: Clinic, date: dt.date, geocoder: Geocoder) -> None:
@@ -178,7 +194,7 @@ def geocode_patients(session: Session, clinic: Clinic, date: dt.date, geocoder: 
     session.flush()
 
 
-def _start_plan(session: Session, clinic: Clinic, date: dt.date, options: PlanOptions) -> Plan:
+def _new_version(session: Session, clinic: Clinic, date: dt.date, options: PlanOptions) -> Plan:
     latest = session.scalar(
         sa.select(sa.func.max(Plan.version)).where(Plan.clinic_id == clinic.id, Plan.date == date)
     )
@@ -196,7 +212,10 @@ def _start_plan(session: Session, clinic: Clinic, date: dt.date, options: PlanOp
     return plan
 
 
-def _finish_plan(session: Session, plan: Plan, day: DayProblem, solution: Solution) -> None:
+def finish_plan(session: Session, plan: Plan, day: DayProblem, solution: Solution) -> None:
+    """Check the solution and store it in the ``solving`` plan: a ``draft`` when valid, else
+    ``failed`` with the error and the checker's violations. Commits."""
+    plan.progress = None
     violations: list[Violation] = []
     if solution.status != SolveStatus.FAILED:
         violations = check_solution(day.problem, solution)

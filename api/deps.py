@@ -1,0 +1,94 @@
+"""Dependencies of the routes: the settings, a database session, the caller and their role."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from scheduler.config import Settings
+from scheduler.errors import NotAuthenticated, NotPermitted
+from scheduler.jobs import PlanJobs
+from scheduler.models import Role, Therapist, User
+from scheduler.tokens import user_for_token
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Callable
+
+_bearer = HTTPBearer(auto_error=False, description="The token that `POST /auth/login` returns.")
+# The pages keep the same token in this HttpOnly, SameSite=Strict cookie (set by the login
+# page), so their scripts call the API without handling the token; SameSite=Strict keeps
+# other sites' requests from carrying it.
+TOKEN_COOKIE = "homevisit_token"
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    # Async, so that closing the session (returning its connection) needs no request thread.
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def get_jobs(request: Request) -> PlanJobs:
+    jobs: PlanJobs = request.app.state.jobs
+    return jobs
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+JobsDep = Annotated[PlanJobs, Depends(get_jobs)]
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def get_credentials(
+    request: Request, bearer: BearerCredentials
+) -> HTTPAuthorizationCredentials | None:
+    """The bearer token of the Authorization header, else the pages' cookie."""
+    if bearer is not None:
+        return bearer
+    token = request.cookies.get(TOKEN_COOKIE)
+    return HTTPAuthorizationCredentials(scheme="Bearer", credentials=token) if token else None
+
+
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(get_credentials)]
+
+
+def get_current_user(session: SessionDep, settings: SettingsDep, credentials: Credentials) -> User:
+    if credentials is None:
+        raise NotAuthenticated("this needs a bearer token; get one from POST /auth/login")
+    assert settings.secret_key is not None  # create_app refuses to start without one
+    return user_for_token(session, settings.secret_key, credentials.credentials)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def _role_in(*roles: Role) -> Callable[[User], User]:
+    allowed = " or ".join(role.value for role in roles)
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise NotPermitted(f"this needs the role {allowed}; you are {user.role.value}")
+        return user
+
+    return check
+
+
+AdminUser = Annotated[User, Depends(_role_in(Role.ADMIN))]
+StaffUser = Annotated[User, Depends(_role_in(Role.ADMIN, Role.COORDINATOR))]
+TherapistUser = Annotated[User, Depends(_role_in(Role.THERAPIST))]
+
+
+def get_own_therapist(user: TherapistUser) -> Therapist:
+    if user.therapist is None:
+        raise NotPermitted("this login is not linked to a therapist record")
+    return user.therapist
+
+
+OwnTherapist = Annotated[Therapist, Depends(get_own_therapist)]

@@ -1,0 +1,74 @@
+"""Path, query and file parameters shared by the record routes, and a page of records as a
+``Page`` of schemas.
+
+Ids are bounded by the database's integer column, so a larger one is a 422 rather than an
+overflow inside the database.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+from fastapi import File, Path, Query
+
+from api.schemas.common import Page
+from api.schemas.fields import SearchText
+from api.schemas.imports import CsvUpload
+from scheduler.errors import InvalidRequest
+from scheduler.records.store import MAX_ID, MAX_LIMIT, MAX_OFFSET
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from scheduler.records.store import Page as RecordPage
+
+E = TypeVar("E")
+S = TypeVar("S")
+
+TherapistId = Annotated[int, Path(ge=1, le=MAX_ID, description="The therapist's id.")]
+PatientId = Annotated[int, Path(ge=1, le=MAX_ID, description="The patient's id.")]
+VisitId = Annotated[int, Path(ge=1, le=MAX_ID, description="The visit's id.")]
+ExceptionId = Annotated[int, Path(ge=1, le=MAX_ID, description="The shift exception's id.")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="At most this many items.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many matches.")]
+Search = Annotated[
+    SearchText | None, Query(description="Part of the name or external id, in any case.")
+]
+
+CsvFile = Annotated[CsvUpload, File()]
+# Far above any clinic's sheet (20,000 visits are about 2 MiB).
+MAX_CSV_BYTES = 20 * 2**20
+
+
+def read_csv(upload: CsvUpload) -> bytes:
+    """The uploaded file's bytes; ``InvalidRequest`` on ``file`` when it is too large."""
+    data = upload.file.file.read(MAX_CSV_BYTES + 1)
+    if len(data) > MAX_CSV_BYTES:
+        raise InvalidRequest.single(
+            "file", f"the file is larger than {MAX_CSV_BYTES // 2**20} MiB; split it"
+        )
+    return data
+
+
+def page_read(page: RecordPage[E], read: Callable[[E], S]) -> Page[S]:
+    """The page with each record turned into its schema by ``read``."""
+    return Page[S](
+        items=[read(item) for item in page.items],
+        total=page.total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+__all__ = [
+    "CsvFile",
+    "ExceptionId",
+    "Limit",
+    "Offset",
+    "PatientId",
+    "Search",
+    "TherapistId",
+    "VisitId",
+    "page_read",
+    "read_csv",
+]

@@ -1,0 +1,14 @@
+"""The routers, one module a resource; ``ROUTERS`` is what ``create_app`` mounts."""
+
+from api.routes import auth, health, me, patients, plans, solve, therapists, visits
+
+ROUTERS = [
+    health.router,
+    auth.router,
+    therapists.router,
+    patients.router,
+    visits.router,
+    plans.router,
+    solve.router,
+    me.router,
+]

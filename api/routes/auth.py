@@ -1,0 +1,76 @@
+"""Logging in and out, the caller, and the clinic's user accounts (admins only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from fastapi import APIRouter, status
+
+from api.deps import AdminUser, Credentials, CurrentUser, SessionDep, SettingsDep
+from api.schemas.auth import LoginCreate, RevokedRead, TokenRead, UserCreate, UserRead
+from scheduler.accounts import add_user
+from scheduler.errors import NotFound
+from scheduler.models import Therapist, User
+from scheduler.tokens import log_in, revoke_token, revoke_user_tokens
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.post("/auth/login")
+def login(body: LoginCreate, session: SessionDep, settings: SettingsDep) -> TokenRead:
+    """Exchange an email and password for a bearer token."""
+    assert settings.secret_key is not None
+    issued = log_in(
+        session,
+        settings.secret_key,
+        body.email,
+        body.password,
+        body.clinic_id,
+        dt.timedelta(hours=settings.token_ttl_hours),
+    )
+    return TokenRead(access_token=issued.token, expires_at=issued.expires_at)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(
+    _user: CurrentUser, credentials: Credentials, session: SessionDep, settings: SettingsDep
+) -> None:
+    """End the token this request carries."""
+    assert credentials is not None
+    assert settings.secret_key is not None
+    revoke_token(session, settings.secret_key, credentials.credentials)
+
+
+@router.get("/auth/me")
+def who_am_i(user: CurrentUser) -> UserRead:
+    """The caller's account."""
+    return UserRead.model_validate(user)
+
+
+@router.get("/users")
+def list_users(admin: AdminUser, session: SessionDep) -> list[UserRead]:
+    """The clinic's logins."""
+    users = session.scalars(
+        sa.select(User).where(User.clinic_id == admin.clinic_id).order_by(User.email)
+    )
+    return [UserRead.model_validate(user) for user in users]
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED)
+def create_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> UserRead:
+    """Add a login to the clinic; a therapist login names its therapist record."""
+    therapist = None
+    if body.therapist_id is not None:
+        therapist = session.get(Therapist, body.therapist_id)
+        if therapist is None or therapist.clinic_id != admin.clinic_id:
+            raise NotFound(f"therapist {body.therapist_id} not found")
+    user = add_user(session, admin.clinic, body.email, body.password, body.role, therapist)
+    session.commit()
+    return UserRead.model_validate(user)
+
+
+@router.post("/users/{user_id}/revoke-tokens")
+def revoke_tokens(user_id: int, admin: AdminUser, session: SessionDep) -> RevokedRead:
+    """End every token of a user of the clinic (a lost phone, a leaver)."""
+    return RevokedRead(revoked=revoke_user_tokens(session, admin.clinic_id, user_id))

@@ -1,0 +1,193 @@
+"""The therapist's day: the published route, check-in/out, and the calendar feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Request, Response
+
+from api.deps import OwnTherapist, SessionDep, SettingsDep, TherapistUser
+from api.schemas.me import (
+    CheckRead,
+    FeedRead,
+    MyRouteRead,
+    PatientOnRouteRead,
+    RouteChangeRead,
+    RouteStopRead,
+)
+from api.schemas.plans import MAX_ID, BreakRead
+from scheduler.errors import NotFound
+from scheduler.models import PlanStop, Therapist, Visit
+from scheduler.plan_json import break_json, format_clock
+from scheduler.therapist_day import (
+    RouteChanges,
+    TherapistDay,
+    check_in,
+    check_out,
+    clinic_today,
+    feed_calendar,
+    next_stop,
+    route_changes,
+    therapist_day,
+)
+from scheduler.tokens import feed_secret, rotate_feed, user_for_feed
+
+router = APIRouter(tags=["therapist"])
+VisitId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ICS_TYPE = "text/calendar; charset=utf-8"
+
+
+def _stop_read(stop: PlanStop) -> RouteStopRead:
+    visit, patient = stop.visit, stop.visit.patient
+    located = patient.lat is not None and patient.lon is not None
+    where = f"{patient.lat},{patient.lon}"
+    return RouteStopRead(
+        position=stop.position,
+        visit_id=visit.id,
+        arrival=format_clock(stop.arrival_s) or "",
+        start=format_clock(stop.start_s) or "",
+        end=format_clock(stop.end_s) or "",
+        travel_s=stop.travel_s,
+        wait_s=stop.wait_s,
+        duration_minutes=visit.duration_minutes,
+        skills=list(dict.fromkeys([*patient.required_skills, *visit.skills])),
+        status=visit.status,
+        checked_in_at=visit.checked_in_at,
+        checked_out_at=visit.checked_out_at,
+        patient=PatientOnRouteRead.model_validate(patient, from_attributes=True),
+        navigation_url=(
+            f"https://www.google.com/maps/dir/?api=1&destination={quote(where)}"
+            if located
+            else None
+        ),
+        geo_url=f"geo:{where}" if located else None,
+    )
+
+
+def my_route_read(therapist: Therapist, day: TherapistDay, changes: RouteChanges) -> MyRouteRead:
+    route = day.route
+    used = route is not None and bool(route.stops)
+    pause = break_json(used, route.break_start_s, route.break_end_s) if route else None
+    following = next_stop(day)
+    last_leg = None
+    if route is not None and used:
+        last_leg = route.travel_s - sum(stop.travel_s for stop in route.stops)
+    return MyRouteRead(
+        date=day.date,
+        published=day.plan is not None,
+        plan_id=day.plan.id if day.plan else None,
+        plan_version=day.plan.version if day.plan else None,
+        therapist_name=therapist.name,
+        timezone=therapist.clinic.timezone,
+        start=format_clock(route.start_s) if route and used else None,
+        end=format_clock(route.end_s) if route and used else None,
+        travel_back_s=last_leg,
+        **{"break": BreakRead.model_validate(pause) if pause else None},
+        home={"lat": therapist.home_lat, "lon": therapist.home_lon},
+        next_visit_id=following.visit_id if following else None,
+        stops=[_stop_read(stop) for stop in day.stops],
+        previous_version=changes.previous_version,
+        changes=[
+            RouteChangeRead(
+                kind=change.kind,
+                visit_id=change.visit_id,
+                patient_name=change.patient_name,
+                before_start=format_clock(change.before_start_s),
+                after_start=format_clock(change.after_start_s),
+            )
+            for change in changes.changes
+        ],
+    )
+
+
+@router.get("/me/route")
+def my_route(
+    therapist: OwnTherapist, session: SessionDep, date: dt.date | None = None
+) -> MyRouteRead:
+    """The caller's published route of a date (default today in the clinic's timezone)."""
+    day = therapist_day(session, therapist, date or clinic_today(therapist))
+    return my_route_read(therapist, day, route_changes(session, therapist, day))
+
+
+def _check_read(session: SessionDep, therapist: OwnTherapist, visit_id: int) -> CheckRead:
+    day = therapist_day(session, therapist, _visit_date(session, visit_id))
+    following = next_stop(day)
+    visit = next(stop.visit for stop in day.stops if stop.visit_id == visit_id)
+    return CheckRead(
+        visit_id=visit.id,
+        status=visit.status,
+        checked_in_at=visit.checked_in_at,
+        checked_out_at=visit.checked_out_at,
+        next_visit_id=following.visit_id if following else None,
+    )
+
+
+def _visit_date(session: SessionDep, visit_id: int) -> dt.date:
+    return session.get_one(Visit, visit_id).date
+
+
+@router.post("/me/visits/{visit_id}/check-in")
+def check_in_visit(visit_id: VisitId, therapist: OwnTherapist, session: SessionDep) -> CheckRead:
+    """Record arriving at a visit of the caller's published route (the time is now)."""
+    check_in(session, therapist, visit_id)
+    return _check_read(session, therapist, visit_id)
+
+
+@router.post("/me/visits/{visit_id}/check-out")
+def check_out_visit(visit_id: VisitId, therapist: OwnTherapist, session: SessionDep) -> CheckRead:
+    """Record finishing a visit of the caller's published route (the time is now)."""
+    check_out(session, therapist, visit_id)
+    return _check_read(session, therapist, visit_id)
+
+
+@router.get(
+    "/me/route.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}, "description": "An iCalendar stream."}},
+)
+def my_calendar(therapist: OwnTherapist, session: SessionDep) -> Response:
+    """The caller's published visits, a week back to two months ahead, as iCalendar."""
+    return Response(feed_calendar(session, therapist), media_type=ICS_TYPE)
+
+
+def _feed_read(request: Request, settings: SettingsDep, user: TherapistUser) -> FeedRead:
+    assert settings.secret_key is not None
+    secret = feed_secret(settings.secret_key, user)
+    return FeedRead(url=str(request.url_for("calendar_feed", user_id=user.id, secret=secret)))
+
+
+@router.get("/me/calendar-feed")
+def my_feed(request: Request, settings: SettingsDep, user: TherapistUser) -> FeedRead:
+    """The caller's calendar feed URL, to subscribe to without logging in."""
+    return _feed_read(request, settings, user)
+
+
+@router.post("/me/calendar-feed/rotate")
+def rotate_my_feed(
+    request: Request, settings: SettingsDep, user: TherapistUser, session: SessionDep
+) -> FeedRead:
+    """Replace the caller's feed URL; the old one stops working at once."""
+    rotate_feed(session, user)
+    return _feed_read(request, settings, user)
+
+
+@router.get(
+    "/feeds/{user_id}/{secret}/route.ics",
+    name="calendar_feed",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}, "description": "An iCalendar stream."}},
+)
+def calendar_feed(
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    secret: Annotated[str, Path(max_length=100)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Response:
+    """A therapist's calendar feed; the secret in the URL stands in for a login."""
+    assert settings.secret_key is not None
+    user = user_for_feed(session, settings.secret_key, user_id, secret)
+    if user.therapist is None:
+        raise NotFound("no such calendar feed")
+    return Response(feed_calendar(session, user.therapist), media_type=ICS_TYPE)

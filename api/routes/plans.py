@@ -1,0 +1,184 @@
+"""Plans: start a solve (202), follow it, cancel it, edit the draft, publish, compare."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response, status
+from sqlalchemy.orm import Session
+
+from api.deps import JobsDep, SessionDep, SettingsDep, StaffUser
+from api.schemas.plans import (
+    MAX_ID,
+    ComparisonRead,
+    EditRead,
+    LockCreate,
+    MoveCreate,
+    PinCreate,
+    PlanCreate,
+    PlanRead,
+    PlanSummaryRead,
+    comparison_read,
+    plan_read,
+)
+from scheduler.jobs import cancel_plan
+from scheduler.models import PlanStatus
+from scheduler.planning import (
+    EditResult,
+    PlanOptions,
+    compare_plans,
+    get_plan,
+    list_plans,
+    lock_route,
+    move_visit,
+    pin_visit,
+    publish_plan,
+    start_plan,
+)
+from scheduler.travel import TravelTimeProvider
+from scheduler.travel.select import travel_provider
+
+router = APIRouter(prefix="/plans", tags=["plans"])
+PlanId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED)
+def create_plan(
+    body: PlanCreate,
+    user: StaffUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    jobs: JobsDep,
+    response: Response,
+) -> PlanRead:
+    """Start solving the clinic's day as a new plan version; poll GET /plans/{id}."""
+    chosen = body.options
+    options = PlanOptions(
+        time_limit_s=chosen.time_limit_s or settings.solver_time_limit_s,
+        seed=chosen.seed,
+        workers=chosen.workers,
+        first_solution=chosen.first_solution,
+        metaheuristic=chosen.metaheuristic,
+    )
+    provider = travel_provider(settings, session, user.clinic)
+    plan, day = start_plan(session, user.clinic_id, body.date, options, provider)
+    jobs.submit(plan.id, day, options.params())
+    response.headers["Location"] = f"/plans/{plan.id}"
+    return plan_read(get_plan(session, plan.id, user.clinic_id))
+
+
+@router.get("")
+def list_clinic_plans(
+    user: StaffUser,
+    session: SessionDep,
+    date: dt.date | None = None,
+    plan_status: Annotated[PlanStatus | None, Query(alias="status")] = None,
+) -> list[PlanSummaryRead]:
+    """The clinic's plans, by date then version, optionally of one date or status."""
+    plans = list_plans(session, user.clinic_id, date, plan_status)
+    return [PlanSummaryRead.model_validate(plan) for plan in plans]
+
+
+@router.get("/{plan_id}")
+def read_plan(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanRead:
+    """A plan: status and progress while solving; routes, unassigned visits, KPIs when done."""
+    return plan_read(get_plan(session, plan_id, user.clinic_id))
+
+
+@router.delete("/{plan_id}")
+def cancel(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanSummaryRead:
+    """Cancel a solve (it stops within about a second) or discard a draft."""
+    plan = cancel_plan(session, plan_id, user.clinic_id)
+    return PlanSummaryRead.model_validate(plan)
+
+
+@router.post("/{plan_id}/publish")
+def publish(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanRead:
+    """Publish a draft; the day's published plan becomes superseded."""
+    get_plan(session, plan_id, user.clinic_id)
+    publish_plan(session, plan_id)
+    return plan_read(get_plan(session, plan_id, user.clinic_id))
+
+
+@dataclass(frozen=True)
+class DraftEdit:
+    """A manual edit of one of the caller's plans, with the clinic's travel times."""
+
+    session: Session
+    plan_id: int
+    clinic_id: int
+    provider: TravelTimeProvider
+
+    def read(self, result: EditResult, dry_run: bool) -> EditRead:
+        plan = None if dry_run else plan_read(get_plan(self.session, self.plan_id, self.clinic_id))
+        return EditRead(
+            ok=result.ok,
+            dry_run=dry_run,
+            violations=list(result.violations),
+            broken=list(result.broken),
+            plan=plan,
+        )
+
+
+def get_draft_edit(
+    plan_id: PlanId, user: StaffUser, session: SessionDep, settings: SettingsDep
+) -> DraftEdit:
+    get_plan(session, plan_id, user.clinic_id)  # another clinic's plan is not found
+    provider = travel_provider(settings, session, user.clinic)
+    return DraftEdit(session, plan_id, user.clinic_id, provider)
+
+
+DraftEditDep = Annotated[DraftEdit, Depends(get_draft_edit)]
+
+
+@router.post("/{plan_id}/pin")
+def pin(body: PinCreate, edit: DraftEditDep) -> EditRead:
+    """Pin a visit to a therapist and put it on their route in the draft."""
+    result = pin_visit(
+        edit.session,
+        edit.plan_id,
+        body.visit_id,
+        body.therapist_id,
+        edit.provider,
+        dry_run=body.dry_run,
+    )
+    return edit.read(result, body.dry_run)
+
+
+@router.post("/{plan_id}/move")
+def move(body: MoveCreate, edit: DraftEditDep) -> EditRead:
+    """Move a visit to a therapist's route at a position, in the draft."""
+    result = move_visit(
+        edit.session,
+        edit.plan_id,
+        body.visit_id,
+        body.therapist_id,
+        body.position,
+        edit.provider,
+        dry_run=body.dry_run,
+    )
+    return edit.read(result, body.dry_run)
+
+
+@router.post("/{plan_id}/lock")
+def lock(body: LockCreate, edit: DraftEditDep) -> EditRead:
+    """Lock (or unlock) the order of a therapist's route in the draft."""
+    result = lock_route(
+        edit.session, edit.plan_id, body.therapist_id, body.locked, edit.provider, body.dry_run
+    )
+    return edit.read(result, body.dry_run)
+
+
+@router.get("/{plan_id}/compare")
+def compare(
+    plan_id: PlanId,
+    user: StaffUser,
+    session: SessionDep,
+    with_plan: Annotated[int, Query(alias="with", ge=1, le=MAX_ID)],
+    minutes: Annotated[int, Query(ge=0, le=1440)] = 15,
+) -> ComparisonRead:
+    """What changes from plan `with` (before) to this plan (after)."""
+    comparison = compare_plans(session, with_plan, plan_id, minutes, user.clinic_id)
+    return comparison_read(comparison)

@@ -1,0 +1,95 @@
+"""A therapist's weekly availability and the dates that differ from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.fields import Clock
+from scheduler.models import ShiftExceptionKind
+
+# Ten shifts a day at most: more is a typing accident, not a roster.
+MAX_WEEKLY_SHIFTS = 70
+
+Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday.")]
+WEEK_EXAMPLE: dict[str, Any] = {
+    "shifts": [
+        {"weekday": 0, "start": "08:00", "end": "16:30"},
+        {"weekday": 2, "start": "08:00", "end": "12:00"},
+        {"weekday": 2, "start": "13:00", "end": "17:00"},
+    ]
+}
+
+
+class WeeklyShift(BaseModel):
+    """A regular shift: every ``weekday`` from ``start`` to ``end``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        from_attributes=True,
+        json_schema_extra={"examples": [{"weekday": 0, "start": "08:00", "end": "16:30"}]},
+    )
+
+    weekday: Weekday
+    start: Clock
+    end: Clock
+
+
+class WeekUpdate(BaseModel):
+    """The whole week; it replaces the stored one. Shifts of a day must not overlap."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [WEEK_EXAMPLE]})
+
+    shifts: list[WeeklyShift] = Field(max_length=MAX_WEEKLY_SHIFTS)
+
+
+class WeekRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [WEEK_EXAMPLE]})
+
+    shifts: list[WeeklyShift]
+
+
+class ShiftExceptionCreate(BaseModel):
+    """A leave (no times) or a changed shift (``start`` and ``end``) on ``date``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"date": "2026-12-24", "kind": "leave"},
+                {"date": "2026-12-01", "kind": "changed", "start": "12:00", "end": "18:00"},
+            ]
+        },
+    )
+
+    date: dt.date
+    kind: ShiftExceptionKind
+    start: Clock | None = None
+    end: Clock | None = None
+
+
+class ShiftExceptionRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 4,
+                    "therapist_id": 7,
+                    "date": "2026-12-01",
+                    "kind": "changed",
+                    "start": "12:00",
+                    "end": "18:00",
+                }
+            ]
+        },
+    )
+
+    id: int
+    therapist_id: int
+    date: dt.date
+    kind: ShiftExceptionKind
+    start: Clock | None
+    end: Clock | None

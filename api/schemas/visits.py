@@ -1,0 +1,126 @@
+"""Visits (bookings): a patient, a date, a duration, the windows for its start."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from api.schemas.fields import (
+    Clock,
+    DayMinutes,
+    ExternalId,
+    PatchBody,
+    RecordId,
+    Skills,
+    omitted,
+)
+from scheduler.models import Priority, VisitStatus
+from scheduler.records import limits
+
+
+class Window(BaseModel):
+    """A window for the *start* of the visit, both ends included; ``start`` may equal
+    ``end`` (a fixed start)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"start": "09:00", "end": "12:00"}]}
+    )
+
+    start: Clock
+    end: Clock
+
+
+def _not_empty(windows: list[Window]) -> list[Window]:
+    if not windows:
+        raise PydanticCustomError(
+            "no_windows", "windows is empty; leave it out or send null to allow any time"
+        )
+    return windows
+
+
+Windows = Annotated[
+    list[Window],
+    AfterValidator(_not_empty),
+    Field(
+        max_length=limits.MAX_WINDOWS,
+        description="Null or left out: any time in a shift. Stored sorted, overlaps merged.",
+        json_schema_extra={"minItems": 1},
+    ),
+]
+VISIT_EXAMPLE: dict[str, Any] = {
+    "external_id": "v-2026-11-30-0042",
+    "patient_id": 42,
+    "date": "2026-11-30",
+    "duration_minutes": 45,
+    "windows": [{"start": "09:00", "end": "12:00"}],
+    "skills": ["PT"],
+    "priority": "normal",
+    "pinned_therapist_id": None,
+    "fixed_start": None,
+}
+
+
+class VisitCreate(BaseModel):
+    """A new booking (status ``booked``); ``fixed_start`` must lie in a window."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [VISIT_EXAMPLE]})
+
+    external_id: ExternalId
+    patient_id: RecordId
+    date: dt.date
+    duration_minutes: DayMinutes
+    windows: Windows | None = None
+    skills: Skills = Field(default_factory=list)
+    priority: Priority = Priority.NORMAL
+    pinned_therapist_id: RecordId | None = None
+    fixed_start: Clock | None = None
+
+
+class VisitUpdate(PatchBody):
+    """Cancel a booking with ``{"status": "cancelled"}``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"status": "cancelled"}, {"windows": None, "fixed_start": "10:30"}]
+        }
+    )
+
+    external_id: ExternalId = omitted()
+    patient_id: RecordId = omitted()
+    date: dt.date = omitted()
+    duration_minutes: DayMinutes = omitted()
+    windows: Windows | None = None
+    skills: Skills = omitted()
+    priority: Priority = omitted()
+    pinned_therapist_id: RecordId | None = None
+    fixed_start: Clock | None = None
+    status: VisitStatus = omitted()
+
+
+class VisitRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={"examples": [{"id": 311, **VISIT_EXAMPLE, "status": "booked"}]},
+    )
+
+    id: int
+    external_id: str
+    patient_id: int
+    date: dt.date
+    duration_minutes: int
+    windows: list[Window] | None = Field(description="Null: any time in a shift.")
+    skills: list[str]
+    priority: Priority
+    pinned_therapist_id: int | None
+    fixed_start: Clock | None
+    status: VisitStatus
+    checked_in_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+
+    @field_validator("windows", mode="before")
+    @classmethod
+    def _none_for_any_time(cls, windows: Any) -> Any:
+        return windows or None

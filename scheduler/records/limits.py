@@ -1,0 +1,22 @@
+"""The bounds of the records' fields, one source for the CSV import and the API."""
+
+from __future__ import annotations
+
+# Text lengths: the database columns' sizes, or a sane bound where the column is TEXT.
+EXTERNAL_ID_LENGTH = 100
+NAME_LENGTH = 200
+DISCIPLINE_LENGTH = 40
+SKILL_LENGTH = 40
+ADDRESS_LENGTH = 1000
+PHONE_LENGTH = 40
+ACCESS_NOTES_LENGTH = 5000
+
+DAY_MINUTES = 24 * 60
+MAX_VISITS = 1000
+MAX_LATITUDE = 90.0
+MAX_LONGITUDE = 180.0
+
+# Lists stored as JSON on a record.
+MAX_SKILLS = 50
+MAX_WINDOWS = 24
+MAX_THERAPIST_REFERENCES = 200

@@ -1,0 +1,145 @@
+"""The clinic's therapists: list, read, create, update, delete.
+
+``fields`` hold ``external_id``, ``name``, ``discipline``, ``skills``, ``home_lat``,
+``home_lon``, ``travel_mode``, ``max_visits``, ``max_work_minutes``, ``overtime_minutes``
+and ``break`` (a mapping of ``earliest`` and ``latest_end`` times and ``minutes``, or None for
+no break); an update changes only the fields it holds. As in the CSV import, the discipline
+counts as one of the skills.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from scheduler.errors import FieldError, InvalidRequest
+from scheduler.models import PlanRoute, Therapist
+from scheduler.records.store import (
+    DEFAULT_LIMIT,
+    Kind,
+    Page,
+    create_record,
+    delete_record,
+    fetch_page,
+    get_owned,
+    json_list_contains,
+    unique,
+    update_record,
+)
+from scheduler.travel import TRAVEL_MODES
+from solver.problem import DEFAULT_TRAVEL_MODE
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from sqlalchemy.orm import Session
+
+COLUMNS = (
+    "external_id",
+    "name",
+    "discipline",
+    "skills",
+    "home_lat",
+    "home_lon",
+    "travel_mode",
+    "max_visits",
+    "max_work_minutes",
+    "overtime_minutes",
+)
+REQUIRED = ("external_id", "name", "discipline", "home_lat", "home_lon")
+KIND = Kind(Therapist, "therapist", (*COLUMNS, "break"), REQUIRED)
+
+
+def list_therapists(
+    session: Session,
+    clinic_id: int,
+    *,
+    q: str | None = None,
+    skill: str | None = None,
+    discipline: str | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Page[Therapist]:
+    """The clinic's therapists by external id; ``q`` is a part of the name or external id
+    (any case), ``skill`` one of the skills, ``discipline`` the discipline (any case)."""
+    query = sa.select(Therapist).where(Therapist.clinic_id == clinic_id)
+    if q:
+        query = query.where(
+            Therapist.name.icontains(q, autoescape=True)
+            | Therapist.external_id.icontains(q, autoescape=True)
+        )
+    if skill:
+        query = query.where(json_list_contains(session, Therapist.skills, skill))
+    if discipline:
+        query = query.where(sa.func.lower(Therapist.discipline) == discipline.lower())
+    query = query.order_by(Therapist.external_id, Therapist.id)
+    return fetch_page(session, query, limit, offset)
+
+
+def get_therapist(session: Session, clinic_id: int, therapist_id: int) -> Therapist:
+    return get_owned(session, Therapist, clinic_id, therapist_id, KIND.noun)
+
+
+def create_therapist(session: Session, clinic_id: int, fields: Mapping[str, Any]) -> Therapist:
+    """A new therapist of the clinic; ``Conflict`` if the external id is taken."""
+    therapist = Therapist(
+        clinic_id=clinic_id, skills=[], travel_mode=DEFAULT_TRAVEL_MODE, overtime_minutes=0
+    )
+    return create_record(session, KIND, therapist, fields, _apply)
+
+
+def update_therapist(
+    session: Session, clinic_id: int, therapist_id: int, changes: Mapping[str, Any]
+) -> Therapist:
+    """Change the fields in ``changes``; a ``break`` of None removes the break."""
+    therapist = get_therapist(session, clinic_id, therapist_id)
+    return update_record(session, KIND, therapist, changes, _apply)
+
+
+def delete_therapist(session: Session, clinic_id: int, therapist_id: int) -> None:
+    """Delete the therapist with their shifts; ``Conflict`` while a stored plan routes them.
+
+    Patients forget them as preferred or excluded, visits pinned to them lose the pin, and
+    their login (if any) stays without a therapist record.
+    """
+    therapist = get_therapist(session, clinic_id, therapist_id)
+    plans = session.scalar(
+        sa.select(sa.func.count(PlanRoute.plan_id.distinct())).where(
+            PlanRoute.therapist_id == therapist.id
+        )
+    )
+    delete_record(session, KIND, therapist, plans or 0, "a route of theirs")
+
+
+def _apply(therapist: Therapist, fields: Mapping[str, Any]) -> None:
+    """Check ``fields`` against each other, then set them; nothing is set on a fault."""
+    errors: list[FieldError] = []
+    if "travel_mode" in fields and fields["travel_mode"] not in TRAVEL_MODES:
+        modes = ", ".join(TRAVEL_MODES)
+        errors.append(FieldError("travel_mode", f"{fields['travel_mode']!r} is not one of {modes}"))
+    if fields.get("break") is not None:
+        errors += _break_errors(fields["break"])
+    if errors:
+        raise InvalidRequest(errors)
+    for name in COLUMNS:
+        if name in fields:
+            setattr(therapist, name, fields[name])
+    if "break" in fields:
+        rule = fields["break"] or {}
+        therapist.break_earliest = rule.get("earliest")
+        therapist.break_latest_end = rule.get("latest_end")
+        therapist.break_minutes = rule.get("minutes")
+    therapist.skills = unique([therapist.discipline, *therapist.skills])
+
+
+def _break_errors(rule: Mapping[str, Any]) -> list[FieldError]:
+    """The break must fit between its earliest start and its latest end."""
+    earliest, latest_end, minutes = rule["earliest"], rule["latest_end"], rule["minutes"]
+    room = (latest_end.hour - earliest.hour) * 60 + latest_end.minute - earliest.minute
+    if minutes <= room:
+        return []
+    message = (
+        f"a {minutes}-minute break does not fit between {earliest:%H:%M} and {latest_end:%H:%M}"
+    )
+    return [FieldError("break.minutes", message)]

@@ -1,0 +1,185 @@
+"""The clinic's visits (bookings): list, read, create, update, delete.
+
+``fields`` hold ``external_id``, ``patient_id``, ``date``, ``duration_minutes``, ``windows``
+(a list of mappings with ``start`` and ``end`` times, or None for any time in a shift),
+``skills``, ``priority``, ``pinned_therapist_id``, ``fixed_start`` and ``status``; an update
+changes only the fields it holds. Windows bound the start of the visit, both ends included
+(DESIGN.md section 9): they are stored sorted, overlapping and touching ones merged, and a
+fixed start must lie in one of them.
+
+A visit that a stored plan refers to cannot be deleted (the plan keeps it): cancel it by
+setting its status to ``cancelled`` instead.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from scheduler.errors import FieldError, InvalidRequest
+from scheduler.importing import in_windows
+from scheduler.models import Patient, Therapist, Visit, VisitStatus, Window
+from scheduler.records.store import (
+    DEFAULT_LIMIT,
+    Kind,
+    Page,
+    R,
+    create_record,
+    delete_record,
+    fetch_page,
+    get_owned,
+    owned_ids,
+    plans_with_visits,
+    unique,
+    update_record,
+)
+from solver.problem import merged_windows
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Mapping, Sequence
+
+    from sqlalchemy.orm import Session
+
+COLUMNS = (
+    "external_id",
+    "date",
+    "duration_minutes",
+    "priority",
+    "fixed_start",
+    "status",
+)
+REQUIRED = ("external_id", "patient_id", "date", "duration_minutes")
+KIND = Kind(
+    Visit, "visit", (*COLUMNS, "patient_id", "pinned_therapist_id", "windows", "skills"), REQUIRED
+)
+
+
+def list_visits(
+    session: Session,
+    clinic_id: int,
+    *,
+    date: dt.date | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    patient_id: int | None = None,
+    status: VisitStatus | None = None,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Page[Visit]:
+    """The clinic's visits by date and external id; ``date_from`` and ``date_to`` are
+    included, and every filter given must hold."""
+    if date_from is not None and date_to is not None and date_to < date_from:
+        raise InvalidRequest.single("date_to", f"{date_to} is before date_from {date_from}")
+    query = sa.select(Visit).where(Visit.clinic_id == clinic_id)
+    if date is not None:
+        query = query.where(Visit.date == date)
+    if date_from is not None:
+        query = query.where(Visit.date >= date_from)
+    if date_to is not None:
+        query = query.where(Visit.date <= date_to)
+    if patient_id is not None:
+        query = query.where(Visit.patient_id == patient_id)
+    if status is not None:
+        query = query.where(Visit.status == status)
+    query = query.order_by(Visit.date, Visit.external_id, Visit.id)
+    return fetch_page(session, query, limit, offset)
+
+
+def get_visit(session: Session, clinic_id: int, visit_id: int) -> Visit:
+    return get_owned(session, Visit, clinic_id, visit_id, KIND.noun)
+
+
+def create_visit(session: Session, clinic_id: int, fields: Mapping[str, Any]) -> Visit:
+    """A new ``booked`` visit (unless ``status`` says otherwise); ``Conflict`` if the
+    external id is taken."""
+    visit = Visit(clinic_id=clinic_id, windows=[], skills=[], status=VisitStatus.BOOKED)
+    return create_record(session, KIND, visit, fields, partial(_apply, session))
+
+
+def update_visit(
+    session: Session, clinic_id: int, visit_id: int, changes: Mapping[str, Any]
+) -> Visit:
+    """Change the fields in ``changes``; ``windows`` None allows any time in a shift."""
+    visit = get_visit(session, clinic_id, visit_id)
+    return update_record(session, KIND, visit, changes, partial(_apply, session))
+
+
+def delete_visit(session: Session, clinic_id: int, visit_id: int) -> None:
+    """Delete the visit; ``Conflict`` while a stored plan has it (cancel it instead)."""
+    visit = get_visit(session, clinic_id, visit_id)
+    plans = plans_with_visits(session, sa.select(sa.literal(visit.id)))
+    delete_record(session, KIND, visit, plans, "it; set its status to cancelled instead")
+
+
+def _apply(session: Session, visit: Visit, fields: Mapping[str, Any]) -> None:
+    """Check ``fields`` against each other and the stored state, then set them."""
+    patient, errors = _reference(session, visit, fields, "patient_id", Patient)
+    pinned, faults = _reference(session, visit, fields, "pinned_therapist_id", Therapist)
+    errors += faults
+    windows = visit.windows
+    if "windows" in fields:
+        windows, faults = _windows(fields["windows"])
+        errors += faults
+    fixed_start = fields.get("fixed_start", visit.fixed_start)
+    if fixed_start is not None and windows and not in_windows(fixed_start, windows):
+        message = f"{fixed_start:%H:%M} is outside every one of the visit's windows"
+        errors.append(FieldError("fixed_start", message))
+    if errors:
+        raise InvalidRequest(errors)
+    for name in COLUMNS:
+        if name in fields:
+            setattr(visit, name, fields[name])
+    if patient is not None:
+        visit.patient = patient
+    if "pinned_therapist_id" in fields:
+        visit.pinned_therapist = pinned
+    visit.windows = windows
+    if "skills" in fields:
+        visit.skills = unique(fields["skills"])
+
+
+def _reference(
+    session: Session, visit: Visit, fields: Mapping[str, Any], name: str, model: type[R]
+) -> tuple[R | None, list[FieldError]]:
+    """The clinic's record that ``fields[name]`` names (None if not given) and its fault."""
+    record_id = fields.get(name)
+    if record_id is None:
+        return None, []
+    noun = model.__name__.lower()
+    found, faults = owned_ids(session, model, visit.clinic_id, [record_id], name, noun)
+    return found.get(record_id), [FieldError(name, fault.message) for fault in faults]
+
+
+def _windows(
+    spans: Sequence[Mapping[str, dt.time]] | None,
+) -> tuple[list[Window], list[FieldError]]:
+    """The windows to store (merged, as the planner reads them) and the faults found."""
+    if spans is None:
+        return [], []
+    if not spans:
+        message = "windows is empty; leave it out or send null to allow any time in a shift"
+        return [], [FieldError("windows", message)]
+    errors = [
+        FieldError(
+            f"windows[{index}].end",
+            f"the window ends at {span['end']:%H:%M} before it starts at {span['start']:%H:%M}",
+        )
+        for index, span in enumerate(spans)
+        if span["end"] < span["start"]
+    ]
+    merged = merged_windows((_minutes(span["start"]), _minutes(span["end"])) for span in spans)
+    windows: list[Window] = [
+        {"start": _clock(window.start_s), "end": _clock(window.end_s)} for window in merged
+    ]
+    return windows, errors
+
+
+def _minutes(time: dt.time) -> int:
+    return time.hour * 60 + time.minute
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

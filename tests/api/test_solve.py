@@ -1,0 +1,52 @@
+"""POST /solve: the problem JSON in, the plan JSON out; faults named by path."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING
+
+import pytest
+
+from api.routes.solve import EXAMPLE_PROBLEM
+from scheduler.models import Role
+from tests.api.factories import add_login, auth_headers
+from tests.scheduler.factories import add_clinic, add_therapist
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+    from sqlalchemy.orm import Session
+
+
+@pytest.mark.slow
+def test_the_documented_example_is_planned(client: TestClient, session: Session) -> None:
+    headers = auth_headers(session, add_login(session, add_clinic(session), Role.COORDINATOR))
+    plan = client.post("/solve", headers=headers, json=EXAMPLE_PROBLEM).json()
+    assert plan["status"] == "complete"
+    assert [s["visit_id"] for s in plan["routes"][0]["stops"]] == ["v1"]
+
+
+def test_faults_are_named_by_path(client: TestClient, session: Session) -> None:
+    headers = auth_headers(session, add_login(session, add_clinic(session), Role.COORDINATOR))
+    problem = copy.deepcopy(EXAMPLE_PROBLEM)
+    problem["visits"][0]["location"] = "nowhere"
+    problem["visits"][0]["windows"] = [{"start": "12:00", "end": "09:00"}]
+    response = client.post("/solve", headers=headers, json=problem)
+    assert response.status_code == 422
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert fields == {"visits[0].location", "visits[0].windows[0].end"}
+
+
+def test_a_long_time_limit_is_refused(client: TestClient, session: Session) -> None:
+    """The request waits for the search, so its time limit is capped."""
+    headers = auth_headers(session, add_login(session, add_clinic(session), Role.COORDINATOR))
+    problem = {**EXAMPLE_PROBLEM, "options": {"time_limit_s": 1000}}
+    response = client.post("/solve", headers=headers, json=problem)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["options.time_limit_s"]
+
+
+def test_a_therapist_may_not_use_it(client: TestClient, session: Session) -> None:
+    clinic = add_clinic(session)
+    login = add_login(session, clinic, Role.THERAPIST, add_therapist(session, clinic))
+    response = client.post("/solve", headers=auth_headers(session, login), json=EXAMPLE_PROBLEM)
+    assert response.status_code == 403
