@@ -17,6 +17,7 @@ from sqlalchemy.orm import sessionmaker
 
 from api.errors import install_error_handlers
 from api.limits import InFlightLimit
+from api.pages import install_pages
 from api.routes import ROUTERS
 from api.schemas.common import ERROR_RESPONSES
 from scheduler.config import Settings
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in ROUTERS:
         app.include_router(router)
     app.openapi = partial(_openapi_with_enum_examples, app)  # type: ignore[method-assign]
+    install_pages(app)
     return app
 
 

@@ -1,0 +1,114 @@
+"""The coordinator's roster page: a date's plan versions, solving, the result, edits, publishing.
+
+The page shows the stored plan; its script starts solves, follows their progress, previews
+and saves edits and publishes through the JSON API (the token cookie authenticates it),
+then reloads the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from api.deps import SessionDep, SettingsDep
+from api.pages.common import PageUser, hhmm, landing_path, redirect, render, to_login
+from api.pages.roster_view import comparison_view, kpi_rows, plan_map, timeline
+from api.schemas.plans import MAX_ID
+from scheduler.models import Plan, PlanStatus, Role, Visit
+from scheduler.planning import compare_plans, get_plan, list_plans
+from scheduler.therapist_day import CHANGE_MINUTES
+
+router = APIRouter()
+# The version the page opens on: the newest one still in play.
+CURRENT_STATUSES = (PlanStatus.SOLVING, PlanStatus.DRAFT, PlanStatus.PUBLISHED)
+# The comparison with the published version counts a visit as shifted beyond this (as the
+# therapist's phone does).
+SHIFT_MINUTES = CHANGE_MINUTES
+
+
+def _edit_choices(plan: Plan) -> dict[str, list[tuple[int, str]]]:
+    """The visits and therapists an edit of the draft may name, as (id, label); the labels
+    carry the skills, which decide what an edit may break."""
+    visits = [
+        (stop.visit_id, f"{_visit_label(stop.visit)} ({route.therapist.name} {hhmm(stop.start_s)})")
+        for route in plan.routes
+        for stop in route.stops
+    ]
+    visits += [
+        (item.visit_id, f"{_visit_label(item.visit)} (unassigned)") for item in plan.unassigned
+    ]
+    therapists = [
+        (r.therapist_id, f"{r.therapist.name} [{', '.join(r.therapist.skills)}]")
+        for r in plan.routes
+    ]
+    return {"visits": sorted(visits, key=_label), "therapists": sorted(therapists, key=_label)}
+
+
+def _visit_label(visit: Visit) -> str:
+    skills = list(dict.fromkeys([*visit.patient.required_skills, *visit.skills]))
+    return f"{visit.patient.name} [{', '.join(skills)}]" if skills else visit.patient.name
+
+
+def _label(choice: tuple[int, str]) -> str:
+    return choice[1]
+
+
+def _plan_context(session: SessionDep, plan: Plan, published: Plan | None) -> dict[str, Any]:
+    """The pictures of a finished plan, and its comparison with the published one."""
+    context: dict[str, Any] = {
+        "timeline": timeline(plan),
+        "map": plan_map(plan),
+        "kpis": kpi_rows(plan),
+        "choices": _edit_choices(plan),
+        "comparison": None,
+    }
+    if published is not None and published.id != plan.id and plan.routes:
+        comparison = compare_plans(session, published.id, plan.id, SHIFT_MINUTES, plan.clinic_id)
+        before = get_plan(session, published.id, plan.clinic_id)
+        context["comparison"] = comparison_view(before, plan, comparison)
+    return context
+
+
+@router.get("/app/roster", response_model=None)
+def roster_page(
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    date: dt.date | None = None,
+    plan: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> HTMLResponse | RedirectResponse:
+    """The clinic's roster of a date (default today): its versions, one of them in full."""
+    if user is None:
+        return to_login()
+    if user.role == Role.THERAPIST:
+        return redirect(landing_path(user))
+    clinic = user.clinic
+    chosen = get_plan(session, plan, clinic.id) if plan is not None else None
+    today = dt.datetime.now(ZoneInfo(clinic.timezone)).date()
+    day = chosen.date if chosen is not None else date or today
+    versions = list(list_plans(session, clinic.id, day))
+    if chosen is None:
+        newest = next((p for p in reversed(versions) if p.status in CURRENT_STATUSES), None)
+        chosen = get_plan(session, newest.id, clinic.id) if newest is not None else None
+    published = next((p for p in versions if p.status == PlanStatus.PUBLISHED), None)
+    context: dict[str, Any] = {
+        "user": user,
+        "clinic": clinic,
+        "date": day,
+        "today": today,
+        "previous_day": day - dt.timedelta(days=1),
+        "next_day": day + dt.timedelta(days=1),
+        "versions": versions,
+        "plan": chosen,
+        "published": published,
+        "time_limit_s": f"{settings.solver_time_limit_s:g}",
+        "editable": chosen is not None and chosen.status == PlanStatus.DRAFT,
+    }
+    if chosen is not None and chosen.status not in (PlanStatus.SOLVING, PlanStatus.FAILED):
+        context |= _plan_context(session, chosen, published)
+    return render(request, "roster.html", context)

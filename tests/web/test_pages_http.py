@@ -1,0 +1,142 @@
+"""The pages over HTTP, without a browser: the login cookie, redirects, escaping, content."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.deps import TOKEN_COOKIE, get_session
+from scheduler.models import PlanStatus, Role
+from tests.api.conftest import settings_for
+from tests.api.factories import PASSWORD, add_login
+from tests.scheduler.factories import DAY, add_clinic
+from tests.scheduler.planning_factories import add_routed_plan, add_small_day
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+    from scheduler.models import User
+
+
+@pytest.fixture
+def client(shared_engine: Engine, session: Session) -> Iterator[TestClient]:
+    """The app, every request inside the test's rolled-back ``session``; no redirects
+    followed."""
+    app = create_app(settings_for(shared_engine), shared_engine)
+    app.dependency_overrides[get_session] = lambda: session
+    with TestClient(app, follow_redirects=False) as client:
+        yield client
+    app.state.jobs.shutdown()
+
+
+def _log_in(client: TestClient, user: User, password: str = PASSWORD) -> str:
+    """Post the login form; the response's redirect target."""
+    response = client.post("/app/login", data={"email": user.email, "password": password})
+    assert response.status_code == 303, response.text
+    location: str = response.headers["location"]
+    return location
+
+
+@pytest.mark.parametrize("path", ["/app", "/app/day", "/app/roster", "/app/day?date=2026-11-30"])
+def test_without_a_cookie_the_pages_ask_to_log_in(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/app/login"
+
+
+def test_the_login_sets_an_httponly_strict_cookie_and_opens_the_role_s_page(
+    client: TestClient, session: Session
+) -> None:
+    day = add_small_day(session)
+    therapist = add_login(session, day.clinic, Role.THERAPIST, day.therapists["t1"])
+    coordinator = add_login(session, day.clinic, Role.COORDINATOR)
+    response = client.post("/app/login", data={"email": therapist.email, "password": PASSWORD})
+    assert response.headers["location"] == "/app/day"
+    cookie = response.headers["set-cookie"].lower()
+    assert cookie.startswith(f"{TOKEN_COOKIE}=")
+    assert {"httponly", "samesite=strict", "path=/"} <= {p.strip() for p in cookie.split(";")}
+    assert client.get("/app/roster").headers["location"] == "/app/day"
+    client.cookies.clear()
+    assert _log_in(client, coordinator) == "/app/roster"
+    assert client.get("/app/day").headers["location"] == "/app/roster"
+    assert client.get("/app/login").headers["location"] == "/app/roster"
+
+
+def test_a_wrong_password_shows_the_form_again(client: TestClient, session: Session) -> None:
+    user = add_login(session, add_clinic(session), Role.COORDINATOR)
+    response = client.post("/app/login", data={"email": user.email, "password": "wrong"})
+    assert response.status_code == 401
+    assert "Wrong email or password." in response.text
+    assert "set-cookie" not in response.headers
+
+
+def test_the_api_accepts_the_cookie_until_logout(client: TestClient, session: Session) -> None:
+    user = add_login(session, add_clinic(session), Role.COORDINATOR)
+    _log_in(client, user)
+    token = client.cookies[TOKEN_COOKIE]
+    assert client.get("/auth/me").json()["email"] == user.email
+    logout = client.post("/app/logout")
+    assert logout.headers["location"] == "/app/login"
+    assert TOKEN_COOKIE not in client.cookies
+    client.cookies.set(TOKEN_COOKIE, token)
+    assert client.get("/auth/me").status_code == 401
+    assert client.get("/app/roster").headers["location"] == "/app/login"
+
+
+def test_the_day_escapes_what_the_clinic_typed(client: TestClient, session: Session) -> None:
+    day = add_small_day(session)
+    t1, v1 = day.therapists["t1"], day.visits["v1"]
+    v1.patient.name = "<script>alert(1)</script>"
+    v1.patient.access_notes = '"><img src=x onerror=alert(2)>'
+    add_routed_plan(session, day.clinic, {t1: [(v1, 9 * 3600)]}, status=PlanStatus.PUBLISHED)
+    _log_in(client, add_login(session, day.clinic, Role.THERAPIST, t1))
+    page = client.get("/app/day", params={"date": DAY.isoformat()})
+    assert page.status_code == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "<script>alert" not in page.text
+    assert "<img src=x" not in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_the_roster_shows_a_plan_and_the_static_files_are_served(
+    client: TestClient, session: Session
+) -> None:
+    day = add_small_day(session)
+    t1, t2 = day.therapists["t1"], day.therapists["t2"]
+    v1, v3 = day.visits["v1"], day.visits["v3"]
+    add_routed_plan(session, day.clinic, {t1: [(v1, 9 * 3600)], t2: [(v3, 13 * 3600)]})
+    _log_in(client, add_login(session, day.clinic, Role.COORDINATOR))
+    page = client.get("/app/roster", params={"date": DAY.isoformat()})
+    assert page.status_code == 200
+    assert "Version 1: draft" in page.text
+    assert page.text.count('class="row"') == 2
+    assert "Patient p1" in page.text
+    for asset, kind in (("style.css", "text/css"), ("roster.js", "javascript")):
+        response = client.get(f"/app/static/{asset}")
+        assert response.status_code == 200
+        assert kind in response.headers["content-type"]
+
+
+def test_the_roster_compares_a_draft_with_the_published_version(
+    client: TestClient, session: Session
+) -> None:
+    """The draft moves v1 from t1 to t2: the comparison names the patient and both places."""
+    day = add_small_day(session)
+    t1, t2 = day.therapists["t1"], day.therapists["t2"]
+    v1, v2 = day.visits["v1"], day.visits["v2"]
+    add_routed_plan(
+        session, day.clinic, {t1: [(v1, 9 * 3600), (v2, 11 * 3600)]}, status=PlanStatus.PUBLISHED
+    )
+    add_routed_plan(session, day.clinic, {t1: [(v2, 11 * 3600)], t2: [(v1, 9 * 3600)]})
+    _log_in(client, add_login(session, day.clinic, Role.COORDINATOR))
+    page = client.get("/app/roster", params={"date": DAY.isoformat()}).text
+    assert "Version 2: draft" in page
+    assert "Compared with the published version 1" in page
+    assert "Moved to another therapist (1)" in page
+    assert "Patient p1 (v1): Therapist t1 09:00 → Therapist t2 09:00" in page
