@@ -1,7 +1,8 @@
 """The FastAPI application: ``create_app(settings)``.
 
 At creation it refuses a database whose schema is behind (``homevisit db upgrade`` fixes it)
-and a missing secret key, and marks plans left ``solving`` by a previous run as failed.
+and a missing secret key. ``homevisit serve`` also marks plans left ``solving`` by a stopped
+server as failed, once, before it starts the server processes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from api.schemas.common import ERROR_RESPONSES
 from scheduler.config import Settings
 from scheduler.db import make_engine, require_current_schema
 from scheduler.errors import InvalidRequest
-from scheduler.jobs import PlanJobs, fail_interrupted_plans
+from scheduler.jobs import PlanJobs
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -56,8 +57,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     require_current_schema(engine)
     sessions = sessionmaker(engine, expire_on_commit=False)
-    with sessions() as session:
-        fail_interrupted_plans(session)
     jobs = PlanJobs(sessions, settings.solver_processes)
 
     @asynccontextmanager

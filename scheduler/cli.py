@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from scheduler import clinic_cli, db
 from scheduler.config import Settings, check_database_url
 from scheduler.errors import InvalidRequest, SchedulerError
 from scheduler.generate import SIZES, generate_day
+from scheduler.jobs import fail_interrupted_plans
 from scheduler.plan_json import plan_to_json
 from scheduler.problem_json import ParsedProblem, load_problem_file
 from scheduler.roster import format_roster
@@ -101,26 +103,39 @@ def _add_serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     )
 
 
+def prepare_to_serve(settings: Settings) -> int:
+    """Check what the API needs (a secret key, a current schema), then mark the plans that
+    a stopped server left ``solving`` as failed; returns how many.
+
+    Done once here, not in each server process: a process restarted next to running ones
+    would otherwise fail the solves they are running.
+    """
+    if not settings.secret_key:
+        raise InvalidRequest.single(
+            "HOMEVISIT_SECRET_KEY", "must be set to serve the API", "invalid configuration"
+        )
+    engine = db.make_engine(settings.database_url)
+    try:
+        db.require_current_schema(engine)
+        with Session(engine) as session:
+            return fail_interrupted_plans(session)
+    finally:
+        engine.dispose()
+
+
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     try:
-        settings = Settings.from_env()
-        if not settings.secret_key:
-            raise InvalidRequest.single(
-                "HOMEVISIT_SECRET_KEY", "must be set to serve the API", "invalid configuration"
-            )
-        engine = db.make_engine(settings.database_url)
-        try:
-            db.require_current_schema(engine)
-        finally:
-            engine.dispose()
+        interrupted = prepare_to_serve(Settings.from_env())
     except SchedulerError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID_INPUT
     except SQLAlchemyError as error:
         print(f"cannot reach the database: {error.__class__.__name__}", file=sys.stderr)
         return 1
+    if interrupted:
+        print(f"{interrupted} plans left solving by a stopped server are now failed")
     # The app is named, not imported: the scheduler package never imports the api package.
     uvicorn.run(
         "api.app:create_app",

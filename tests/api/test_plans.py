@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from api.app import create_app
+from scheduler.cli import prepare_to_serve
+from scheduler.errors import InvalidRequest
 from scheduler.jobs import INTERRUPTED
 from scheduler.models import Plan, PlanStatus, Role
 from tests.api.conftest import settings_for
@@ -88,15 +90,25 @@ def test_delete_cancels_a_running_solve(app_on: FastAPI, migrated: Engine) -> No
 
 
 def test_a_plan_left_solving_by_a_previous_server_is_failed_at_start_up(migrated: Engine) -> None:
+    """``homevisit serve`` fails it before the server starts; a draft is left alone."""
     with Session(migrated) as session:
-        plan_id = add_plan(session, add_clinic(session), PlanStatus.SOLVING).id
+        clinic = add_clinic(session)
+        solving = add_plan(session, clinic, PlanStatus.SOLVING).id
+        draft = add_plan(session, clinic, PlanStatus.DRAFT).id
         session.commit()
-    app = create_app(settings_for(migrated), migrated)
-    app.state.jobs.shutdown()
+    assert prepare_to_serve(settings_for(migrated)) == 1
     with Session(migrated) as session:
-        plan = session.get_one(Plan, plan_id)
+        plan = session.get_one(Plan, solving)
         assert plan.status == PlanStatus.FAILED
         assert plan.error == INTERRUPTED
+        assert session.get_one(Plan, draft).status == PlanStatus.DRAFT
+
+
+def test_serving_needs_a_secret_key(migrated: Engine) -> None:
+    settings = replace(settings_for(migrated), secret_key=None)
+    with pytest.raises(InvalidRequest) as raised:
+        prepare_to_serve(settings)
+    assert raised.value.errors[0].field == "HOMEVISIT_SECRET_KEY"
 
 
 def test_bad_plan_options_name_their_fields(client: TestClient, session: Session) -> None:
