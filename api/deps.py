@@ -22,6 +22,11 @@ _bearer = HTTPBearer(auto_error=False, description="The token that `POST /auth/l
 # page), so their scripts call the API without handling the token; SameSite=Strict keeps
 # other sites' requests from carrying it.
 TOKEN_COOKIE = "homevisit_token"
+# A cookie-carried write must also carry this header, which the pages' scripts set: another
+# site cannot add a custom header without a CORS preflight, which this API never allows.
+# SameSite=Strict alone still trusts sibling subdomains.
+PAGE_HEADER = "X-Homevisit-Page"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_settings(request: Request) -> Settings:
@@ -53,7 +58,11 @@ def get_credentials(
     if bearer is not None:
         return bearer
     token = request.cookies.get(TOKEN_COOKIE)
-    return HTTPAuthorizationCredentials(scheme="Bearer", credentials=token) if token else None
+    if not token:
+        return None
+    if request.method not in _SAFE_METHODS and PAGE_HEADER not in request.headers:
+        raise NotPermitted(f"a write with the page's cookie must carry the {PAGE_HEADER} header")
+    return HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
 
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(get_credentials)]

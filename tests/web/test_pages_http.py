@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.deps import TOKEN_COOKIE, get_session
+from api.deps import PAGE_HEADER, TOKEN_COOKIE, get_session
 from scheduler.models import PlanStatus, Role
 from tests.api.conftest import settings_for
 from tests.api.factories import PASSWORD, add_login
@@ -140,3 +140,15 @@ def test_the_roster_compares_a_draft_with_the_published_version(
     assert "Compared with the published version 1" in page
     assert "Moved to another therapist (1)" in page
     assert "Patient p1 (v1): Therapist t1 09:00 → Therapist t2 09:00" in page
+
+
+def test_a_cookie_write_needs_the_page_header(client: TestClient, session: Session) -> None:
+    """Another site's form cannot add the header, so it cannot write with the cookie."""
+    user = add_login(session, add_clinic(session), Role.COORDINATOR)
+    _log_in(client, user)
+    forged = client.post("/plans", json={"date": DAY.isoformat()})
+    assert forged.status_code == 403
+    assert PAGE_HEADER in forged.json()["detail"]
+    assert client.get("/auth/me").status_code == 200  # reading needs no header
+    own = client.post("/auth/logout", headers={PAGE_HEADER: "1"})
+    assert own.status_code == 204

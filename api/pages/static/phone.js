@@ -9,7 +9,12 @@ async function record(button) {
   button.disabled = true;
   notice.textContent = "Saving…";
   try {
-    const response = await fetch(url, { method: "POST", credentials: "same-origin" });
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      // Marks the call as the page's own: the API refuses cookie writes without it.
+      headers: { "X-Homevisit-Page": "1" },
+    });
     if (response.status === 401) {
       location.assign("/app/login");
       return;

@@ -8,7 +8,8 @@ const statusLine = document.getElementById("status");
 const POLL_MS = 500;
 
 async function api(method, url, body) {
-  const options = { method, credentials: "same-origin", headers: {} };
+  // The header marks the call as the page's own (the API refuses cookie writes without it).
+  const options = { method, credentials: "same-origin", headers: { "X-Homevisit-Page": "1" } };
   if (body !== undefined) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
