@@ -120,6 +120,7 @@ def main() -> None:
             quoted = ", ".join(f'"{token}"' for token in tokens)
             script.write_text(LUA % (quoted, DATE.isoformat()))
             wrk = ["wrk", "-t1", f"-c{args.clients}", f"-d{args.duration}s", "--latency"]
+            wrk += ["--timeout", "30s"]  # wrk counts slower answers as errors, not latency
             result = subprocess.run(
                 [*wrk, "-s", str(script), base], capture_output=True, text=True, check=True
             )
