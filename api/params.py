@@ -29,6 +29,7 @@ TherapistId = Annotated[int, Path(ge=1, le=MAX_ID, description="The therapist's 
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID, description="The patient's id.")]
 VisitId = Annotated[int, Path(ge=1, le=MAX_ID, description="The visit's id.")]
 ExceptionId = Annotated[int, Path(ge=1, le=MAX_ID, description="The shift exception's id.")]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="At most this many items.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many matches.")]
 Search = Annotated[
@@ -68,6 +69,7 @@ __all__ = [
     "PatientId",
     "Search",
     "TherapistId",
+    "UserId",
     "VisitId",
     "page_read",
     "read_csv",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
 
 from scheduler.errors import Conflict, FieldError, InvalidRequest
 from scheduler.models import Role, User
@@ -54,7 +55,8 @@ def add_user(
     role: str,
     therapist: Therapist | None = None,
 ) -> User:
-    """Create a login in ``clinic``; the email is stored lower-cased and must be new there."""
+    """Create a login in ``clinic``; the email is stored lower-cased and must be new there,
+    and a therapist may have only one login (``Conflict`` otherwise)."""
     email = email.strip().lower()
     errors = _validate(email, password, role, therapist)
     if errors:
@@ -64,6 +66,13 @@ def add_user(
     )
     if taken is not None:
         raise Conflict(f"a user with email {email} already exists in this clinic")
+    if therapist is not None:
+        linked = session.scalar(sa.select(User.email).where(User.therapist_id == therapist.id))
+        if linked is not None:
+            raise Conflict(
+                f"therapist {therapist.external_id!r} already has the login {linked}; "
+                "a therapist has at most one"
+            )
     user = User(
         clinic=clinic,
         email=email,
@@ -71,9 +80,22 @@ def add_user(
         role=Role(role),
         therapist=therapist,
     )
-    session.add(user)
-    session.flush()
+    # In a savepoint: a login stored by another request since the checks above breaks a
+    # unique key here, which becomes a Conflict without undoing the caller's other work.
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError as error:
+        raise Conflict(
+            f"a login with email {email}, or for this therapist, was added meanwhile"
+        ) from error
     return user
+
+
+def list_clinic_users(session: Session, clinic_id: int) -> list[User]:
+    """The clinic's logins by email."""
+    query = sa.select(User).where(User.clinic_id == clinic_id).order_by(User.email)
+    return list(session.scalars(query))
 
 
 def password_matches(user: User, password: str) -> bool:

@@ -246,7 +246,7 @@ def _put_break(values: Values, row: RowCells) -> None:
         missing = _BREAK[filled.index(False)]
         row.fail(missing, "a break needs break_earliest, break_latest_end and break_minutes")
     elif earliest is not None and latest_end is not None and minutes is not None:
-        room = _minutes(latest_end) - _minutes(earliest)
+        room = minute_of_day(latest_end) - minute_of_day(earliest)
         if minutes > room:
             row.fail(
                 "break_minutes",
@@ -309,7 +309,8 @@ def in_windows(start: dt.time, windows: Collection[Window]) -> bool:
     return any(window["start"] <= clock <= window["end"] for window in windows)
 
 
-def _minutes(clock: dt.time) -> int:
+def minute_of_day(clock: dt.time) -> int:
+    """Minutes from midnight to ``clock`` (its seconds dropped, as in the HH:MM cells)."""
     return clock.hour * 60 + clock.minute
 
 

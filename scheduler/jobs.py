@@ -96,9 +96,16 @@ class PlanJobs:
         except RuntimeError as error:
             solution = Solution(SolveStatus.FAILED, error=f"the solver process failed: {error}")
         with self._sessions() as session:
-            plan = get_plan(session, plan_id)
-            if plan.status == PlanStatus.SOLVING:  # not cancelled meanwhile
-                finish_plan(session, plan, day, solution)
+            # A no-op update that claims the plan: it locks the row (PostgreSQL) or the
+            # database (SQLite) until finish_plan commits, so a cancel cannot land between
+            # this check and the result; a cancel that came first leaves it cancelled.
+            claim = session.execute(
+                sa.update(Plan)
+                .where(Plan.id == plan_id, Plan.status == PlanStatus.SOLVING)
+                .values(status=PlanStatus.SOLVING)
+            )
+            if getattr(claim, "rowcount", 0) == 1:
+                finish_plan(session, get_plan(session, plan_id), day, solution)
 
     def _still_solving(self, plan_id: int, progress: dict[str, object] | None) -> bool:
         """Record the progress; false once the plan is no longer ``solving`` (cancelled)."""

@@ -58,14 +58,16 @@ def log_in(
     query = sa.select(User).where(User.email == email.strip().lower())
     if clinic_id is not None:
         query = query.where(User.clinic_id == clinic_id)
-    users = session.scalars(query).all()
-    if len(users) > 1:
+    # The password is checked first, so that only its holder learns that the email has
+    # logins in several clinics.
+    matching = [user for user in session.scalars(query) if password_matches(user, password)]
+    if not matching:
+        raise NotAuthenticated("wrong email or password")
+    if len(matching) > 1:
         raise InvalidRequest.single(
             "clinic_id", "this email has logins in several clinics; say which clinic"
         )
-    if not users or not password_matches(users[0], password):
-        raise NotAuthenticated("wrong email or password")
-    return issue_token(session, secret_key, users[0], ttl)
+    return issue_token(session, secret_key, matching[0], ttl)
 
 
 def issue_token(

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.deps import TOKEN_COOKIE, SessionDep, SettingsDep
 from api.pages.common import PageUser, landing_path, redirect, render, to_login
 from scheduler.errors import InvalidRequest, NotAuthenticated
+from scheduler.records.store import MAX_ID
 from scheduler.tokens import log_in, revoke_token
 
 router = APIRouter()
@@ -43,7 +44,7 @@ def login_form(
     settings: SettingsDep,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1024)],
-    clinic_id: Annotated[int | None, Form(ge=1)] = None,
+    clinic_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
 ) -> HTMLResponse | RedirectResponse:
     """Check the email and password; set the token cookie and open the caller's page."""
     assert settings.secret_key is not None

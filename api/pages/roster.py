@@ -17,9 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.deps import SessionDep, SettingsDep
 from api.pages.common import PageUser, hhmm, landing_path, redirect, render, to_login
 from api.pages.roster_view import comparison_view, kpi_rows, plan_map, timeline
-from api.schemas.plans import MAX_ID
 from scheduler.models import Plan, PlanStatus, Role, Visit
 from scheduler.planning import compare_plans, get_plan, list_plans
+from scheduler.records.store import MAX_ID
 from scheduler.therapist_day import CHANGE_MINUTES
 
 router = APIRouter()

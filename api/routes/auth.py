@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import sqlalchemy as sa
 from fastapi import APIRouter, status
 
 from api.deps import AdminUser, Credentials, CurrentUser, SessionDep, SettingsDep
+from api.params import UserId
 from api.schemas.auth import LoginCreate, RevokedRead, TokenRead, UserCreate, UserRead
-from scheduler.accounts import add_user
-from scheduler.errors import NotFound
-from scheduler.models import Therapist, User
+from scheduler.accounts import add_user, list_clinic_users
+from scheduler.records.therapists import get_therapist
 from scheduler.tokens import log_in, revoke_token, revoke_user_tokens
 
 router = APIRouter(tags=["accounts"])
@@ -51,10 +50,7 @@ def who_am_i(user: CurrentUser) -> UserRead:
 @router.get("/users")
 def list_users(admin: AdminUser, session: SessionDep) -> list[UserRead]:
     """The clinic's logins."""
-    users = session.scalars(
-        sa.select(User).where(User.clinic_id == admin.clinic_id).order_by(User.email)
-    )
-    return [UserRead.model_validate(user) for user in users]
+    return [UserRead.model_validate(user) for user in list_clinic_users(session, admin.clinic_id)]
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED)
@@ -62,15 +58,13 @@ def create_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> User
     """Add a login to the clinic; a therapist login names its therapist record."""
     therapist = None
     if body.therapist_id is not None:
-        therapist = session.get(Therapist, body.therapist_id)
-        if therapist is None or therapist.clinic_id != admin.clinic_id:
-            raise NotFound(f"therapist {body.therapist_id} not found")
+        therapist = get_therapist(session, admin.clinic_id, body.therapist_id)
     user = add_user(session, admin.clinic, body.email, body.password, body.role, therapist)
     session.commit()
     return UserRead.model_validate(user)
 
 
 @router.post("/users/{user_id}/revoke-tokens")
-def revoke_tokens(user_id: int, admin: AdminUser, session: SessionDep) -> RevokedRead:
+def revoke_tokens(user_id: UserId, admin: AdminUser, session: SessionDep) -> RevokedRead:
     """End every token of a user of the clinic (a lost phone, a leaver)."""
     return RevokedRead(revoked=revoke_user_tokens(session, admin.clinic_id, user_id))

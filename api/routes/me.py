@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request, Response
 
 from api.deps import OwnTherapist, SessionDep, SettingsDep, TherapistUser
+from api.params import UserId, VisitId
 from api.schemas.me import (
     CheckRead,
     FeedRead,
@@ -17,7 +18,7 @@ from api.schemas.me import (
     RouteChangeRead,
     RouteStopRead,
 )
-from api.schemas.plans import MAX_ID, BreakRead
+from api.schemas.plans import BreakRead
 from scheduler.errors import NotFound
 from scheduler.models import PlanStop, Therapist, Visit
 from scheduler.plan_json import break_json, format_clock
@@ -34,8 +35,10 @@ from scheduler.therapist_day import (
 )
 from scheduler.tokens import feed_secret, rotate_feed, user_for_feed
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 router = APIRouter(tags=["therapist"])
-VisitId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ICS_TYPE = "text/calendar; charset=utf-8"
 
 
@@ -111,10 +114,8 @@ def my_route(
     return my_route_read(therapist, day, route_changes(session, therapist, day))
 
 
-def _check_read(session: SessionDep, therapist: OwnTherapist, visit_id: int) -> CheckRead:
-    day = therapist_day(session, therapist, _visit_date(session, visit_id))
-    following = next_stop(day)
-    visit = next(stop.visit for stop in day.stops if stop.visit_id == visit_id)
+def _check_read(session: Session, therapist: Therapist, visit: Visit) -> CheckRead:
+    following = next_stop(therapist_day(session, therapist, visit.date))
     return CheckRead(
         visit_id=visit.id,
         status=visit.status,
@@ -124,22 +125,16 @@ def _check_read(session: SessionDep, therapist: OwnTherapist, visit_id: int) -> 
     )
 
 
-def _visit_date(session: SessionDep, visit_id: int) -> dt.date:
-    return session.get_one(Visit, visit_id).date
-
-
 @router.post("/me/visits/{visit_id}/check-in")
 def check_in_visit(visit_id: VisitId, therapist: OwnTherapist, session: SessionDep) -> CheckRead:
     """Record arriving at a visit of the caller's published route (the time is now)."""
-    check_in(session, therapist, visit_id)
-    return _check_read(session, therapist, visit_id)
+    return _check_read(session, therapist, check_in(session, therapist, visit_id))
 
 
 @router.post("/me/visits/{visit_id}/check-out")
 def check_out_visit(visit_id: VisitId, therapist: OwnTherapist, session: SessionDep) -> CheckRead:
     """Record finishing a visit of the caller's published route (the time is now)."""
-    check_out(session, therapist, visit_id)
-    return _check_read(session, therapist, visit_id)
+    return _check_read(session, therapist, check_out(session, therapist, visit_id))
 
 
 @router.get(
@@ -180,7 +175,7 @@ def rotate_my_feed(
     responses={200: {"content": {"text/calendar": {}}, "description": "An iCalendar stream."}},
 )
 def calendar_feed(
-    user_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    user_id: UserId,
     secret: Annotated[str, Path(max_length=100)],
     session: SessionDep,
     settings: SettingsDep,

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from api.deps import JobsDep, SessionDep, SettingsDep, StaffUser
 from api.schemas.plans import (
-    MAX_ID,
     ComparisonRead,
     EditRead,
     LockCreate,
@@ -37,6 +36,7 @@ from scheduler.planning import (
     publish_plan,
     start_plan,
 )
+from scheduler.records.store import MAX_ID
 from scheduler.travel import TravelTimeProvider
 from scheduler.travel.select import travel_provider
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.fields import RecordId
 from scheduler.models import Role
 
 
@@ -19,7 +20,7 @@ class LoginCreate(BaseModel):
 
     email: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
-    clinic_id: int | None = Field(
+    clinic_id: RecordId | None = Field(
         default=None, description="Only needed when the email has logins in several clinics."
     )
 
@@ -83,7 +84,7 @@ class UserCreate(BaseModel):
     email: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=1024)
     role: Role
-    therapist_id: int | None = None
+    therapist_id: RecordId | None = None
 
 
 class RevokedRead(BaseModel):

@@ -10,11 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from scheduler.models import Plan, PlanRoute, PlanStatus, PlanStop
 from scheduler.plan_json import break_json, format_clock
 from scheduler.planning import Placement, PlanComparison, VisitChange
+from scheduler.records.store import MAX_ID
 from solver.params import FirstSolution, Metaheuristic
 
 MAX_TIME_LIMIT_S = 600.0
 MAX_WORKERS = 4
-MAX_ID = 2**31 - 1
 
 _CLOCK = Field(description="Local wall-clock time HH:MM:SS on the plan's date.")
 
@@ -365,10 +365,6 @@ class ComparisonRead(BaseModel):
 # --- from the stored rows -------------------------------------------------------------
 
 
-def _clock(seconds: int | None) -> str | None:
-    return format_clock(seconds)
-
-
 def _stop_read(stop: PlanStop) -> StopRead:
     return StopRead(
         position=stop.position,
@@ -393,8 +389,8 @@ def _route_read(route: PlanRoute) -> RouteRead:
         therapist_external_id=route.therapist.external_id,
         therapist_name=route.therapist.name,
         locked=route.locked,
-        start=_clock(route.start_s) if used else None,
-        end=_clock(route.end_s) if used else None,
+        start=format_clock(route.start_s) if used else None,
+        end=format_clock(route.end_s) if used else None,
         travel_s=route.travel_s,
         distance_m=route.distance_m,
         work_s=route.work_s,

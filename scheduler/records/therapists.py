@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from scheduler.errors import FieldError, InvalidRequest
+from scheduler.importing import minute_of_day
 from scheduler.models import PlanRoute, Therapist
 from scheduler.records.store import (
     DEFAULT_LIMIT,
@@ -136,7 +137,7 @@ def _apply(therapist: Therapist, fields: Mapping[str, Any]) -> None:
 def _break_errors(rule: Mapping[str, Any]) -> list[FieldError]:
     """The break must fit between its earliest start and its latest end."""
     earliest, latest_end, minutes = rule["earliest"], rule["latest_end"], rule["minutes"]
-    room = (latest_end.hour - earliest.hour) * 60 + latest_end.minute - earliest.minute
+    room = minute_of_day(latest_end) - minute_of_day(earliest)
     if minutes <= room:
         return []
     message = (

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from scheduler.errors import FieldError, InvalidRequest
-from scheduler.importing import in_windows
+from scheduler.importing import in_windows, minute_of_day
 from scheduler.models import Patient, Therapist, Visit, VisitStatus, Window
 from scheduler.records.store import (
     DEFAULT_LIMIT,
@@ -170,15 +170,14 @@ def _windows(
         for index, span in enumerate(spans)
         if span["end"] < span["start"]
     ]
-    merged = merged_windows((_minutes(span["start"]), _minutes(span["end"])) for span in spans)
+    # merged_windows is blind to units: these spans are minutes, whatever its fields say.
+    merged = merged_windows(
+        (minute_of_day(span["start"]), minute_of_day(span["end"])) for span in spans
+    )
     windows: list[Window] = [
         {"start": _clock(window.start_s), "end": _clock(window.end_s)} for window in merged
     ]
     return windows, errors
-
-
-def _minutes(time: dt.time) -> int:
-    return time.hour * 60 + time.minute
 
 
 def _clock(minutes: int) -> str:

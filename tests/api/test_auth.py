@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import pytest
 import sqlalchemy as sa
 
 from scheduler.models import ApiToken, Role
@@ -56,6 +57,19 @@ def test_the_same_email_in_two_clinics_needs_the_clinic(
     )
     headers = {"Authorization": f"Bearer {chosen.json()['access_token']}"}
     assert client.get("/auth/me", headers=headers).json()["clinic_id"] == second.id
+
+
+def test_a_wrong_password_does_not_reveal_logins_in_several_clinics(
+    client: TestClient, session: Session
+) -> None:
+    """Only the password's holder learns that the email is in two clinics."""
+    first, second = add_clinic(session, "A"), add_clinic(session, "B")
+    user = add_login(session, first, Role.ADMIN)
+    add_login(session, second, Role.ADMIN).email = user.email
+    session.flush()
+    guess = client.post("/auth/login", json={"email": user.email, "password": "not the one"})
+    assert guess.status_code == 401
+    assert guess.json()["detail"] == "wrong email or password"
 
 
 def test_an_expired_token_is_refused(client: TestClient, session: Session) -> None:
@@ -127,6 +141,68 @@ def test_an_admin_adds_a_therapist_login_with_field_errors_first(
     )
     assert good.status_code == 201
     assert good.json()["therapist_id"] == therapist.id
+
+
+def test_a_therapist_has_at_most_one_login(client: TestClient, session: Session) -> None:
+    """A second login for the same therapist record is a 409, not a broken unique key."""
+    clinic = add_clinic(session)
+    headers = auth_headers(session, add_login(session, clinic, Role.ADMIN))
+    therapist = add_therapist(session, clinic)
+    add_login(session, clinic, Role.THERAPIST, therapist)
+    body = {
+        "email": "second@clinic.example",
+        "password": PASSWORD,
+        "role": "therapist",
+        "therapist_id": therapist.id,
+    }
+    response = client.post("/users", headers=headers, json=body)
+    assert response.status_code == 409
+    assert "already has the login" in response.json()["detail"]
+
+
+def test_an_admin_may_not_link_a_login_to_another_clinic_s_therapist(
+    client: TestClient, session: Session
+) -> None:
+    clinic, other = add_clinic(session, "A"), add_clinic(session, "B")
+    headers = auth_headers(session, add_login(session, clinic, Role.ADMIN))
+    stranger = add_therapist(session, other)
+    body = {
+        "email": "ana@clinic.example",
+        "password": PASSWORD,
+        "role": "therapist",
+        "therapist_id": stranger.id,
+    }
+    response = client.post("/users", headers=headers, json=body)
+    assert response.status_code == 404
+    assert response.json()["detail"] == f"therapist {stranger.id} not found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        (
+            "POST",
+            "/auth/login",
+            {"email": "a@b.org", "password": "x", "clinic_id": 2**31},
+            "clinic_id",
+        ),
+        (
+            "POST",
+            "/users",
+            {"email": "a@b.org", "password": PASSWORD, "role": "therapist", "therapist_id": 2**63},
+            "therapist_id",
+        ),
+        ("POST", f"/users/{2**64}/revoke-tokens", None, "user_id"),
+    ],
+)
+def test_an_id_beyond_the_database_integer_is_422(
+    client: TestClient, session: Session, method: str, path: str, body: object, field: str
+) -> None:
+    """Such an id cannot name a record; the database would refuse it (a 500)."""
+    headers = auth_headers(session, add_login(session, add_clinic(session), Role.ADMIN))
+    response = client.request(method, path, headers=headers, json=body)
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json()["errors"]] == [field]
 
 
 def test_health_reaches_the_database(client: TestClient) -> None:

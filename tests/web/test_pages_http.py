@@ -43,6 +43,15 @@ def _log_in(client: TestClient, user: User, password: str = PASSWORD) -> str:
     return location
 
 
+def test_the_login_form_refuses_a_clinic_number_beyond_the_database_integer(
+    client: TestClient, session: Session
+) -> None:
+    """A 422, rather than the database refusing the number (a 500)."""
+    user = add_login(session, add_clinic(session), Role.COORDINATOR)
+    form = {"email": user.email, "password": PASSWORD, "clinic_id": str(2**31)}
+    assert client.post("/app/login", data=form).status_code == 422
+
+
 @pytest.mark.parametrize("path", ["/app", "/app/day", "/app/roster", "/app/day?date=2026-11-30"])
 def test_without_a_cookie_the_pages_ask_to_log_in(client: TestClient, path: str) -> None:
     response = client.get(path)
