@@ -241,7 +241,7 @@ def _description(stop: PlanStop) -> str:
         f"Visit {visit.external_id}: {visit.duration_minutes} min, priority {visit.priority.value}",
         f"Arrive {format_clock(stop.arrival_s)} ({round(stop.travel_s / 60)} min travel)",
     ]
-    skills = list(dict.fromkeys([*patient.required_skills, *visit.skills]))
+    skills = visit.needed_skills
     if skills:
         lines.append(f"Skills: {', '.join(skills)}")
     if patient.phone:

@@ -23,7 +23,7 @@ from scheduler.models.base import utc_now
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from scheduler.models import Therapist
+    from scheduler.models import Clinic, Therapist
 
 # The calendar feed covers this many days before and after today.
 FEED_DAYS_BACK = 7
@@ -77,7 +77,12 @@ class RouteChanges:
 
 def clinic_today(therapist: Therapist) -> dt.date:
     """Today's date where the therapist's clinic is."""
-    return dt.datetime.now(ZoneInfo(therapist.clinic.timezone)).date()
+    return clinic_date_today(therapist.clinic)
+
+
+def clinic_date_today(clinic: Clinic) -> dt.date:
+    """Today's date in the clinic's timezone."""
+    return dt.datetime.now(ZoneInfo(clinic.timezone)).date()
 
 
 def therapist_day(session: Session, therapist: Therapist, date: dt.date) -> TherapistDay:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -20,7 +19,7 @@ from api.pages.roster_view import comparison_view, kpi_rows, plan_map, timeline
 from scheduler.models import Plan, PlanStatus, Role, Visit
 from scheduler.planning import compare_plans, get_plan, list_plans
 from scheduler.records.store import MAX_ID
-from scheduler.therapist_day import CHANGE_MINUTES
+from scheduler.therapist_day import CHANGE_MINUTES, clinic_date_today
 
 router = APIRouter()
 # The version the page opens on: the newest one still in play.
@@ -49,7 +48,7 @@ def _edit_choices(plan: Plan) -> dict[str, list[tuple[int, str]]]:
 
 
 def _visit_label(visit: Visit) -> str:
-    skills = list(dict.fromkeys([*visit.patient.required_skills, *visit.skills]))
+    skills = visit.needed_skills
     return f"{visit.patient.name} [{', '.join(skills)}]" if skills else visit.patient.name
 
 
@@ -89,7 +88,7 @@ def roster_page(
         return redirect(landing_path(user))
     clinic = user.clinic
     chosen = get_plan(session, plan, clinic.id) if plan is not None else None
-    today = dt.datetime.now(ZoneInfo(clinic.timezone)).date()
+    today = clinic_date_today(clinic)
     day = chosen.date if chosen is not None else date or today
     versions = list(list_plans(session, clinic.id, day))
     if chosen is None:

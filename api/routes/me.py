@@ -55,7 +55,7 @@ def _stop_read(stop: PlanStop) -> RouteStopRead:
         travel_s=stop.travel_s,
         wait_s=stop.wait_s,
         duration_minutes=visit.duration_minutes,
-        skills=list(dict.fromkeys([*patient.required_skills, *visit.skills])),
+        skills=visit.needed_skills,
         status=visit.status,
         checked_in_at=visit.checked_in_at,
         checked_out_at=visit.checked_out_at,

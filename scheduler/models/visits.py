@@ -79,3 +79,8 @@ class Visit(Base):
     clinic: Mapped[Clinic] = relationship()
     patient: Mapped[Patient] = relationship()
     pinned_therapist: Mapped[Therapist | None] = relationship()
+
+    @property
+    def needed_skills(self) -> list[str]:
+        """The patient's required skills, then the visit's own, each once."""
+        return list(dict.fromkeys([*self.patient.required_skills, *self.skills]))

@@ -86,6 +86,8 @@ def list_exceptions(
 ) -> list[ShiftException]:
     """The therapist's exceptions by date, from ``date_from`` to ``date_to`` (included)."""
     therapist = get_therapist(session, clinic_id, therapist_id)
+    if date_from is not None and date_to is not None and date_to < date_from:
+        raise InvalidRequest.single("date_to", f"{date_to} is before date_from {date_from}")
     query = sa.select(ShiftException).where(ShiftException.therapist_id == therapist.id)
     if date_from is not None:
         query = query.where(ShiftException.date >= date_from)

@@ -177,3 +177,16 @@ def test_a_therapist_login_may_not_edit_shifts(
     assert client.get(week_url(therapist), headers=own.headers).status_code == 403
     response = client.put(week_url(therapist), headers=own.headers, json={"shifts": []})
     assert response.status_code == 403
+
+
+def test_an_exception_range_that_ends_before_it_starts_is_refused(
+    client: TestClient, staff: Caller, therapist: Therapist
+) -> None:
+    """As for visits: a backwards range is a mistake to report, not an empty answer."""
+    response = client.get(
+        f"/therapists/{therapist.id}/exceptions",
+        headers=staff.headers,
+        params={"date_from": "2026-12-31", "date_to": "2026-12-01"},
+    )
+    assert response.status_code == 422
+    assert fields(response.json()) == {"date_to"}
