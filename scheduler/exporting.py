@@ -55,18 +55,24 @@ class _StoredPlan:
     unassigned: list[PlanUnassigned]
 
 
-def _load(session: Session, plan: Plan) -> _StoredPlan:
-    """The plan's rows in two queries (plus eager loads); a plan still solving has none."""
+# A route's stops with their visits and patients, which every export names.
+_STOPS_WITH_PATIENTS = selectinload(PlanRoute.stops).options(
+    selectinload(PlanStop.visit).selectinload(Visit.patient)
+)
+
+
+def _require_solved(plan: Plan) -> None:
     if plan.status == PlanStatus.SOLVING:
         raise Conflict(f"plan {plan.id} is still being solved; export it when it is done")
-    visit_and_patient = selectinload(PlanStop.visit).selectinload(Visit.patient)
+
+
+def _load(session: Session, plan: Plan) -> _StoredPlan:
+    """The plan's rows in two queries (plus eager loads); a plan still solving has none."""
+    _require_solved(plan)
     routes = session.scalars(
         sa.select(PlanRoute)
         .where(PlanRoute.plan_id == plan.id)
-        .options(
-            selectinload(PlanRoute.therapist),
-            selectinload(PlanRoute.stops).options(visit_and_patient),
-        )
+        .options(selectinload(PlanRoute.therapist), _STOPS_WITH_PATIENTS)
         .order_by(PlanRoute.id)
     ).all()
     unassigned = session.scalars(
@@ -195,12 +201,20 @@ def therapist_ics(
     for plan in plans:
         if therapist.clinic_id != plan.clinic_id:
             raise NotFound(f"therapist {therapist.external_id!r} is not in the plan's clinic")
-        stored = _load(session, plan)
-        zone = ZoneInfo(plan.clinic.timezone)
-        for route in stored.routes:
-            if route.therapist_id == therapist.id:
-                for stop in route.stops:
-                    lines.extend(_event(plan, stop, zone))
+        _require_solved(plan)
+    # Only this therapist's routes: a feed of two months must not load every route of them.
+    routes = session.scalars(
+        sa.select(PlanRoute)
+        .where(PlanRoute.plan_id.in_([plan.id for plan in plans]))
+        .where(PlanRoute.therapist_id == therapist.id)
+        .options(_STOPS_WITH_PATIENTS)
+    )
+    route_of_plan = {route.plan_id: route for route in routes}
+    zone = ZoneInfo(therapist.clinic.timezone)
+    for plan in plans:
+        route = route_of_plan.get(plan.id)
+        for stop in route.stops if route is not None else ():
+            lines.extend(_event(plan, stop, zone))
     lines.append("END:VCALENDAR")
     return ics.calendar(lines)
 

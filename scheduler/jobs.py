@@ -74,20 +74,21 @@ class PlanJobs:
             self._fail(plan_id, "the solve job failed unexpectedly; the server log has details")
 
     def _solve(self, plan_id: int, day: DayProblem, params: Params) -> None:
-        last_check = [time.monotonic()]
-        latest: list[dict[str, object] | None] = [None]
-        stop = [False]
+        last_check = time.monotonic()
+        latest: dict[str, object] | None = None
+        cancelled = False
 
         def on_tick(elapsed_s: float, progress: Progress | None) -> None:
-            latest[0] = _progress_json(elapsed_s, progress)
+            nonlocal latest
+            latest = _progress_json(elapsed_s, progress)
 
         def should_stop() -> bool:
-            if self._stopping.is_set() or stop[0]:
-                return True
-            if time.monotonic() - last_check[0] >= PROGRESS_EVERY_S:
-                last_check[0] = time.monotonic()
-                stop[0] = not self._still_solving(plan_id, latest[0])
-            return stop[0]
+            # Asked every 0.2 s; the database is written and read about once a second.
+            nonlocal last_check, cancelled
+            if not cancelled and time.monotonic() - last_check >= PROGRESS_EVERY_S:
+                last_check = time.monotonic()
+                cancelled = not self._still_solving(plan_id, latest)
+            return cancelled or self._stopping.is_set()
 
         try:
             solution = solve_in_worker(day.problem, params, on_tick, should_stop)

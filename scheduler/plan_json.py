@@ -7,7 +7,7 @@ has no distances.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from solver.solution import Route
 
@@ -50,6 +50,10 @@ def plan_kpis(problem: Problem, solution: Solution) -> JsonObject:
     return _kpis(problem, routes, _has_distances(problem))
 
 
+@overload
+def format_clock(seconds: int) -> str: ...
+@overload
+def format_clock(seconds: int | None) -> str | None: ...
 def format_clock(seconds: int | None) -> str | None:
     """``HH:MM:SS`` from midnight; hours past 23 on the next day; None stays None."""
     if seconds is None:

@@ -49,9 +49,9 @@ def _stop_read(stop: PlanStop) -> RouteStopRead:
     return RouteStopRead(
         position=stop.position,
         visit_id=visit.id,
-        arrival=format_clock(stop.arrival_s) or "",
-        start=format_clock(stop.start_s) or "",
-        end=format_clock(stop.end_s) or "",
+        arrival=format_clock(stop.arrival_s),
+        start=format_clock(stop.start_s),
+        end=format_clock(stop.end_s),
         travel_s=stop.travel_s,
         wait_s=stop.wait_s,
         duration_minutes=visit.duration_minutes,

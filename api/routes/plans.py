@@ -97,8 +97,7 @@ def cancel(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanSummary
 @router.post("/{plan_id}/publish")
 def publish(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanRead:
     """Publish a draft; the day's published plan becomes superseded."""
-    get_plan(session, plan_id, user.clinic_id)
-    publish_plan(session, plan_id)
+    publish_plan(session, plan_id, user.clinic_id)
     return plan_read(get_plan(session, plan_id, user.clinic_id))
 
 
@@ -125,7 +124,6 @@ class DraftEdit:
 def get_draft_edit(
     plan_id: PlanId, user: StaffUser, session: SessionDep, settings: SettingsDep
 ) -> DraftEdit:
-    get_plan(session, plan_id, user.clinic_id)  # another clinic's plan is not found
     provider = travel_provider(settings, session, user.clinic)
     return DraftEdit(session, plan_id, user.clinic_id, provider)
 
@@ -143,6 +141,7 @@ def pin(body: PinCreate, edit: DraftEditDep) -> EditRead:
         body.therapist_id,
         edit.provider,
         dry_run=body.dry_run,
+        clinic_id=edit.clinic_id,
     )
     return edit.read(result, body.dry_run)
 
@@ -158,6 +157,7 @@ def move(body: MoveCreate, edit: DraftEditDep) -> EditRead:
         body.position,
         edit.provider,
         dry_run=body.dry_run,
+        clinic_id=edit.clinic_id,
     )
     return edit.read(result, body.dry_run)
 
@@ -166,7 +166,13 @@ def move(body: MoveCreate, edit: DraftEditDep) -> EditRead:
 def lock(body: LockCreate, edit: DraftEditDep) -> EditRead:
     """Lock (or unlock) the order of a therapist's route in the draft."""
     result = lock_route(
-        edit.session, edit.plan_id, body.therapist_id, body.locked, edit.provider, body.dry_run
+        edit.session,
+        edit.plan_id,
+        body.therapist_id,
+        body.locked,
+        edit.provider,
+        body.dry_run,
+        edit.clinic_id,
     )
     return edit.read(result, body.dry_run)
 

@@ -372,9 +372,9 @@ def _stop_read(stop: PlanStop) -> StopRead:
         visit_external_id=stop.visit.external_id,
         patient_id=stop.visit.patient_id,
         patient_name=stop.visit.patient.name,
-        arrival=format_clock(stop.arrival_s) or "",
-        start=format_clock(stop.start_s) or "",
-        end=format_clock(stop.end_s) or "",
+        arrival=format_clock(stop.arrival_s),
+        start=format_clock(stop.start_s),
+        end=format_clock(stop.end_s),
         travel_s=stop.travel_s,
         distance_m=stop.distance_m,
         wait_s=stop.wait_s,
@@ -428,7 +428,7 @@ def _placement_read(placement: Placement | None) -> PlacementRead | None:
     return PlacementRead(
         therapist_id=placement.therapist_id,
         therapist_external_id=placement.therapist_key,
-        start=format_clock(placement.start_s) or "",
+        start=format_clock(placement.start_s),
     )
 
 

@@ -110,6 +110,7 @@ def pin_visit(
     therapist_id: int,
     provider: TravelTimeProvider | None = None,
     dry_run: bool = False,
+    clinic_id: int | None = None,
 ) -> EditResult:
     """Pin a visit to a therapist, and put it on their route in the draft.
 
@@ -129,6 +130,8 @@ def pin_visit(
         Travel times; ``GeodesicProvider()`` by default.
     dry_run
         Only say what the edit would break: nothing is stored.
+    clinic_id
+        The caller's clinic: a plan of another clinic is not found.
 
     Returns
     -------
@@ -145,7 +148,7 @@ def pin_visit(
         The visit is not in the plan, or the therapist not on shift that day.
     """
     with conflict_on_lost_race(session, f"plan {plan_id} was changed at the same time"):
-        edit = _open(session, plan_id, provider)
+        edit = _open(session, plan_id, provider, clinic_id)
         visit_key = edit.visit_key(session, visit_id)
         therapist_key = edit.therapist_key(session, therapist_id)
         session.get_one(Visit, visit_id).pinned_therapist_id = therapist_id
@@ -170,6 +173,7 @@ def move_visit(
     position: int,
     provider: TravelTimeProvider | None = None,
     dry_run: bool = False,
+    clinic_id: int | None = None,
 ) -> EditResult:
     """Put a visit (routed or unassigned) on a therapist's route at ``position``.
 
@@ -187,6 +191,8 @@ def move_visit(
         Travel times; ``GeodesicProvider()`` by default.
     dry_run
         Only say what the edit would break: nothing is stored.
+    clinic_id
+        The caller's clinic: a plan of another clinic is not found.
 
     Returns
     -------
@@ -204,7 +210,7 @@ def move_visit(
         outside the route.
     """
     with conflict_on_lost_race(session, f"plan {plan_id} was changed at the same time"):
-        edit = _open(session, plan_id, provider)
+        edit = _open(session, plan_id, provider, clinic_id)
         visit_key = edit.visit_key(session, visit_id)
         therapist_key = edit.therapist_key(session, therapist_id)
         source = edit.route_of(visit_key)
@@ -227,6 +233,7 @@ def lock_route(
     locked: bool = True,
     provider: TravelTimeProvider | None = None,
     dry_run: bool = False,
+    clinic_id: int | None = None,
 ) -> EditResult:
     """Lock (or unlock) the order of a therapist's route in the draft.
 
@@ -247,6 +254,8 @@ def lock_route(
         Travel times; ``GeodesicProvider()`` by default.
     dry_run
         Only say what the edit would break: nothing is stored.
+    clinic_id
+        The caller's clinic: a plan of another clinic is not found.
 
     Returns
     -------
@@ -263,7 +272,7 @@ def lock_route(
         The plan has no route for the therapist.
     """
     with conflict_on_lost_race(session, f"plan {plan_id} was changed at the same time"):
-        edit = _open(session, plan_id, provider)
+        edit = _open(session, plan_id, provider, clinic_id)
         therapist = session.get(Therapist, therapist_id)
         row = None if therapist is None else edit.route_row(therapist.external_id)
         if therapist is None or therapist.clinic_id != edit.plan.clinic_id:
@@ -275,8 +284,10 @@ def lock_route(
         return _apply(session, edit, set(), dry_run)
 
 
-def _open(session: Session, plan_id: int, provider: TravelTimeProvider | None) -> _Edit:
-    plan = lock_draft(session, plan_id, "be edited")
+def _open(
+    session: Session, plan_id: int, provider: TravelTimeProvider | None, clinic_id: int | None
+) -> _Edit:
+    plan = lock_draft(session, plan_id, "be edited", clinic_id)
     clinic = session.get_one(Clinic, plan.clinic_id)
     routed = [stop.visit_id for row in plan.routes for stop in row.stops]
     visit_ids = [*routed, *(item.visit_id for item in plan.unassigned)]

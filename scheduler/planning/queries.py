@@ -102,17 +102,18 @@ def list_plans(
     return session.scalars(query.order_by(Plan.date, Plan.version)).all()
 
 
-def lock_draft(session: Session, plan_id: int, action: str) -> Plan:
+def lock_draft(session: Session, plan_id: int, action: str, clinic_id: int | None = None) -> Plan:
     """The plan, locked against concurrent changes until the transaction ends
     (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite locks the database when writing).
 
-    Raises ``NotFound`` for an unknown plan, ``Conflict`` unless it is a draft
-    (``action`` says what was refused, for example ``publish``).
+    Raises ``NotFound`` for an unknown plan (or one of another clinic than ``clinic_id``),
+    ``Conflict`` unless it is a draft (``action`` says what was refused, for example
+    ``publish``).
     """
     query = sa.select(Plan).where(Plan.id == plan_id).with_for_update()
     # populate_existing: the status read under the lock wins over the session's copy.
     plan = session.scalars(query.execution_options(populate_existing=True)).first()
-    if plan is None:
+    if plan is None or (clinic_id is not None and plan.clinic_id != clinic_id):
         raise NotFound(f"plan {plan_id} not found")
     if plan.status != PlanStatus.DRAFT:
         raise Conflict(f"plan {plan_id} is {plan.status.value}; only a draft can {action}")

@@ -230,7 +230,7 @@ def finish_plan(session: Session, plan: Plan, day: DayProblem, solution: Solutio
     session.commit()
 
 
-def publish_plan(session: Session, plan_id: int) -> Plan:
+def publish_plan(session: Session, plan_id: int, clinic_id: int | None = None) -> Plan:
     """Publish a draft, atomically: the day's published plan (if any) becomes superseded,
     the visits on its routes become ``planned`` (visits it leaves out go back to ``booked``).
 
@@ -244,6 +244,8 @@ def publish_plan(session: Session, plan_id: int) -> Plan:
         The database session.
     plan_id
         The draft to publish.
+    clinic_id
+        The caller's clinic: a plan of another clinic is not found.
 
     Returns
     -------
@@ -253,13 +255,13 @@ def publish_plan(session: Session, plan_id: int) -> Plan:
     Raises
     ------
     NotFound
-        No such plan.
+        No such plan (or another clinic's).
     Conflict
         The plan is not a draft, breaks a hard rule, or another publish of the same day won.
     """
     message = f"another plan of the same day was published at the same time as plan {plan_id}"
     with conflict_on_lost_race(session, message):
-        plan = lock_draft(session, plan_id, "be published")
+        plan = lock_draft(session, plan_id, "be published", clinic_id)
         if plan.violations:
             raise Conflict(
                 f"plan {plan_id} breaks {len(plan.violations)} hard rules"
