@@ -55,6 +55,9 @@ def log_in(
     An email may have logins in several clinics; ``clinic_id`` then says which. A wrong
     email or password is ``NotAuthenticated``, without saying which of the two was wrong.
     """
+    # No stored email holds a NUL, and PostgreSQL refuses one in a query: wrong, not a 500.
+    if "\x00" in email:
+        raise NotAuthenticated("wrong email or password")
     query = sa.select(User).where(User.email == email.strip().lower())
     if clinic_id is not None:
         query = query.where(User.clinic_id == clinic_id)

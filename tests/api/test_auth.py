@@ -41,6 +41,16 @@ def test_wrong_password_is_401_without_saying_which_part_was_wrong(
     assert wrong.headers["www-authenticate"] == "Bearer"
 
 
+def test_an_email_with_a_nul_character_is_a_wrong_login(
+    client: TestClient, session: Session
+) -> None:
+    """PostgreSQL refuses NUL in a query: the schema fuzz once made this a 500."""
+    user = add_login(session, add_clinic(session), Role.ADMIN)
+    response = client.post("/auth/login", json={"email": user.email + "\x00", "password": PASSWORD})
+    assert response.status_code == 401
+    assert response.json()["detail"] == "wrong email or password"
+
+
 def test_the_same_email_in_two_clinics_needs_the_clinic(
     client: TestClient, session: Session
 ) -> None:
