@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from scheduler.json_reader import FieldReader, child
 from scheduler.travel import TRAVEL_MODES
+from solver.clock import format_hhmm
 from solver.problem import (
     DEFAULT_TRAVEL_MODE,
     BreakRule,
@@ -19,7 +20,6 @@ from solver.problem import (
     Visit,
     merged_windows,
 )
-from solver.reasons import clock
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -249,11 +249,11 @@ def _read_span(reader: FieldReader, value: object, path: str, noun: str) -> Span
     if start is None or end is None:
         return None
     if end < start:
-        message = f"{noun} ends at {clock(end)} before it starts at {clock(start)}"
+        message = f"{noun} ends at {format_hhmm(end)} before it starts at {format_hhmm(start)}"
         reader.fail(child(path, "end"), message)
         return None
     if end == start and noun == "shift":
-        message = f"shift must end after it starts, not at the same time ({clock(end)})"
+        message = f"shift must end after it starts, not at the same time ({format_hhmm(end)})"
         reader.fail(child(path, "end"), message)
         return None
     return start, end
@@ -288,10 +288,11 @@ def _read_break(
     duration_s = reader.minutes(fields.get("minutes"), child(path, "minutes"), minimum=1)
     if earliest is None or latest_end is None or duration_s is None:
         return None
-    window = f"{clock(earliest)}-{clock(latest_end)}"
+    window = f"{format_hhmm(earliest)}-{format_hhmm(latest_end)}"
     minutes = duration_s // 60
     if latest_end < earliest:
-        message = f"break window ends at {clock(latest_end)} before it starts at {clock(earliest)}"
+        ends, starts = format_hhmm(latest_end), format_hhmm(earliest)
+        message = f"break window ends at {ends} before it starts at {starts}"
         reader.fail(child(path, "latest_end"), message)
         return None
     if latest_end - earliest < duration_s:
@@ -300,7 +301,7 @@ def _read_break(
     if shift is not None:
         shift_end = shift[1] + overtime_s
         if min(latest_end, shift_end) - max(earliest, shift[0]) < duration_s:
-            where = f"{clock(shift[0])}-{clock(shift_end)}"
+            where = f"{format_hhmm(shift[0])}-{format_hhmm(shift_end)}"
             message = f"break window {window} leaves no {minutes} minutes inside the shift {where}"
             reader.fail(path, message)
             return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from solver.clock import format_hhmm
 from solver.problem import Problem, Therapist, TimeWindow, Visit
 from solver.solution import Unassigned, UnassignedReason
 
@@ -18,11 +19,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 R = UnassignedReason
-
-
-def clock(seconds: int) -> str:
-    """``HH:MM`` for messages."""
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 def unreachable(visit: Visit, where: str) -> str:
@@ -35,7 +31,7 @@ def unreachable(visit: Visit, where: str) -> str:
 def describe_windows(visit: Visit) -> str:
     if not visit.windows:
         return "any time"
-    return ", ".join(f"{clock(w.start_s)}-{clock(w.end_s)}" for w in visit.windows)
+    return ", ".join(f"{format_hhmm(w.start_s)}-{format_hhmm(w.end_s)}" for w in visit.windows)
 
 
 @dataclass(frozen=True)
