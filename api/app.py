@@ -22,9 +22,9 @@ from api.pages import install_pages
 from api.routes import ROUTERS
 from api.schemas.common import ERROR_RESPONSES
 from scheduler.config import Settings
-from scheduler.db import make_engine, require_current_schema
+from scheduler.db.engine import make_engine, require_current_schema
 from scheduler.errors import InvalidRequest
-from scheduler.jobs import PlanJobs
+from scheduler.planning.jobs import PlanJobs
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

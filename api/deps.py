@@ -8,11 +8,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from scheduler.accounts.tokens import user_for_token
 from scheduler.config import Settings
 from scheduler.errors import NotAuthenticated, NotPermitted
-from scheduler.jobs import PlanJobs
 from scheduler.models import Role, Therapist, User
-from scheduler.tokens import user_for_token
+from scheduler.planning.jobs import PlanJobs
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable

@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException
 
-from scheduler.db import SchemaOutOfDate
+from scheduler.db.engine import SchemaOutOfDate
 from scheduler.errors import (
     Conflict,
     InvalidRequest,

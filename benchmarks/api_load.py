@@ -28,12 +28,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from scheduler.accounts import add_user
-from scheduler.db import make_engine, upgrade
-from scheduler.demo import seed_demo_day
+from scheduler.accounts.tokens import issue_token
+from scheduler.accounts.users import add_user
+from scheduler.cli.demo import seed_demo_day
+from scheduler.db.engine import make_engine, upgrade
 from scheduler.models import PlanRoute, Role, Therapist
 from scheduler.planning import PlanOptions, create_plan, publish_plan
-from scheduler.tokens import issue_token
 
 DATE = dt.date(2026, 11, 30)
 SECRET_KEY = secrets.token_urlsafe(32)
@@ -110,7 +110,7 @@ def main() -> None:
         tokens = _seed(url, args.time_limit)
         port = _free_port()
         env = {**os.environ, "HOMEVISIT_DATABASE_URL": url, "HOMEVISIT_SECRET_KEY": SECRET_KEY}
-        command = [sys.executable, "-m", "scheduler.cli", "serve", "--port", str(port)]
+        command = [sys.executable, "-m", "scheduler.cli.main", "serve", "--port", str(port)]
         command += ["--workers", str(args.server_workers)]
         server = subprocess.Popen(command, env=env)
         base = f"http://127.0.0.1:{port}"

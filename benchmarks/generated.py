@@ -1,7 +1,7 @@
 """Solve generated days of each size and report plan quality and timings.
 
 Usage: ``python -m benchmarks.generated --sizes small medium large xlarge --seed 1
-[--time-limit S]``. Each day comes from ``scheduler.generate``, its geodesic matrices from
+[--time-limit S]``. Each day comes from ``scheduler.day_json.generate``, its geodesic matrices from
 ``parse_problem``; the solve runs in process with the size's time limit (or ``S``) and the
 plan goes through the independent checker. One table row per size; the unassigned visits
 are counted per reason in the last column, and any checker violation is listed below.
@@ -15,8 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scheduler.generate import SIZES, generate_day
-from scheduler.problem_json import parse_problem
+from scheduler.day_json.generate import SIZES, generate_day
+from scheduler.day_json.problem import parse_problem
 from scheduler.travel import GeodesicProvider
 from solver import Metaheuristic, Params, solve
 from solver.check import check_solution

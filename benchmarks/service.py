@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from scheduler.db import make_engine, upgrade
-from scheduler.demo import seed_demo_day
+from scheduler.cli.demo import seed_demo_day
+from scheduler.db.engine import make_engine, upgrade
 from scheduler.planning import PlanOptions, build_day, create_plan, publish_plan
 from scheduler.travel.geodesic import GeodesicProvider
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from scheduler.db import make_engine, upgrade
+from scheduler.db.engine import make_engine, upgrade
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -13,9 +13,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from api.deps import TOKEN_COOKIE, SessionDep, SettingsDep
+from scheduler.accounts.tokens import user_for_token
 from scheduler.errors import NotAuthenticated
 from scheduler.models import Role, User
-from scheduler.tokens import user_for_token
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"

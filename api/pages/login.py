@@ -10,9 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import TOKEN_COOKIE, SessionDep, SettingsDep
 from api.pages.common import PageUser, landing_path, redirect, render, to_login
+from scheduler.accounts.tokens import log_in, revoke_token
 from scheduler.errors import InvalidRequest, NotAuthenticated
 from scheduler.records.store import MAX_ID
-from scheduler.tokens import log_in, revoke_token
 
 router = APIRouter()
 

@@ -18,9 +18,9 @@ from api.pages.common import PageUser, landing_path, local_hhmm, redirect, rende
 from api.pages.svgmap import polyline, projection
 from api.routes.me import my_route_read
 from api.schemas.me import MyRouteRead, RouteStopRead
+from scheduler.accounts.tokens import feed_secret
 from scheduler.models import Role
-from scheduler.therapist_day import clinic_today, route_changes, therapist_day
-from scheduler.tokens import feed_secret
+from scheduler.therapist_day.service import clinic_today, route_changes, therapist_day
 
 router = APIRouter()
 # Width, height and margin of the map's SVG box.

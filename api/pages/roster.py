@@ -19,7 +19,7 @@ from api.pages.roster_view import comparison_view, kpi_rows, plan_map, timeline
 from scheduler.models import Plan, PlanStatus, Role, Visit
 from scheduler.planning import compare_plans, get_plan, list_plans
 from scheduler.records.store import MAX_ID
-from scheduler.therapist_day import CHANGE_MINUTES, clinic_date_today
+from scheduler.therapist_day.service import CHANGE_MINUTES, clinic_date_today
 
 router = APIRouter()
 # The version the page opens on: the newest one still in play.

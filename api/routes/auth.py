@@ -9,9 +9,9 @@ from fastapi import APIRouter, status
 from api.deps import AdminUser, Credentials, CurrentUser, SessionDep, SettingsDep
 from api.params import UserId
 from api.schemas.auth import LoginCreate, RevokedRead, TokenRead, UserCreate, UserRead
-from scheduler.accounts import add_user, list_clinic_users
+from scheduler.accounts.tokens import log_in, revoke_token, revoke_user_tokens
+from scheduler.accounts.users import add_user, list_clinic_users
 from scheduler.records.therapists import get_therapist
-from scheduler.tokens import log_in, revoke_token, revoke_user_tokens
 
 router = APIRouter(tags=["accounts"])
 

@@ -19,10 +19,11 @@ from api.schemas.me import (
     RouteStopRead,
 )
 from api.schemas.plans import BreakRead
+from scheduler.accounts.tokens import feed_secret, rotate_feed, user_for_feed
+from scheduler.day_json.plan import break_json
 from scheduler.errors import NotFound
 from scheduler.models import PlanStop, Therapist, Visit
-from scheduler.plan_json import break_json, format_clock
-from scheduler.therapist_day import (
+from scheduler.therapist_day.service import (
     RouteChanges,
     TherapistDay,
     check_in,
@@ -33,7 +34,7 @@ from scheduler.therapist_day import (
     route_changes,
     therapist_day,
 )
-from scheduler.tokens import feed_secret, rotate_feed, user_for_feed
+from solver.clock import format_hhmmss
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -49,9 +50,9 @@ def _stop_read(stop: PlanStop) -> RouteStopRead:
     return RouteStopRead(
         position=stop.position,
         visit_id=visit.id,
-        arrival=format_clock(stop.arrival_s),
-        start=format_clock(stop.start_s),
-        end=format_clock(stop.end_s),
+        arrival=format_hhmmss(stop.arrival_s),
+        start=format_hhmmss(stop.start_s),
+        end=format_hhmmss(stop.end_s),
         travel_s=stop.travel_s,
         wait_s=stop.wait_s,
         duration_minutes=visit.duration_minutes,
@@ -84,8 +85,8 @@ def my_route_read(therapist: Therapist, day: TherapistDay, changes: RouteChanges
         plan_version=day.plan.version if day.plan else None,
         therapist_name=therapist.name,
         timezone=therapist.clinic.timezone,
-        start=format_clock(route.start_s) if route and used else None,
-        end=format_clock(route.end_s) if route and used else None,
+        start=format_hhmmss(route.start_s) if route and used else None,
+        end=format_hhmmss(route.end_s) if route and used else None,
         travel_back_s=last_leg,
         **{"break": BreakRead.model_validate(pause) if pause else None},
         home={"lat": therapist.home_lat, "lon": therapist.home_lon},
@@ -97,8 +98,8 @@ def my_route_read(therapist: Therapist, day: TherapistDay, changes: RouteChanges
                 kind=change.kind,
                 visit_id=change.visit_id,
                 patient_name=change.patient_name,
-                before_start=format_clock(change.before_start_s),
-                after_start=format_clock(change.after_start_s),
+                before_start=format_hhmmss(change.before_start_s),
+                after_start=format_hhmmss(change.after_start_s),
             )
             for change in changes.changes
         ],

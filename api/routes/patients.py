@@ -9,8 +9,8 @@ from api.params import CsvFile, Limit, Offset, PatientId, Search, page_read, rea
 from api.schemas.common import Page
 from api.schemas.imports import ImportRead
 from api.schemas.patients import PatientCreate, PatientRead, PatientUpdate
+from scheduler.exchange.upload import import_csv
 from scheduler.records import patients
-from scheduler.records.imports import import_csv
 from scheduler.records.store import DEFAULT_LIMIT
 
 router = APIRouter(prefix="/patients", tags=["patients"])

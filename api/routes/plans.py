@@ -22,7 +22,6 @@ from api.schemas.plans import (
     comparison_read,
     plan_read,
 )
-from scheduler.jobs import cancel_plan
 from scheduler.models import PlanStatus
 from scheduler.planning import (
     EditResult,
@@ -36,6 +35,7 @@ from scheduler.planning import (
     publish_plan,
     start_plan,
 )
+from scheduler.planning.jobs import cancel_plan
 from scheduler.records.store import MAX_ID
 from scheduler.travel import TravelTimeProvider
 from scheduler.travel.select import travel_provider

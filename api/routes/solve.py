@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from api.deps import JobsDep, SessionDep, SettingsDep, StaffUser
+from scheduler.day_json.plan import plan_to_json
+from scheduler.day_json.problem import parse_problem
 from scheduler.errors import InvalidRequest
-from scheduler.plan_json import plan_to_json
-from scheduler.problem_json import parse_problem
-from scheduler.worker import checked
+from scheduler.planning.worker import checked
 from solver.params import Params
 
 router = APIRouter(tags=["solve"])

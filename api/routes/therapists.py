@@ -30,8 +30,8 @@ from api.schemas.shifts import (
     WeekUpdate,
 )
 from api.schemas.therapists import TherapistCreate, TherapistRead, TherapistUpdate
+from scheduler.exchange.upload import import_csv
 from scheduler.records import shifts, therapists
-from scheduler.records.imports import import_csv
 from scheduler.records.store import DEFAULT_LIMIT
 
 router = APIRouter(prefix="/therapists", tags=["therapists"])

@@ -12,9 +12,9 @@ from api.params import CsvFile, Limit, Offset, VisitId, page_read, read_csv
 from api.schemas.common import Page
 from api.schemas.imports import ImportRead
 from api.schemas.visits import VisitCreate, VisitRead, VisitUpdate
+from scheduler.exchange.upload import import_csv
 from scheduler.models import VisitStatus
 from scheduler.records import visits
-from scheduler.records.imports import import_csv
 from scheduler.records.store import DEFAULT_LIMIT, MAX_ID
 
 router = APIRouter(prefix="/visits", tags=["visits"])

@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
-from scheduler import csv_table
+from scheduler.exchange import csv_table
 from scheduler.records import limits
 from scheduler.records.store import MAX_ID
 

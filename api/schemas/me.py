@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.plans import BreakRead
 from scheduler.models import VisitStatus
-from scheduler.therapist_day import ChangeKind
+from scheduler.therapist_day.service import ChangeKind
 
 
 class PatientOnRouteRead(BaseModel):

@@ -7,10 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scheduler.day_json.plan import break_json
 from scheduler.models import Plan, PlanRoute, PlanStatus, PlanStop
-from scheduler.plan_json import break_json, format_clock
 from scheduler.planning import Placement, PlanComparison, VisitChange
 from scheduler.records.store import MAX_ID
+from solver.clock import format_hhmmss
 from solver.params import FirstSolution, Metaheuristic
 
 MAX_TIME_LIMIT_S = 600.0
@@ -372,9 +373,9 @@ def _stop_read(stop: PlanStop) -> StopRead:
         visit_external_id=stop.visit.external_id,
         patient_id=stop.visit.patient_id,
         patient_name=stop.visit.patient.name,
-        arrival=format_clock(stop.arrival_s),
-        start=format_clock(stop.start_s),
-        end=format_clock(stop.end_s),
+        arrival=format_hhmmss(stop.arrival_s),
+        start=format_hhmmss(stop.start_s),
+        end=format_hhmmss(stop.end_s),
         travel_s=stop.travel_s,
         distance_m=stop.distance_m,
         wait_s=stop.wait_s,
@@ -389,8 +390,8 @@ def _route_read(route: PlanRoute) -> RouteRead:
         therapist_external_id=route.therapist.external_id,
         therapist_name=route.therapist.name,
         locked=route.locked,
-        start=format_clock(route.start_s) if used else None,
-        end=format_clock(route.end_s) if used else None,
+        start=format_hhmmss(route.start_s) if used else None,
+        end=format_hhmmss(route.end_s) if used else None,
         travel_s=route.travel_s,
         distance_m=route.distance_m,
         work_s=route.work_s,
@@ -428,7 +429,7 @@ def _placement_read(placement: Placement | None) -> PlacementRead | None:
     return PlacementRead(
         therapist_id=placement.therapist_id,
         therapist_external_id=placement.therapist_key,
-        start=format_clock(placement.start_s),
+        start=format_hhmmss(placement.start_s),
     )
 
 

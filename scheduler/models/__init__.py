@@ -2,6 +2,8 @@
 
 Every record belongs to a clinic; unique keys that users see (``external_id``, ``email``)
 are unique within a clinic. ``Base.metadata`` is what the Alembic migrations describe.
+
+May import: nothing else in scheduler.
 """
 
 from scheduler.models.base import Base

@@ -3,6 +3,8 @@
 Services take a ``Session`` and raise ``scheduler.errors`` (``NotFound``, ``Conflict``,
 ``InvalidRequest``); see ``service`` (create, publish, compare), ``edits`` (pin, move,
 lock) and ``queries`` (get, list).
+
+May import: config, errors, models, records, travel.
 """
 
 from scheduler.planning.build import DayProblem, build_day, shift_on

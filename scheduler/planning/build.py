@@ -1,6 +1,6 @@
 """Build the solver's ``Problem`` for one clinic and date from the stored records.
 
-The mapping follows ``scheduler.problem_json``: times are seconds from the local midnight
+The mapping follows ``scheduler.day_json.problem``: times are seconds from the local midnight
 of the date on the wall clock (h * 3600 + m * 60), minutes become seconds, a fixed start is
 a zero-length window, no windows means any time in a shift, overlapping windows merge.
 Solver ids are the records' ``external_id`` (unique in a clinic, and what coordinators

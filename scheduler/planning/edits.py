@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from scheduler.errors import Conflict, InvalidRequest, NotFound
 from scheduler.models import Clinic, PlanRoute, Therapist, Visit
-from scheduler.plan_json import plan_kpis
 from scheduler.planning.build import build_day
 from scheduler.planning.queries import conflict_on_lost_race, lock_draft
 from scheduler.planning.timing import route_faults, time_route
@@ -29,6 +28,7 @@ from scheduler.planning.translate import (
 )
 from scheduler.travel import GeodesicProvider
 from solver.check import check_solution
+from solver.kpis import plan_kpis
 from solver.solution import Route, Solution, SolveStatus
 
 if TYPE_CHECKING:
@@ -350,7 +350,7 @@ def _apply(session: Session, edit: _Edit, changed: set[str], dry_run: bool) -> E
     solution = Solution(status, routes=tuple(routes.values()), unassigned=unassigned)
     after = check_solution(problem, solution, _locks(edit.plan))
     _store(session, edit, [routes[key] for key in changed], routed)
-    edit.plan.kpis = plan_kpis(problem, solution)
+    edit.plan.kpis = plan_kpis(problem, solution.routes).to_json()
     edit.plan.violations = violations_json(after)
     if dry_run:
         session.rollback()

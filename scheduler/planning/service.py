@@ -13,7 +13,6 @@ import sqlalchemy as sa
 
 from scheduler.config import DEFAULT_SOLVER_TIME_LIMIT_S
 from scheduler.errors import Conflict, FieldError, InvalidRequest, NotFound
-from scheduler.geocoding import ensure_coordinates
 from scheduler.models import (
     Clinic,
     Patient,
@@ -34,8 +33,9 @@ from scheduler.planning.queries import (
     published_plan,
 )
 from scheduler.planning.translate import stats_json, store_solution, violations_json
+from scheduler.planning.worker import solve_in_worker, violations_error
 from scheduler.travel import GeodesicProvider
-from scheduler.worker import solve_in_worker, violations_error
+from scheduler.travel.geocoding import ensure_coordinates
 from solver.check import check_solution
 from solver.params import FirstSolution, Metaheuristic, Params
 from solver.solution import Solution, SolveStatus
@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from scheduler.geocoding import Geocoder
     from scheduler.travel import TravelTimeProvider
+    from scheduler.travel.geocoding import Geocoder
     from solver.check import Violation
     from solver.params import Progress
 

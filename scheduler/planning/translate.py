@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from scheduler.models import PlanRoute, PlanStop, PlanUnassigned
-from scheduler.plan_json import plan_kpis
+from solver.kpis import plan_kpis
 from solver.solution import (
     Route,
     Solution,
@@ -42,7 +42,7 @@ def store_solution(plan: Plan, day: DayProblem, solution: Solution) -> None:
         )
         for item in solution.unassigned
     ]
-    plan.kpis = plan_kpis(day.problem, solution)
+    plan.kpis = plan_kpis(day.problem, solution.routes).to_json()
     plan.solver_stats = stats_json(solution)
 
 

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from scheduler.csv_table import WEEKDAYS
 from scheduler.errors import Conflict, FieldError, InvalidRequest, NotFound
 from scheduler.models import ShiftException, ShiftExceptionKind, WeeklyAvailability
 from scheduler.records.store import MAX_ID, check_fields, commit
 from scheduler.records.therapists import get_therapist
+from scheduler.records.values import WEEKDAYS
 
 if TYPE_CHECKING:
     import datetime as dt

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from scheduler.errors import FieldError, InvalidRequest
-from scheduler.importing import minute_of_day
 from scheduler.models import PlanRoute, Therapist
 from scheduler.records.store import (
     DEFAULT_LIMIT,
@@ -29,6 +28,7 @@ from scheduler.records.store import (
     update_record,
 )
 from scheduler.travel import TRAVEL_MODES
+from solver.clock import minute_of_day
 from solver.problem import DEFAULT_TRAVEL_MODE
 
 if TYPE_CHECKING:

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from scheduler.errors import FieldError, InvalidRequest
-from scheduler.importing import in_windows, minute_of_day
 from scheduler.models import Patient, Therapist, Visit, VisitStatus, Window
 from scheduler.records.store import (
     DEFAULT_LIMIT,
@@ -35,6 +34,8 @@ from scheduler.records.store import (
     unique,
     update_record,
 )
+from scheduler.records.values import in_windows
+from solver.clock import minute_of_day
 from solver.problem import merged_windows
 
 if TYPE_CHECKING:

@@ -2,6 +2,8 @@
 
 ``GeodesicProvider`` (great-circle estimates) is the default; road-network providers such as
 OSRM implement the same ``TravelTimeProvider`` protocol.
+
+May import: config, errors, models, db.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-from scheduler.db import insert_skipping_duplicates
+from scheduler.db.engine import insert_skipping_duplicates
 from scheduler.errors import UnroutableLocations
 from scheduler.models import MatrixCache, to_microdegrees
 from scheduler.models.base import utc_now

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scheduler.accounts import add_user
+from scheduler.accounts.tokens import issue_token
+from scheduler.accounts.users import add_user
 from scheduler.models import Role
-from scheduler.tokens import issue_token
 from tests.api.conftest import SECRET_KEY
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from api.routes.solve import EXAMPLE_PROBLEM
+from scheduler.accounts.tokens import feed_secret
 from scheduler.models import (
     PlanStatus,
     Role,
@@ -24,7 +25,6 @@ from scheduler.models import (
     Therapist,
     User,
 )
-from scheduler.tokens import feed_secret
 from tests.api.conftest import SECRET_KEY
 from tests.api.factories import auth_headers
 from tests.scheduler.factories import DAY

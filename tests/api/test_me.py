@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from scheduler.models import Plan, PlanStatus, Role, VisitStatus
-from scheduler.therapist_day import clinic_today
+from scheduler.therapist_day.service import clinic_today
 from tests.api.factories import add_login, auth_headers
 from tests.scheduler.factories import DAY
 from tests.scheduler.planning_factories import add_routed_plan, add_small_day

@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from scheduler.cli import prepare_to_serve
+from scheduler.cli.main import prepare_to_serve
 from scheduler.errors import InvalidRequest
-from scheduler.jobs import INTERRUPTED
 from scheduler.models import Plan, PlanStatus, Role
+from scheduler.planning.jobs import INTERRUPTED
 from tests.api.conftest import settings_for
 from tests.api.factories import add_login, auth_headers
 from tests.scheduler.factories import DAY, add_clinic, add_plan

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scheduler.accounts import add_user, password_matches
+from scheduler.accounts.users import add_user, password_matches
 from scheduler.errors import Conflict, InvalidRequest
 from scheduler.models import Role
 from tests.scheduler.factories import add_clinic, add_therapist

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy.orm import Session
 
-from scheduler.cli import main
+from scheduler.cli.main import main
 from scheduler.errors import InvalidRequest
 from scheduler.models import Patient, Therapist
 from scheduler.travel import GeodesicProvider

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from scheduler.cli import EXIT_INVALID_INPUT, main
-from scheduler.generate import generate_day
-from scheduler.problem_json import parse_problem
+from scheduler.cli.main import EXIT_INVALID_INPUT, main
+from scheduler.day_json.generate import generate_day
+from scheduler.day_json.problem import parse_problem
 from solver import UnassignedReason
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scheduler.cli import EXIT_INVALID_INPUT, main
+from scheduler.cli.main import EXIT_INVALID_INPUT, main
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine

@@ -12,8 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from scheduler.cli import main
-from scheduler.db import (
+from scheduler.cli.main import main
+from scheduler.db.engine import (
     SchemaOutOfDate,
     current_revision,
     head_revision,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from scheduler.errors import Conflict, NotFound
-from scheduler.exporting import CSV_COLUMNS, plan_csv, plan_geojson, plan_ics, plan_json
+from scheduler.exchange.exporting import CSV_COLUMNS, plan_csv, plan_geojson, plan_ics, plan_json
 from scheduler.models import PlanRoute, PlanStatus, PlanStop, PlanUnassigned
 from tests.scheduler.factories import add_clinic, add_patient, add_plan, add_therapist, add_visit
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from scheduler.generate import CITY_CENTRE, DEFAULT_DATE, SIZES, TIMEZONE, generate_day
+from scheduler.day_json.generate import CITY_CENTRE, DEFAULT_DATE, SIZES, TIMEZONE, generate_day
 
 # The fields of DESIGN.md section 9, nothing else.
 TOP_KEYS = {"date", "timezone", "locations", "matrix", "therapists", "visits", "options"}

@@ -1,4 +1,4 @@
-"""scheduler.geocoding: the geocode cache, patients with given coordinates, clear failures."""
+"""scheduler.travel.geocoding: the geocode cache, given coordinates, clear failures."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from geopy.location import Location
 
 from scheduler.config import Settings
 from scheduler.errors import InvalidRequest
-from scheduler.geocoding import (
+from scheduler.models import GeocodeCache
+from scheduler.travel.geocoding import (
     GeopyGeocoder,
     ensure_coordinates,
     geocode_address,
     nominatim_geocoder,
     normalise_query,
 )
-from scheduler.models import GeocodeCache
 from tests.scheduler.factories import add_clinic, add_patient
 from tests.scheduler.fixture_geocoder import ANDORRA_PLACES, FixtureGeocoder
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.errors import InvalidRequest
-from scheduler.importing import (
+from scheduler.exchange.importing import (
     ImportReport,
     import_patients,
     import_therapists,

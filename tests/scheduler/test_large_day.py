@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from scheduler.generate import generate_day
-from scheduler.problem_json import parse_problem
+from scheduler.day_json.generate import generate_day
+from scheduler.day_json.problem import parse_problem
 from solver import Params, solve
 from solver.check import check_solution
 from solver.decompose import region_count

@@ -9,8 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from scheduler.plan_json import format_clock, plan_to_json
-from scheduler.problem_json import ParsedProblem
+from scheduler.day_json.plan import plan_to_json
+from scheduler.day_json.problem import ParsedProblem
 from solver.problem import BreakRule, Problem, Therapist, TravelMatrix, Visit
 from solver.solution import (
     Route,
@@ -206,17 +206,3 @@ def test_a_failed_plan(parsed: ParsedProblem) -> None:
 def test_the_plan_is_json_serialisable(parsed: ParsedProblem, solution: Solution) -> None:
     text = json.dumps(plan_to_json(parsed, solution))
     assert json.loads(text)["routes"][2]["stops"][1]["visit_id"] == "v2"
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (0, "00:00:00"),
-        (9 * H + 5 * 60 + 7, "09:05:07"),
-        (24 * H, "24:00:00"),
-        (25 * H + 30 * 60, "25:30:00"),
-        (None, None),
-    ],
-)
-def test_format_clock(seconds: int | None, text: str | None) -> None:
-    assert format_clock(seconds) == text

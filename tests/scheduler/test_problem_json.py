@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scheduler.day_json.problem import load_problem_file, parse_problem
 from scheduler.errors import InvalidRequest
-from scheduler.problem_json import load_problem_file, parse_problem
 from scheduler.travel import GeodesicProvider
 from solver.problem import BreakRule, Priority, TimeWindow, TravelMatrix
 

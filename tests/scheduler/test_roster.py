@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from scheduler.roster import format_roster
+from scheduler.day_json.roster import format_roster
 
 Plan = dict[str, Any]
 

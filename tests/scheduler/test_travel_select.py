@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from scheduler.cli import main
+from scheduler.cli.main import main
 from scheduler.config import Settings
 from scheduler.errors import InvalidRequest, TravelServiceUnavailable
 from scheduler.models import (

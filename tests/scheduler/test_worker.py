@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scheduler.worker import checked, solve_in_worker
+from scheduler.planning.worker import checked, solve_in_worker
 from solver import (
     Metaheuristic,
     Params,

@@ -27,10 +27,10 @@ import uvicorn
 from sqlalchemy.orm import Session
 
 from api.app import create_app
-from scheduler.accounts import add_user
+from scheduler.accounts.users import add_user
+from scheduler.cli.demo import seed_demo_day
 from scheduler.config import Settings
-from scheduler.db import make_engine, upgrade
-from scheduler.demo import seed_demo_day
+from scheduler.db.engine import make_engine, upgrade
 from scheduler.models import (
     Plan,
     PlanRoute,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from scheduler.generate import generate_day
+from scheduler.day_json.generate import generate_day
 from scheduler.models import Clinic, Patient, Therapist, Visit, WeeklyAvailability
 from solver.problem import Priority
 

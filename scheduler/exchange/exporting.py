@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from scheduler import ics
+from scheduler.day_json.plan import route_json, stop_json
 from scheduler.errors import Conflict, NotFound
+from scheduler.exchange import ics
 from scheduler.models import Plan, PlanRoute, PlanStatus, PlanStop, PlanUnassigned, Visit
-from scheduler.plan_json import break_json, format_clock
+from solver.clock import format_hhmmss
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -102,9 +103,9 @@ def plan_csv(session: Session, plan: Plan) -> str:
                     stop.visit.external_id,
                     stop.visit.patient.name,
                     stop.visit.patient.address,
-                    format_clock(stop.arrival_s),
-                    format_clock(stop.start_s),
-                    format_clock(stop.end_s),
+                    format_hhmmss(stop.arrival_s),
+                    format_hhmmss(stop.start_s),
+                    format_hhmmss(stop.end_s),
                     _minutes(stop.travel_s),
                     _minutes(stop.wait_s),
                 ]
@@ -146,29 +147,8 @@ def plan_json(session: Session, plan: Plan) -> JsonObject:
 
 
 def _route_json(route: PlanRoute) -> JsonObject:
-    used = bool(route.stops)
-    pause = break_json(used, route.break_start_s, route.break_end_s)
-    return {
-        "therapist_id": route.therapist.external_id,
-        "start": format_clock(route.start_s) if used else None,
-        "end": format_clock(route.end_s) if used else None,
-        "travel_s": route.travel_s,
-        "distance_m": route.distance_m,
-        "work_s": route.work_s,
-        "break": pause,
-        "stops": [
-            {
-                "visit_id": stop.visit.external_id,
-                "arrival": format_clock(stop.arrival_s),
-                "start": format_clock(stop.start_s),
-                "end": format_clock(stop.end_s),
-                "travel_s": stop.travel_s,
-                "distance_m": stop.distance_m,
-                "wait_s": stop.wait_s,
-            }
-            for stop in route.stops
-        ],
-    }
+    stops = [stop_json(stop.visit.external_id, stop, stop.distance_m) for stop in route.stops]
+    return route_json(route.therapist.external_id, route, route.distance_m, stops)
 
 
 # --- ICS -----------------------------------------------------------------------------
@@ -253,7 +233,7 @@ def _description(stop: PlanStop) -> str:
     visit, patient = stop.visit, stop.visit.patient
     lines = [
         f"Visit {visit.external_id}: {visit.duration_minutes} min, priority {visit.priority.value}",
-        f"Arrive {format_clock(stop.arrival_s)} ({round(stop.travel_s / 60)} min travel)",
+        f"Arrive {format_hhmmss(stop.arrival_s)} ({round(stop.travel_s / 60)} min travel)",
     ]
     skills = visit.needed_skills
     if skills:
@@ -307,8 +287,8 @@ def _route_feature(route: PlanRoute) -> JsonObject:
         "therapist": therapist.name,
         "discipline": therapist.discipline,
         "travel_mode": therapist.travel_mode,
-        "start": format_clock(route.start_s),
-        "end": format_clock(route.end_s),
+        "start": format_hhmmss(route.start_s),
+        "end": format_hhmmss(route.end_s),
         "travel_s": route.travel_s,
         "distance_m": route.distance_m,
         "work_s": route.work_s,
@@ -324,9 +304,9 @@ def _stop_properties(route: PlanRoute, stop: PlanStop) -> JsonObject:
         **_visit_properties(stop.visit),
         "therapist_id": route.therapist.external_id,
         "order": stop.position + 1,
-        "arrival": format_clock(stop.arrival_s),
-        "start": format_clock(stop.start_s),
-        "end": format_clock(stop.end_s),
+        "arrival": format_hhmmss(stop.arrival_s),
+        "start": format_hhmmss(stop.start_s),
+        "end": format_hhmmss(stop.end_s),
         "travel_s": stop.travel_s,
         "wait_s": stop.wait_s,
     }

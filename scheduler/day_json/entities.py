@@ -1,4 +1,4 @@
-"""The therapists and visits of a problem JSON (see ``scheduler.problem_json``).
+"""The therapists and visits of a problem JSON (see ``scheduler.day_json.problem``).
 
 Each reader records every fault it finds and returns None when there was one.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scheduler.json_reader import FieldReader, child
+from scheduler.day_json.reader import FieldReader, child
 from scheduler.travel import TRAVEL_MODES
 from solver.clock import format_hhmm
 from solver.problem import (

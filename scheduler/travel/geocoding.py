@@ -19,7 +19,7 @@ from geopy.exc import GeopyError
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim
 
-from scheduler.db import insert_skipping_duplicates
+from scheduler.db.engine import insert_skipping_duplicates
 from scheduler.errors import InvalidRequest
 from scheduler.models import GeocodeCache
 

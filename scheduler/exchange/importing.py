@@ -19,16 +19,18 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from scheduler import csv_table as cell
-from scheduler.csv_table import CellError, Columns, RowCells, Table, read_table
 from scheduler.errors import Conflict, InvalidRequest
+from scheduler.exchange import csv_table as cell
+from scheduler.exchange.csv_table import CellError, Columns, RowCells, Table, read_table
 from scheduler.models import Patient, Priority, Therapist, Visit, WeeklyAvailability
 from scheduler.records import limits
+from scheduler.records.values import in_windows
 from scheduler.travel import TRAVEL_MODES
+from solver.clock import minute_of_day
 from solver.problem import DEFAULT_TRAVEL_MODE
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from sqlalchemy.orm import Session
 
@@ -301,17 +303,6 @@ def _visit_values(
 
 def _priority(value: str) -> Priority:
     return Priority(cell.choice([priority.value for priority in Priority])(value))
-
-
-def in_windows(start: dt.time, windows: Collection[Window]) -> bool:
-    """Whether ``start`` lies in one of the windows (both ends included)."""
-    clock = f"{start:%H:%M}"
-    return any(window["start"] <= clock <= window["end"] for window in windows)
-
-
-def minute_of_day(clock: dt.time) -> int:
-    """Minutes from midnight to ``clock`` (its seconds dropped, as in the HH:MM cells)."""
-    return clock.hour * 60 + clock.minute
 
 
 # --- writing -------------------------------------------------------------------------

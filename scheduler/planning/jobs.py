@@ -24,7 +24,7 @@ from scheduler.errors import Conflict
 from scheduler.models import Plan, PlanStatus
 from scheduler.planning.queries import get_plan
 from scheduler.planning.service import finish_plan
-from scheduler.worker import SolveCancelled, solve_in_worker
+from scheduler.planning.worker import SolveCancelled, solve_in_worker
 from solver.solution import Solution, SolveStatus
 
 if TYPE_CHECKING:

@@ -14,19 +14,20 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from scheduler import clinic_cli, db
+from scheduler.cli import clinic as clinic_cli
 from scheduler.config import Settings, check_database_url
+from scheduler.day_json.generate import SIZES, generate_day
+from scheduler.day_json.plan import plan_to_json
+from scheduler.day_json.problem import ParsedProblem, load_problem_file
+from scheduler.day_json.roster import format_roster
+from scheduler.db import engine as db
 from scheduler.errors import InvalidRequest, SchedulerError
-from scheduler.generate import SIZES, generate_day
-from scheduler.jobs import fail_interrupted_plans
-from scheduler.plan_json import plan_to_json
-from scheduler.problem_json import ParsedProblem, load_problem_file
-from scheduler.roster import format_roster
-from scheduler.worker import checked, solve_in_worker
+from scheduler.planning.jobs import fail_interrupted_plans
+from scheduler.planning.worker import checked, solve_in_worker
 from solver import Params, Progress
 
 if TYPE_CHECKING:
-    from scheduler.clinic_cli import Tick
+    from scheduler.cli.clinic import Tick
 
 EXIT_INVALID_INPUT = 2
 

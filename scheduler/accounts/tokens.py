@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from scheduler.accounts import password_matches
+from scheduler.accounts.users import password_matches
 from scheduler.errors import InvalidRequest, NotAuthenticated, NotFound
 from scheduler.models import ApiToken, Therapist, User
 from scheduler.models.base import utc_now

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from scheduler.json_reader import FieldReader, child, json_type
+from scheduler.day_json.reader import FieldReader, child, json_type
 from solver.problem import IntMatrix, TravelMatrix
 
 # Bounds the values so that sums along a route cannot overflow int64.

@@ -1,4 +1,4 @@
-"""Alembic's entry point, run by ``scheduler.db`` with an open connection in
+"""Alembic's entry point, run by ``scheduler.db.engine`` with an open connection in
 ``config.attributes["connection"]``."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The CSV import (``scheduler.importing``) as a service: one file, all rows or none, one
+"""The CSV import (``scheduler.exchange.importing``) as a service: one file, all rows or none, one
 transaction committed here."""
 
 from __future__ import annotations
@@ -6,7 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from scheduler.errors import NotFound, SchedulerError
-from scheduler.importing import ImportReport, import_patients, import_therapists, import_visits
+from scheduler.exchange.importing import (
+    ImportReport,
+    import_patients,
+    import_therapists,
+    import_visits,
+)
 from scheduler.models import Clinic
 from scheduler.records.store import commit
 

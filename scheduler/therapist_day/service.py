@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from scheduler.errors import Conflict, NotFound
-from scheduler.exporting import therapist_ics
+from scheduler.exchange.exporting import therapist_ics
 from scheduler.models import Plan, PlanRoute, PlanStatus, PlanStop, Visit, VisitStatus
 from scheduler.models.base import utc_now
 

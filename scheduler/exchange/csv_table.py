@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from scheduler.errors import FieldError, InvalidRequest
+from scheduler.records.values import WEEKDAYS
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -33,7 +34,6 @@ _INTEGER = re.compile(r"[+-]?\d+")
 _CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SHIFT = re.compile(r"(\D+?)\s*(\d.*)")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LIST_SEPARATOR = ";"
 

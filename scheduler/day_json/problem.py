@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from scheduler.entities_json import References, read_therapist, read_visit
+from scheduler.day_json.entities import References, read_therapist, read_visit
+from scheduler.day_json.matrix import read_matrix
+from scheduler.day_json.reader import FieldReader, child
 from scheduler.errors import InvalidRequest
-from scheduler.json_reader import FieldReader, child
-from scheduler.matrix_json import read_matrix
 from scheduler.travel import GeodesicProvider, TravelTimeProvider
 from solver.problem import DEFAULT_TRAVEL_MODE, Problem, Therapist, TravelMatrix, Visit
 

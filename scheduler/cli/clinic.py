@@ -1,5 +1,5 @@
 """The coordinator's commands on the stored clinic: demo, import, plan, publish, compare,
-export, users, travel. ``scheduler.cli`` registers them and handles the exit codes."""
+export, users, travel. ``scheduler.cli.main`` registers them and handles the exit codes."""
 
 from __future__ import annotations
 
@@ -16,19 +16,19 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from scheduler import exporting, importing
-from scheduler.accounts import add_user
+from scheduler.accounts.users import add_user
+from scheduler.cli.demo import next_working_day, seed_demo_day
 from scheduler.config import Settings
-from scheduler.db import make_engine, require_current_schema, upgrade
-from scheduler.demo import next_working_day, seed_demo_day
+from scheduler.day_json.roster import format_roster
+from scheduler.db.engine import make_engine, require_current_schema, upgrade
 from scheduler.errors import InvalidRequest, NotFound, TravelServiceUnavailable, UnroutableLocations
-from scheduler.geocoding import nominatim_geocoder
+from scheduler.exchange import exporting, importing
 from scheduler.models import Clinic, Patient, Therapist
 from scheduler.planning import PlanOptions, compare_plans, create_plan, get_plan, publish_plan
-from scheduler.roster import format_roster
 from scheduler.travel import TRAVEL_MODES
 from scheduler.travel.cache import CachedProvider
 from scheduler.travel.calibrate import calibrate, format_calibration
+from scheduler.travel.geocoding import nominatim_geocoder
 from scheduler.travel.select import geodesic_provider, osrm_provider, travel_provider
 
 if TYPE_CHECKING:
@@ -390,7 +390,7 @@ def add_parsers(commands: Subparsers) -> None:
 
 
 def dispatch(args: argparse.Namespace, tick: Tick | None) -> int:
-    """Run a clinic command; errors propagate to ``scheduler.cli``."""
+    """Run a clinic command; errors propagate to ``scheduler.cli.main``."""
     if args.command == "demo":
         return run_demo(args, tick)
     if args.command == "plan":

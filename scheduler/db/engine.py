@@ -5,7 +5,7 @@ brings a database to the code's revision (``homevisit db upgrade`` calls it); th
 ``require_current_schema(engine)`` at start and refuses a database that is behind.
 
 To write a migration after changing ``scheduler/models``: upgrade a scratch database to the
-current head, then ``python -c "from scheduler.db import new_revision; new_revision(URL,
+current head, then ``python -c "from scheduler.db.engine import new_revision; new_revision(URL,
 'what changed')"`` and clean up the generated file in ``scheduler/migrations/versions``.
 """
 

@@ -1,0 +1,6 @@
+"""The stateless day: the problem JSON read into a ``solver.Problem`` (``problem``, with
+``entities``, ``matrix`` and ``reader``), the plan JSON written from a ``solver.Solution``
+(``plan``), generated days (``generate``) and the terminal roster (``roster``). No database.
+
+May import: errors, travel.
+"""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the schema; ``scheduler.db.engine`` runs them (no alembic.ini)."""

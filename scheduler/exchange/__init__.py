@@ -1,0 +1,5 @@
+"""Files coordinators exchange with other tools: CSV tables and their import (all rows or
+none, ``upload`` commits it), plan exports as CSV, JSON, ICS and GeoJSON.
+
+May import: errors, models, records, travel, day_json.
+"""

@@ -1,0 +1,4 @@
+"""A therapist's own day: the published route, check-in and check-out, the calendar feed.
+
+May import: errors, models, exchange.
+"""
