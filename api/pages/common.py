@@ -16,6 +16,7 @@ from api.deps import TOKEN_COOKIE, SessionDep, SettingsDep
 from scheduler.accounts.tokens import user_for_token
 from scheduler.errors import NotAuthenticated
 from scheduler.models import Role, User
+from solver.clock import format_hhmm, hhmm_of
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -34,15 +35,12 @@ SECURITY_HEADERS = {
 
 def hhmm(seconds: int | None) -> str:
     """``HH:MM`` (24-hour) from seconds after local midnight; empty for None."""
-    if seconds is None:
-        return ""
-    hours, rest = divmod(seconds // 60, 60)
-    return f"{hours:02d}:{rest:02d}"
+    return "" if seconds is None else format_hhmm(seconds)
 
 
 def clock_hhmm(clock: str | None) -> str:
     """``HH:MM`` from the API's ``HH:MM:SS``; empty for None."""
-    return clock[:5] if clock else ""
+    return hhmm_of(clock) if clock else ""
 
 
 def duration(seconds: int | None) -> str:

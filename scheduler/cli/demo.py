@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from scheduler.day_json.generate import generate_day
 from scheduler.models import Clinic, Patient, Therapist, Visit, WeeklyAvailability
+from solver.clock import parse_hhmm, time_of_day
 from solver.problem import Priority
 
 if TYPE_CHECKING:
@@ -122,7 +123,8 @@ def _name(rng: random.Random) -> str:
 
 
 def _time(text: str | None) -> dt.time | None:
-    return None if text is None else dt.time.fromisoformat(text)
+    seconds = None if text is None else parse_hhmm(text)
+    return None if seconds is None else time_of_day(seconds)
 
 
 def _store_therapists(

@@ -17,6 +17,8 @@ import math
 import random
 from dataclasses import dataclass
 
+from solver.clock import format_hhmm
+
 TIMEZONE = "Europe/London"
 DEFAULT_DATE = datetime.date(2026, 11, 30)
 CITY_CENTRE = (53.7997, -1.5492)  # Leeds Town Hall
@@ -261,7 +263,7 @@ def _therapist_json(
         "id": member.id,
         "start_location": home,
         "end_location": home,
-        "shift": {"start": _hhmm(shift[0]), "end": _hhmm(shift[1])},
+        "shift": _window(shift[0], shift[1]),
         # Discipline first, then the rest in a stable order.
         "skills": [member.discipline, *sorted(member.skills - {member.discipline})],
         "max_visits": member.max_visits,
@@ -387,8 +389,4 @@ def _windows(rng: random.Random, duration: int) -> list[dict[str, str]] | None:
 
 
 def _window(start: int, end: int) -> dict[str, str]:
-    return {"start": _hhmm(start), "end": _hhmm(end)}
-
-
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return {"start": format_hhmm(start * 60), "end": format_hhmm(end * 60)}

@@ -8,16 +8,14 @@ raises one ``InvalidRequest`` with all of them at the end.
 from __future__ import annotations
 
 import math
-import re
 from typing import TYPE_CHECKING
 
 from scheduler.errors import FieldError
+from solver.clock import parse_hhmm
 
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
-DAY_S = 24 * 3600
 # Far above any real count or duration, far below what overflows the solver's int64 sums.
 MAX_INTEGER = 10**9
 MAX_MINUTES = 10**6
@@ -160,13 +158,10 @@ class FieldReader:
         if not isinstance(value, str):
             self._wrong_type(path, "a time in HH:MM format", value)
             return None
-        if value == "24:00":
-            return DAY_S
-        match = _CLOCK.fullmatch(value)
-        if match is None:
+        seconds = parse_hhmm(value, end_of_day=True)
+        if seconds is None:
             self.fail(path, f"{value!r} is not a time in HH:MM format (00:00 to 24:00)")
-            return None
-        return int(match[1]) * 3600 + int(match[2]) * 60
+        return seconds
 
 
 def _minimum_text(minimum: int) -> str:

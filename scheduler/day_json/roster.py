@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from solver.clock import hhmm_of
+
 Plan = Mapping[str, Any]
 
 
@@ -13,7 +15,7 @@ def _minutes(seconds: int | None) -> str:
 
 
 def _hhmm(time: str | None) -> str:
-    return "--:--" if time is None else time[:5]
+    return "--:--" if time is None else hhmm_of(time)
 
 
 def _break_line(pause: Plan, width: int) -> str:

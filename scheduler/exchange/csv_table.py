@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from scheduler.errors import FieldError, InvalidRequest
 from scheduler.records.values import WEEKDAYS
+from solver.clock import parse_hhmm, time_of_day
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -31,7 +32,6 @@ D = TypeVar("D")
 
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 _INTEGER = re.compile(r"[+-]?\d+")
-_CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SHIFT = re.compile(r"(\D+?)\s*(\d.*)")
 _FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -252,10 +252,10 @@ def choice(options: Collection[str]) -> Callable[[str], str]:
 
 def clock(value: str) -> dt.time:
     """``HH:MM`` (``9:00`` too), 00:00 to 23:59."""
-    match = _CLOCK.fullmatch(value)
-    if match is None:
+    seconds = parse_hhmm(value, one_digit_hour=True)
+    if seconds is None:
         raise CellError(f"{value!r} is not a time in HH:MM format (00:00 to 23:59)")
-    return dt.time(int(match[1]), int(match[2]))
+    return time_of_day(seconds)
 
 
 def date(value: str) -> dt.date:

@@ -9,7 +9,6 @@ recognise in messages); ``DayProblem`` maps them back to database ids.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +24,7 @@ from scheduler.models import (
     VisitStatus,
 )
 from scheduler.models import Therapist as TherapistRecord
+from solver.clock import parse_hhmm
 from solver.problem import (
     DEFAULT_TRAVEL_MODE,
     BreakRule,
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
 
 DETAIL = "the day cannot be planned"
 PLANNABLE = (VisitStatus.BOOKED, VisitStatus.PLANNED)
-_CLOCK = re.compile(r"([01]\d|2[0-3]):([0-5]\d)|24:00")
 
 Shift = tuple[int, int]
 
@@ -227,17 +226,14 @@ def _visit_faults(visit: Visit) -> list[FieldError]:
     return faults
 
 
-def _clock(value: object) -> int | None:
-    if not isinstance(value, str) or _CLOCK.fullmatch(value) is None:
-        return None
-    hours, minutes = value.split(":")
-    return int(hours) * 3600 + int(minutes) * 60
+def _window_time(value: object) -> int | None:
+    return parse_hhmm(value, end_of_day=True) if isinstance(value, str) else None
 
 
 def _window(window: object) -> Shift | None:
     if not isinstance(window, dict):
         return None
-    start, end = _clock(window.get("start")), _clock(window.get("end"))
+    start, end = _window_time(window.get("start")), _window_time(window.get("end"))
     if start is None or end is None or end < start:
         return None
     return start, end

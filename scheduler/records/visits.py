@@ -35,7 +35,7 @@ from scheduler.records.store import (
     update_record,
 )
 from scheduler.records.values import in_windows
-from solver.clock import minute_of_day
+from solver.clock import format_hhmm, minute_of_day
 from solver.problem import merged_windows
 
 if TYPE_CHECKING:
@@ -176,10 +176,7 @@ def _windows(
         (minute_of_day(span["start"]), minute_of_day(span["end"])) for span in spans
     )
     windows: list[Window] = [
-        {"start": _clock(window.start_s), "end": _clock(window.end_s)} for window in merged
+        {"start": format_hhmm(window.start_s * 60), "end": format_hhmm(window.end_s * 60)}
+        for window in merged
     ]
     return windows, errors
-
-
-def _clock(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
