@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -17,11 +17,12 @@ from benchmarks.vrplib import (
     route_distance,
     to_problem,
 )
+from tests.shared_data import shared_data, shared_params
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-SOLOMON = DATA / "solomon"
+if TYPE_CHECKING:
+    from pathlib import Path
 
-pytestmark = pytest.mark.skipif(not SOLOMON.is_dir(), reason=f"no benchmark data in {DATA}")
+SOLOMON_WHY = "the Solomon VRPTW instances and their best known solutions"
 
 TINY = """NAME : TINY
 TYPE : CVRPTW
@@ -53,9 +54,15 @@ EOF
 
 
 @pytest.fixture
-def c101() -> VrplibInstance:
+def solomon() -> Path:
+    """``../shared/data/solomon``; the test skips when it is not beside the checkout."""
+    return shared_data("solomon", SOLOMON_WHY)
+
+
+@pytest.fixture
+def c101(solomon: Path) -> VrplibInstance:
     """Solomon C101: clustered customers, 25 vehicles of capacity 200, service time 90."""
-    return read_instance(SOLOMON / "C101.vrp")
+    return read_instance(solomon / "C101.vrp")
 
 
 @pytest.fixture
@@ -96,44 +103,46 @@ def test_read_instance_rejects_a_depot_other_than_node_1(tmp_path: Path) -> None
         read_instance(path)
 
 
-def test_read_solution_numbers_customers_1_to_n(c101: VrplibInstance) -> None:
-    routes = read_solution(SOLOMON / "C101.sol")
+def test_read_solution_numbers_customers_1_to_n(c101: VrplibInstance, solomon: Path) -> None:
+    routes = read_solution(solomon / "C101.sol")
     assert len(routes) == 10
     assert routes[0][:3] == [5, 3, 7]
     visited = sorted(customer for route in routes for customer in route)
     assert visited == list(range(1, c101.node_count))
 
 
-def test_c101_solution_cost_matches_the_dimacs_bks(c101: VrplibInstance) -> None:
+def test_c101_solution_cost_matches_the_dimacs_bks(c101: VrplibInstance, solomon: Path) -> None:
     """Truncating each edge to one decimal reproduces bks.csv's 827.3 with 10 routes."""
-    routes = read_solution(SOLOMON / "C101.sol")
-    vehicles, distance = read_bks(SOLOMON / "bks.csv")["C101"]
+    routes = read_solution(solomon / "C101.sol")
+    vehicles, distance = read_bks(solomon / "bks.csv")["C101"]
     assert distance == 827.3
     assert len(routes) == vehicles
     assert route_distance(c101, routes, truncate_decimals=1) == pytest.approx(distance, abs=1e-6)
 
 
 def test_c101_solution_real_valued_cost_matches_the_hierarchical_bks(
-    c101: VrplibInstance,
+    c101: VrplibInstance, solomon: Path
 ) -> None:
-    routes = read_solution(SOLOMON / "C101.sol")
-    vehicles, distance = read_bks(SOLOMON / "bks_hierarchical.csv")["C101"]
+    routes = read_solution(solomon / "C101.sol")
+    vehicles, distance = read_bks(solomon / "bks_hierarchical.csv")["C101"]
     assert len(routes) == vehicles
     assert route_distance(c101, routes) == pytest.approx(distance, abs=0.005)
 
 
-def test_file_node_numbering_would_not_reproduce_the_cost(c101: VrplibInstance) -> None:
+def test_file_node_numbering_would_not_reproduce_the_cost(
+    c101: VrplibInstance, solomon: Path
+) -> None:
     """Reading .sol numbers as file nodes (index - 1) gives a very different cost."""
-    routes = read_solution(SOLOMON / "C101.sol")
+    routes = read_solution(solomon / "C101.sol")
     shifted = [[customer - 1 for customer in route] for route in routes]
     assert abs(route_distance(c101, shifted, truncate_decimals=1) - 827.3) > 100
 
 
-@pytest.mark.parametrize("name", sorted(path.stem for path in SOLOMON.glob("*.vrp")))
-def test_every_solomon_solution_reproduces_its_dimacs_cost(name: str) -> None:
-    instance = read_instance(SOLOMON / f"{name}.vrp")
-    routes = read_solution(SOLOMON / f"{name}.sol")
-    vehicles, distance = read_bks(SOLOMON / "bks.csv")[name]
+@pytest.mark.parametrize("name", shared_params("solomon", "*.vrp", SOLOMON_WHY))
+def test_every_solomon_solution_reproduces_its_dimacs_cost(name: str, solomon: Path) -> None:
+    instance = read_instance(solomon / f"{name}.vrp")
+    routes = read_solution(solomon / f"{name}.sol")
+    vehicles, distance = read_bks(solomon / "bks.csv")[name]
     assert len(routes) == vehicles
     assert route_distance(instance, routes, truncate_decimals=1) == pytest.approx(
         distance, abs=1e-6
@@ -141,10 +150,11 @@ def test_every_solomon_solution_reproduces_its_dimacs_cost(name: str) -> None:
 
 
 def test_a_gehring_homberger_solution_reproduces_its_dimacs_cost() -> None:
-    folder = DATA / "homberger" / "200"
+    homberger = shared_data("homberger", "the Gehring-Homberger VRPTW instances and their BKS")
+    folder = homberger / "200"
     instance = read_instance(folder / "C1_2_1.vrp")
     routes = read_solution(folder / "C1_2_1.sol")
-    vehicles, distance = read_bks(DATA / "homberger" / "bks.csv")["C1_2_1"]
+    vehicles, distance = read_bks(homberger / "bks.csv")["C1_2_1"]
     assert (instance.node_count, instance.vehicles) == (201, 50)
     assert len(routes) == vehicles
     assert route_distance(instance, routes, truncate_decimals=1) == pytest.approx(
@@ -152,9 +162,9 @@ def test_a_gehring_homberger_solution_reproduces_its_dimacs_cost() -> None:
     )
 
 
-def test_read_bks_reads_vehicles_and_distance() -> None:
-    dimacs = read_bks(SOLOMON / "bks.csv")
-    hierarchical = read_bks(SOLOMON / "bks_hierarchical.csv")
+def test_read_bks_reads_vehicles_and_distance(solomon: Path) -> None:
+    dimacs = read_bks(solomon / "bks.csv")
+    hierarchical = read_bks(solomon / "bks_hierarchical.csv")
     assert len(dimacs) == len(hierarchical) == 56
     assert dimacs["R101"] == (20, 1637.7)
     assert hierarchical["R101"] == (19, 1650.80)

@@ -18,13 +18,8 @@ import pytest
 
 from solver.problem import IntMatrix, TravelMatrix
 
-GOLDEN_TABLE = (
-    Path(__file__).resolve().parents[2].parent
-    / "shared"
-    / "data"
-    / "osm"
-    / "andorra_osrm_table_40.json"
-)
+# Shipped with the repository (tests/data/README.md gives its source and licence).
+GOLDEN_TABLE = Path(__file__).resolve().parents[1] / "data" / "andorra_osrm_table_40.json"
 URL_VARIABLE = "HOMEVISIT_TEST_OSRM_URL"
 # The router's --max-table-size; .ci/osrm-router starts it with osrm-routed's default.
 MAX_TABLE_VARIABLE = "HOMEVISIT_TEST_OSRM_MAX_TABLE_SIZE"
