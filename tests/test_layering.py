@@ -38,3 +38,44 @@ def test_the_walker_sees_imports_inside_functions(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from scheduler.db import upgrade\n    import api.main\n")
     assert imported_packages(module) == {"scheduler", "api"}
+
+
+def solver_imports(path: Path) -> tuple[set[str], list[int]]:
+    """The ``solver`` modules a solver module imports, and the lines of imports in functions."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    modules = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("solver.")
+    }
+    nested = [
+        inner.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for inner in ast.walk(node)
+        if isinstance(inner, ast.Import | ast.ImportFrom)
+    ]
+    return modules, nested
+
+
+def test_solver_imports_point_one_way() -> None:
+    """No solver module imports inside a function, and no chain of imports comes back."""
+    graph, nested = {}, {}
+    for path in sorted((ROOT / "solver").glob("*.py")):
+        name = f"solver.{path.stem}"
+        graph[name], lines = solver_imports(path)
+        if lines:
+            nested[name] = lines
+    assert nested == {}
+    done: set[str] = set()
+
+    def visit(module: str, chain: tuple[str, ...]) -> None:
+        assert module not in chain, " -> ".join((*chain, module))
+        if module in done:
+            return
+        for imported in sorted(graph.get(module, ())):
+            visit(imported, (*chain, module))
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, ())
