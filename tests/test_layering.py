@@ -79,3 +79,9 @@ def test_solver_imports_point_one_way() -> None:
 
     for module in sorted(graph):
         visit(module, ())
+
+
+def test_the_checker_shares_no_code_with_what_it_checks() -> None:
+    """check.py reads only the plain problem and solution (DESIGN.md section 4)."""
+    imported, _ = solver_imports(ROOT / "solver" / "check.py")
+    assert imported <= {"solver.problem", "solver.solution"}
