@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from solver import check_messages as say
+
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from solver.problem import BreakRule, Problem, Therapist, TimeWindow, TravelMatrix, Visit
+    from solver.problem import BreakRule, Problem, Therapist, TravelMatrix, Visit
     from solver.solution import Route, Solution, Stop
 
 
@@ -79,11 +81,11 @@ def check_solution(
     for route in solution.routes:
         therapist = therapists.get(route.therapist_id)
         if therapist is None:
-            message = f"the plan has a route for {route.therapist_id}, who is not in the problem"
+            message = say.unknown_therapist(route.therapist_id)
             violations.append(_for(ViolationKind.UNKNOWN_THERAPIST, message, route))
             continue
         if route.therapist_id in seen:
-            message = f"the plan has more than one route for {route.therapist_id}"
+            message = say.second_route(route.therapist_id)
             violations.append(_for(ViolationKind.UNKNOWN_THERAPIST, message, route))
         seen.add(route.therapist_id)
         violations += _check_route(_RouteCheck.build(problem, therapist, route, visits))
@@ -91,41 +93,7 @@ def check_solution(
     return violations
 
 
-# --- formatting -------------------------------------------------------------------------
-
-
-def _clock(time_s: int) -> str:
-    """``HH:MM:SS`` from seconds after midnight; hours run past 24 and keep a sign."""
-    sign = "-" if time_s < 0 else ""
-    hours, rest = divmod(abs(time_s), 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}"
-
-
-def _clock_short(time_s: int) -> str:
-    """``HH:MM`` on a whole minute (the times people type into a problem), else ``HH:MM:SS``."""
-    text = _clock(time_s)
-    return text[:-3] if time_s % 60 == 0 else text
-
-
-def _duration(duration_s: int) -> str:
-    sign = "-" if duration_s < 0 else ""
-    hours, rest = divmod(abs(duration_s), 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = [f"{hours} h"] if hours else []
-    if minutes:
-        parts.append(f"{minutes} min")
-    if seconds or not parts:
-        parts.append(f"{seconds} s")
-    return sign + " ".join(parts)
-
-
-def _metres(distance_m: int | None) -> str:
-    return "no distance" if distance_m is None else f"{distance_m} m"
-
-
-def _windows(windows: Sequence[TimeWindow]) -> str:
-    return ", ".join(f"{_clock_short(w.start_s)}-{_clock_short(w.end_s)}" for w in windows)
+# --- building a violation ------------------------------------------------------------
 
 
 def _for(kind: ViolationKind, message: str, route: Route, visit_id: str | None = None) -> Violation:
@@ -194,8 +162,7 @@ class _RouteCheck:
     @property
     def work_phrase(self) -> str:
         start_s, end_s = self.route.start_s, self.route.end_s
-        hours = "?" if start_s is None or end_s is None else f"{_clock(start_s)}-{_clock(end_s)}"
-        return f"{hours} less a {_duration(self.break_s)} break"
+        return say.work_phrase(start_s, end_s, self.break_s)
 
 
 def _reported_break(route: Route) -> tuple[int, int] | None:
@@ -267,21 +234,16 @@ def _check_coverage(problem: Problem, solution: Solution) -> list[Violation]:
     known = {visit.id for visit in problem.visits}
     found: list[Violation] = []
     for visit_id, where in places.items():
-        names = [f"on {tid}'s route" if tid is not None else "as unassigned" for tid in where]
+        names = [say.place(tid) for tid in where]
         if visit_id not in known:
-            message = (
-                f"the plan lists visit {visit_id} {names[0]}, but the problem has no such visit"
-            )
+            message = say.unknown_visit(visit_id, names[0])
             found.append(Violation(ViolationKind.UNKNOWN_VISIT, message, where[0], visit_id))
         if len(where) > 1:
-            message = (
-                f"visit {visit_id} appears {len(where)} times in the plan ({', '.join(names)});"
-                " it must appear exactly once"
-            )
+            message = say.duplicate_visit(visit_id, names)
             found.append(Violation(ViolationKind.DUPLICATE_VISIT, message, visit_id=visit_id))
     for visit in problem.visits:
         if visit.id not in places:
-            message = f"visit {visit.id} is neither on a route nor listed as unassigned"
+            message = say.missing_visit(visit.id)
             found.append(Violation(ViolationKind.MISSING_VISIT, message, visit_id=visit.id))
     return found
 
@@ -291,20 +253,17 @@ def _check_assignment(check: _RouteCheck) -> list[Violation]:
     tid, route = check.therapist.id, check.route
     found: list[Violation] = []
     for _, visit in check.known_stops:
-        on_route = f"visit {visit.id} is on {tid}'s route"
         if missing := visit.required_skills - check.therapist.skills:
-            skills = ", ".join(sorted(missing))
-            message = f"{on_route} but needs the skills {skills}, which {tid} does not have"
+            message = say.missing_skills(visit.id, tid, sorted(missing))
             found.append(_for(ViolationKind.SKILL, message, route, visit.id))
         if tid in visit.excluded_therapists:
-            message = f"{on_route} although it excludes {tid}"
+            message = say.excluded(visit.id, tid)
             found.append(_for(ViolationKind.EXCLUSION, message, route, visit.id))
         if visit.allowed_therapists is not None and tid not in visit.allowed_therapists:
-            allowed = ", ".join(sorted(visit.allowed_therapists)) or "no one"
-            message = f"{on_route}, but only {allowed} may do it"
+            message = say.not_allowed(visit.id, tid, sorted(visit.allowed_therapists))
             found.append(_for(ViolationKind.NOT_ALLOWED, message, route, visit.id))
         if visit.pinned_therapist is not None and visit.pinned_therapist != tid:
-            message = f"{on_route} although it is pinned to {visit.pinned_therapist}"
+            message = say.pinned_elsewhere(visit.id, tid, visit.pinned_therapist)
             found.append(_for(ViolationKind.PIN, message, route, visit.id))
     return found
 
@@ -314,11 +273,7 @@ def _check_windows(check: _RouteCheck) -> list[Violation]:
     for stop, visit in check.known_stops:
         if not visit.windows or any(w.start_s <= stop.start_s <= w.end_s for w in visit.windows):
             continue
-        noun = "window" if len(visit.windows) == 1 else "windows"
-        message = (
-            f"visit {visit.id} starts at {_clock(stop.start_s)} on {check.therapist.id}'s route,"
-            f" outside its {noun} {_windows(visit.windows)}"
-        )
+        message = say.window_missed(visit.id, check.therapist.id, stop.start_s, visit.windows)
         found.append(_for(ViolationKind.WINDOW, message, check.route, visit.id))
     return found
 
@@ -327,21 +282,14 @@ def _check_shift(check: _RouteCheck) -> list[Violation]:
     therapist, route = check.therapist, check.route
     tid = therapist.id
     if route.start_s is None or route.end_s is None:
-        message = f"{tid}'s route has visits but no start or no end time"
-        return [_for(ViolationKind.SHIFT, message, route)]
+        return [_for(ViolationKind.SHIFT, say.no_route_times(tid), route)]
     found: list[Violation] = []
     if route.start_s < therapist.shift_start_s:
-        message = (
-            f"{tid}'s route starts at {_clock(route.start_s)},"
-            f" before the shift starts at {_clock_short(therapist.shift_start_s)}"
-        )
+        message = say.starts_before_shift(tid, route.start_s, therapist.shift_start_s)
         found.append(_for(ViolationKind.SHIFT, message, route))
     if route.end_s > therapist.shift_end_s + therapist.overtime_max_s:
-        overtime = therapist.overtime_max_s
-        allowance = f" plus the {_duration(overtime)} of overtime allowed" if overtime else ""
-        message = (
-            f"{tid}'s route ends at {_clock(route.end_s)},"
-            f" after the shift end {_clock_short(therapist.shift_end_s)}{allowance}"
+        message = say.ends_after_shift(
+            tid, route.end_s, therapist.shift_end_s, therapist.overtime_max_s
         )
         found.append(_for(ViolationKind.SHIFT, message, route))
     return found
@@ -353,23 +301,15 @@ def _check_limits(check: _RouteCheck) -> list[Violation]:
     tid = therapist.id
     found: list[Violation] = []
     if therapist.max_visits is not None and len(route.stops) > therapist.max_visits:
-        message = (
-            f"{tid}'s route has {len(route.stops)} visits,"
-            f" more than the {therapist.max_visits} allowed"
-        )
+        message = say.too_many_visits(tid, len(route.stops), therapist.max_visits)
         found.append(_for(ViolationKind.MAX_VISITS, message, route))
     load = sum(visit.load for _, visit in check.known_stops)
     if therapist.capacity is not None and load > therapist.capacity:
-        message = (
-            f"{tid}'s route carries a load of {load}, more than the capacity {therapist.capacity}"
-        )
+        message = say.over_capacity(tid, load, therapist.capacity)
         found.append(_for(ViolationKind.CAPACITY, message, route))
     work_s = check.work_s
     if therapist.max_work_s is not None and work_s is not None and work_s > therapist.max_work_s:
-        message = (
-            f"{tid} works {_duration(work_s)} ({check.work_phrase}),"
-            f" more than the {_duration(therapist.max_work_s)} allowed"
-        )
+        message = say.overworked(tid, work_s, check.work_phrase, therapist.max_work_s)
         found.append(_for(ViolationKind.MAX_WORK, message, route))
     return found
 
@@ -382,15 +322,9 @@ def _check_break(check: _RouteCheck) -> list[Violation]:
     if rule is None:
         if not reported:
             return []
-        message = f"{tid}'s route reports a break, but {tid} has no break rule"
-        return [_for(ViolationKind.BREAK, message, route)]
+        return [_for(ViolationKind.BREAK, say.break_without_rule(tid), route)]
     if route.break_start_s is None or route.break_end_s is None:
-        message = (
-            f"{tid}'s route has no complete break; a {_duration(rule.duration_s)} break"
-            f" between {_clock_short(rule.earliest_start_s)}"
-            f" and {_clock_short(rule.latest_end_s)} is required"
-        )
-        return [_for(ViolationKind.BREAK, message, route)]
+        return [_for(ViolationKind.BREAK, say.no_break(tid, rule), route)]
     return _check_break_placement(check, rule, (route.break_start_s, route.break_end_s))
 
 
@@ -401,21 +335,19 @@ def _check_break_placement(
     start_s, end_s = span
     faults: list[tuple[str, str | None]] = []  # what is wrong, the visit concerned
     if end_s - start_s != rule.duration_s:
-        faults.append(
-            (f"lasts {_duration(end_s - start_s)}, not {_duration(rule.duration_s)}", None)
-        )
+        faults.append((say.break_length(end_s - start_s, rule.duration_s), None))
     if start_s < rule.earliest_start_s:
-        faults.append((f"starts before {_clock_short(rule.earliest_start_s)}", None))
+        faults.append((say.break_starts_early(rule.earliest_start_s), None))
     if end_s > rule.latest_end_s:
-        faults.append((f"ends after {_clock_short(rule.latest_end_s)}", None))
+        faults.append((say.break_ends_late(rule.latest_end_s), None))
     bounds_known = route.start_s is not None and route.end_s is not None
     if bounds_known and not _holds(route.start_s, route.end_s, span):
-        faults.append(("lies outside the route's start and end", None))
+        faults.append((say.BREAK_OUTSIDE_ROUTE, None))
     for stop in route.stops:
         if start_s < stop.end_s and stop.start_s < end_s:
-            visit_time = f"{_clock(stop.start_s)}-{_clock(stop.end_s)}"
-            faults.append((f"overlaps visit {stop.visit_id} at {visit_time}", stop.visit_id))
-    subject = f"{check.therapist.id}'s break {_clock(start_s)}-{_clock(end_s)}"
+            overlap = say.break_overlaps(stop.visit_id, stop.start_s, stop.end_s)
+            faults.append((overlap, stop.visit_id))
+    subject = say.break_subject(check.therapist.id, start_s, end_s)
     return [_for(ViolationKind.BREAK, f"{subject} {fault}", route, vid) for fault, vid in faults]
 
 
@@ -425,10 +357,8 @@ def _check_timing(check: _RouteCheck) -> list[Violation]:
     found: list[Violation] = []
     for stop, visit in check.known_stops:
         if stop.end_s != stop.start_s + visit.service_s:
-            message = (
-                f"visit {visit.id} on {tid}'s route ends at {_clock(stop.end_s)}, but it starts"
-                f" at {_clock(stop.start_s)} and lasts {_duration(visit.service_s)},"
-                f" so it ends at {_clock(stop.start_s + visit.service_s)}"
+            message = say.wrong_service_end(
+                visit.id, tid, stop.end_s, stop.start_s, visit.service_s
             )
             found.append(_for(ViolationKind.TIMING, message, route, visit.id))
     for leg in check.legs:
@@ -438,15 +368,12 @@ def _check_timing(check: _RouteCheck) -> list[Violation]:
         if leg.to_s >= earliest_s:
             continue
         if leg.stop is None:
-            target, verb, vid = f"{tid}'s route ends at {_clock(leg.to_s)}", "end", None
+            target, verb, vid = say.route_ends_at(tid, leg.to_s), "end", None
         else:
             vid = leg.stop.visit_id
-            target, verb = f"visit {vid} starts at {_clock(leg.to_s)} on {tid}'s route", "start"
-        pause = f" and the {_duration(leg.break_s)} break" if leg.break_s else ""
-        message = (
-            f"{target}, but leaving {leg.origin} at {_clock(leg.from_s)} with"
-            f" {_duration(leg.travel_s)} of travel{pause} it cannot {verb}"
-            f" before {_clock(earliest_s)}"
+            target, verb = say.visit_starts_at(vid, tid, leg.to_s), "start"
+        message = say.leg_too_short(
+            target, verb, leg.origin, (leg.from_s, earliest_s), leg.travel_s, leg.break_s
         )
         found.append(_for(ViolationKind.TIMING, message, route, vid))
     return found
@@ -464,29 +391,17 @@ def _stop_figures(check: _RouteCheck, leg: _Leg, stop: Stop, travel_s: int) -> l
     where = f"visit {stop.visit_id} on {check.therapist.id}'s route"
     wrong: list[str] = []
     if stop.travel_s != travel_s:
-        wrong.append(
-            f"{where} reports {_duration(stop.travel_s)} of travel from {leg.origin},"
-            f" but the matrix gives {_duration(travel_s)}"
-        )
+        wrong.append(say.stop_travel(where, stop.travel_s, leg.origin, travel_s))
     if stop.distance_m != leg.distance_m:
-        wrong.append(
-            f"{where} reports {_metres(stop.distance_m)} from {leg.origin},"
-            f" but the matrix gives {_metres(leg.distance_m)}"
-        )
+        wrong.append(say.stop_distance(where, stop.distance_m, leg.origin, leg.distance_m))
     if leg.from_s is not None:
         wait_s = stop.start_s - leg.from_s - travel_s - leg.break_s
         if stop.wait_s != wait_s:
-            wrong.append(
-                f"{where} reports a wait of {_duration(stop.wait_s)}, but it waits"
-                f" {_duration(wait_s)} after {_duration(travel_s)} of travel from {leg.origin}"
-            )
+            wrong.append(say.stop_wait(where, stop.wait_s, wait_s, travel_s, leg.origin))
         earliest_s = leg.from_s + travel_s
         # An impossible leg is TIMING's to report; its arrival cannot be right either.
         if wait_s >= 0 and not earliest_s <= stop.arrival_s <= stop.start_s:
-            wrong.append(
-                f"{where} reports arrival at {_clock(stop.arrival_s)}, outside"
-                f" {_clock(earliest_s)}-{_clock(stop.start_s)} (earliest arrival to start)"
-            )
+            wrong.append(say.stop_arrival(where, stop.arrival_s, earliest_s, stop.start_s))
     return [_for(ViolationKind.FIGURES, text, check.route, stop.visit_id) for text in wrong]
 
 
@@ -497,22 +412,13 @@ def _check_route_figures(check: _RouteCheck) -> list[Violation]:
     travels = [leg.travel_s for leg in check.legs if leg.travel_s is not None]
     if len(travels) == len(check.legs):
         if route.travel_s != sum(travels):
-            wrong.append(
-                f"{tid}'s route reports {_duration(route.travel_s)} of travel,"
-                f" but its legs add up to {_duration(sum(travels))}"
-            )
+            wrong.append(say.route_travel(tid, route.travel_s, sum(travels)))
         distance_m = sum(leg.distance_m or 0 for leg in check.legs) if check.has_distances else None
         if route.distance_m != distance_m:
-            wrong.append(
-                f"{tid}'s route reports {_metres(route.distance_m)},"
-                f" but its legs add up to {_metres(distance_m)}"
-            )
+            wrong.append(say.route_distance(tid, route.distance_m, distance_m))
     work_s = check.work_s
     if work_s is not None and route.work_s != work_s:
-        wrong.append(
-            f"{tid}'s route reports {_duration(route.work_s)} of work,"
-            f" but {check.work_phrase} is {_duration(work_s)}"
-        )
+        wrong.append(say.route_work(tid, route.work_s, check.work_phrase, work_s))
     return [_for(ViolationKind.FIGURES, text, route) for text in wrong]
 
 
@@ -527,12 +433,9 @@ def _check_unused(check: _RouteCheck) -> list[Violation]:
         "a break end": route.break_end_s,
     }
     if reported := [name for name, value in times.items() if value is not None]:
-        wrong.append(f"{tid}'s route has no visits but reports {' and '.join(reported)}")
+        wrong.append(say.unused_times(tid, reported))
     if route.travel_s != 0 or route.work_s != 0 or route.distance_m not in (0, None):
-        wrong.append(
-            f"{tid}'s route has no visits but reports {_duration(route.travel_s)} of travel,"
-            f" {_metres(route.distance_m)} and {_duration(route.work_s)} of work"
-        )
+        wrong.append(say.unused_totals(tid, route.travel_s, route.distance_m, route.work_s))
     return [_for(ViolationKind.FIGURES, text, route) for text in wrong]
 
 
@@ -546,17 +449,11 @@ def _check_locks(
     for tid, prefix in locked_prefixes.items():
         locked = list(prefix)
         locked_route = first_route.get(tid)
-        if locked_route is None:
-            if not locked:
-                continue
-            actual = "the plan has no route for them"
-        else:
+        begins = None
+        if locked_route is not None:
             begins = [stop.visit_id for stop in locked_route.stops[: len(locked)]]
-            if begins == locked:
-                continue
-            actual = f"it begins with {', '.join(begins) or 'no visit'}"
-        message = (
-            f"{tid}'s route must begin with the locked visits {', '.join(locked)}, but {actual}"
-        )
+        if begins == locked or (begins is None and not locked):
+            continue
+        message = say.locked_prefix(tid, locked, begins)
         found.append(Violation(ViolationKind.LOCK, message, therapist_id=tid))
     return found

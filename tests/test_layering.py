@@ -43,11 +43,12 @@ def test_the_walker_sees_imports_inside_functions(tmp_path: Path) -> None:
 def solver_imports(path: Path) -> tuple[set[str], list[int]]:
     """The ``solver`` modules a solver module imports, and the lines of imports in functions."""
     tree = ast.parse(path.read_text(), filename=str(path))
-    modules = {
-        node.module
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("solver.")
-    }
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "solver":
+            modules |= {f"solver.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("solver."):
+            modules.add(node.module)
     nested = [
         inner.lineno
         for node in ast.walk(tree)
@@ -84,4 +85,12 @@ def test_solver_imports_point_one_way() -> None:
 def test_the_checker_shares_no_code_with_what_it_checks() -> None:
     """check.py reads only the plain problem and solution (DESIGN.md section 4)."""
     imported, _ = solver_imports(ROOT / "solver" / "check.py")
-    assert imported <= {"solver.problem", "solver.solution"}
+    assert imported <= {"solver.problem", "solver.solution", "solver.check_messages"}
+    wording, _ = solver_imports(ROOT / "solver" / "check_messages.py")
+    assert wording <= {"solver.problem"}
+    users = {
+        path.stem
+        for path in (ROOT / "solver").glob("*.py")
+        if "solver.check_messages" in solver_imports(path)[0]
+    }
+    assert users == {"check"}
