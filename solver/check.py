@@ -13,11 +13,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from solver import check_messages as say
+from solver.check_route import RouteCheck, holds
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from solver.problem import BreakRule, Problem, Therapist, TravelMatrix, Visit
+    from solver.check_route import Leg
+    from solver.problem import BreakRule, Problem
     from solver.solution import Route, Solution, Stop
 
 
@@ -88,7 +90,7 @@ def check_solution(
             message = say.second_route(route.therapist_id)
             violations.append(_for(ViolationKind.UNKNOWN_THERAPIST, message, route))
         seen.add(route.therapist_id)
-        violations += _check_route(_RouteCheck.build(problem, therapist, route, visits))
+        violations += _check_route(RouteCheck.build(problem, therapist, route, visits))
     violations += _check_locks(solution, locked_prefixes or {})
     return violations
 
@@ -100,114 +102,10 @@ def _for(kind: ViolationKind, message: str, route: Route, visit_id: str | None =
     return Violation(kind, message, therapist_id=route.therapist_id, visit_id=visit_id)
 
 
-# --- the route as the checker sees it ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Leg:
-    """The drive into ``stop``, or back to the end location when ``stop`` is None.
-
-    ``from_s`` is when the origin is left (the route start or the previous stop's end),
-    ``to_s`` when the target is due (the stop's start or the route end). ``travel_s`` is
-    None when a location is unknown; ``break_s`` is the break's length if it lies in this gap.
-    """
-
-    origin: str
-    stop: Stop | None
-    from_s: int | None
-    to_s: int | None
-    travel_s: int | None
-    distance_m: int | None
-    break_s: int
-
-
-@dataclass(frozen=True)
-class _RouteCheck:
-    therapist: Therapist
-    route: Route
-    stop_visits: tuple[Visit | None, ...]
-    legs: tuple[_Leg, ...]
-    has_distances: bool
-
-    @staticmethod
-    def build(
-        problem: Problem, therapist: Therapist, route: Route, visits: Mapping[str, Visit]
-    ) -> _RouteCheck:
-        stop_visits = tuple(visits.get(stop.visit_id) for stop in route.stops)
-        matrix = problem.matrix_for(therapist)
-        locations = [
-            therapist.start_location,
-            *(None if visit is None else visit.location for visit in stop_visits),
-            therapist.end_location,
-        ]
-        legs = _legs(route, locations, matrix)
-        return _RouteCheck(therapist, route, stop_visits, legs, matrix.distances_m is not None)
-
-    @property
-    def known_stops(self) -> list[tuple[Stop, Visit]]:
-        """The stops whose visit the problem knows (unknown ones are reported elsewhere)."""
-        pairs = zip(self.route.stops, self.stop_visits, strict=True)
-        return [(stop, visit) for stop, visit in pairs if visit is not None]
-
-    @property
-    def break_s(self) -> int:
-        span = _reported_break(self.route)
-        return 0 if span is None else span[1] - span[0]
-
-    @property
-    def work_s(self) -> int | None:
-        start_s, end_s = self.route.start_s, self.route.end_s
-        return None if start_s is None or end_s is None else end_s - start_s - self.break_s
-
-    @property
-    def work_phrase(self) -> str:
-        start_s, end_s = self.route.start_s, self.route.end_s
-        return say.work_phrase(start_s, end_s, self.break_s)
-
-
-def _reported_break(route: Route) -> tuple[int, int] | None:
-    if route.break_start_s is None or route.break_end_s is None:
-        return None
-    return route.break_start_s, route.break_end_s
-
-
-def _legs(route: Route, locations: Sequence[int | None], matrix: TravelMatrix) -> tuple[_Leg, ...]:
-    """One leg a gap; the break counts in the first gap that holds it whole."""
-    span = _reported_break(route)
-    left = [route.start_s, *(stop.end_s for stop in route.stops)]
-    due = [*(stop.start_s for stop in route.stops), route.end_s]
-    origins = ["the start location", *(f"visit {stop.visit_id}" for stop in route.stops)]
-    targets: list[Stop | None] = [*route.stops, None]
-    legs: list[_Leg] = []
-    for i, origin in enumerate(origins):
-        from_s, to_s = left[i], due[i]
-        break_s = 0
-        if span is not None and _holds(from_s, to_s, span):
-            break_s, span = span[1] - span[0], None
-        travel_s, distance_m = _leg_figures(matrix, locations[i], locations[i + 1])
-        legs.append(_Leg(origin, targets[i], from_s, to_s, travel_s, distance_m, break_s))
-    return tuple(legs)
-
-
-def _holds(from_s: int | None, to_s: int | None, span: tuple[int, int]) -> bool:
-    """Whether [from_s, to_s] is known and holds the whole span."""
-    return from_s is not None and to_s is not None and from_s <= span[0] and span[1] <= to_s
-
-
-def _leg_figures(
-    matrix: TravelMatrix, origin: int | None, target: int | None
-) -> tuple[int | None, int | None]:
-    if origin is None or target is None:
-        return None, None
-    travel_s = int(matrix.durations_s[origin, target])
-    distances = matrix.distances_m
-    return travel_s, None if distances is None else int(distances[origin, target])
-
-
 # --- the rules --------------------------------------------------------------------------
 
 
-def _check_route(check: _RouteCheck) -> list[Violation]:
+def _check_route(check: RouteCheck) -> list[Violation]:
     if not check.route.stops:
         return _check_unused(check)
     rules = (
@@ -248,7 +146,7 @@ def _check_coverage(problem: Problem, solution: Solution) -> list[Violation]:
     return found
 
 
-def _check_assignment(check: _RouteCheck) -> list[Violation]:
+def _check_assignment(check: RouteCheck) -> list[Violation]:
     """Skills, exclusions, the allowed list and pins."""
     tid, route = check.therapist.id, check.route
     found: list[Violation] = []
@@ -268,7 +166,7 @@ def _check_assignment(check: _RouteCheck) -> list[Violation]:
     return found
 
 
-def _check_windows(check: _RouteCheck) -> list[Violation]:
+def _check_windows(check: RouteCheck) -> list[Violation]:
     found: list[Violation] = []
     for stop, visit in check.known_stops:
         if not visit.windows or any(w.start_s <= stop.start_s <= w.end_s for w in visit.windows):
@@ -278,7 +176,7 @@ def _check_windows(check: _RouteCheck) -> list[Violation]:
     return found
 
 
-def _check_shift(check: _RouteCheck) -> list[Violation]:
+def _check_shift(check: RouteCheck) -> list[Violation]:
     therapist, route = check.therapist, check.route
     tid = therapist.id
     if route.start_s is None or route.end_s is None:
@@ -295,7 +193,7 @@ def _check_shift(check: _RouteCheck) -> list[Violation]:
     return found
 
 
-def _check_limits(check: _RouteCheck) -> list[Violation]:
+def _check_limits(check: RouteCheck) -> list[Violation]:
     """Max visits, capacity and max work."""
     therapist, route = check.therapist, check.route
     tid = therapist.id
@@ -314,7 +212,7 @@ def _check_limits(check: _RouteCheck) -> list[Violation]:
     return found
 
 
-def _check_break(check: _RouteCheck) -> list[Violation]:
+def _check_break(check: RouteCheck) -> list[Violation]:
     """The break's presence; where it falls is ``_check_break_placement``'s."""
     rule, route = check.therapist.break_rule, check.route
     tid = check.therapist.id
@@ -329,7 +227,7 @@ def _check_break(check: _RouteCheck) -> list[Violation]:
 
 
 def _check_break_placement(
-    check: _RouteCheck, rule: BreakRule, span: tuple[int, int]
+    check: RouteCheck, rule: BreakRule, span: tuple[int, int]
 ) -> list[Violation]:
     route = check.route
     start_s, end_s = span
@@ -341,7 +239,7 @@ def _check_break_placement(
     if end_s > rule.latest_end_s:
         faults.append((say.break_ends_late(rule.latest_end_s), None))
     bounds_known = route.start_s is not None and route.end_s is not None
-    if bounds_known and not _holds(route.start_s, route.end_s, span):
+    if bounds_known and not holds(route.start_s, route.end_s, span):
         faults.append((say.BREAK_OUTSIDE_ROUTE, None))
     for stop in route.stops:
         if start_s < stop.end_s and stop.start_s < end_s:
@@ -351,7 +249,7 @@ def _check_break_placement(
     return [_for(ViolationKind.BREAK, f"{subject} {fault}", route, vid) for fault, vid in faults]
 
 
-def _check_timing(check: _RouteCheck) -> list[Violation]:
+def _check_timing(check: RouteCheck) -> list[Violation]:
     """Service durations, and enough time on every leg for the drive (and the break)."""
     tid, route = check.therapist.id, check.route
     found: list[Violation] = []
@@ -379,7 +277,7 @@ def _check_timing(check: _RouteCheck) -> list[Violation]:
     return found
 
 
-def _check_stop_figures(check: _RouteCheck) -> list[Violation]:
+def _check_stop_figures(check: RouteCheck) -> list[Violation]:
     found: list[Violation] = []
     for leg in check.legs:
         if leg.stop is not None and leg.travel_s is not None:
@@ -387,7 +285,7 @@ def _check_stop_figures(check: _RouteCheck) -> list[Violation]:
     return found
 
 
-def _stop_figures(check: _RouteCheck, leg: _Leg, stop: Stop, travel_s: int) -> list[Violation]:
+def _stop_figures(check: RouteCheck, leg: Leg, stop: Stop, travel_s: int) -> list[Violation]:
     where = f"visit {stop.visit_id} on {check.therapist.id}'s route"
     wrong: list[str] = []
     if stop.travel_s != travel_s:
@@ -405,7 +303,7 @@ def _stop_figures(check: _RouteCheck, leg: _Leg, stop: Stop, travel_s: int) -> l
     return [_for(ViolationKind.FIGURES, text, check.route, stop.visit_id) for text in wrong]
 
 
-def _check_route_figures(check: _RouteCheck) -> list[Violation]:
+def _check_route_figures(check: RouteCheck) -> list[Violation]:
     """The route's totals: travel and distance including the leg back, and work."""
     tid, route = check.therapist.id, check.route
     wrong: list[str] = []
@@ -422,7 +320,7 @@ def _check_route_figures(check: _RouteCheck) -> list[Violation]:
     return [_for(ViolationKind.FIGURES, text, route) for text in wrong]
 
 
-def _check_unused(check: _RouteCheck) -> list[Violation]:
+def _check_unused(check: RouteCheck) -> list[Violation]:
     """A route without stops has no times, no break and zero totals."""
     tid, route = check.therapist.id, check.route
     wrong: list[str] = []

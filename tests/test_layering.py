@@ -85,12 +85,11 @@ def test_solver_imports_point_one_way() -> None:
 def test_the_checker_shares_no_code_with_what_it_checks() -> None:
     """check.py reads only the plain problem and solution (DESIGN.md section 4)."""
     imported, _ = solver_imports(ROOT / "solver" / "check.py")
-    assert imported <= {"solver.problem", "solver.solution", "solver.check_messages"}
+    own = {"solver.check_route", "solver.check_messages"}
+    assert imported <= {"solver.problem", "solver.solution", *own}
+    route_view, _ = solver_imports(ROOT / "solver" / "check_route.py")
+    assert route_view <= {"solver.problem", "solver.solution", "solver.check_messages"}
     wording, _ = solver_imports(ROOT / "solver" / "check_messages.py")
     assert wording <= {"solver.problem"}
-    users = {
-        path.stem
-        for path in (ROOT / "solver").glob("*.py")
-        if "solver.check_messages" in solver_imports(path)[0]
-    }
-    assert users == {"check"}
+    users = {path.stem for path in (ROOT / "solver").glob("*.py") if own & solver_imports(path)[0]}
+    assert users == {"check", "check_route"}
