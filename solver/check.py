@@ -12,10 +12,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from solver import check_messages as say
+from solver.check_route import RouteCheck, holds
+
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from solver.problem import BreakRule, Problem, Therapist, TimeWindow, TravelMatrix, Visit
+    from solver.check_route import Leg
+    from solver.problem import BreakRule, Problem
     from solver.solution import Route, Solution, Stop
 
 
@@ -79,168 +83,29 @@ def check_solution(
     for route in solution.routes:
         therapist = therapists.get(route.therapist_id)
         if therapist is None:
-            message = f"the plan has a route for {route.therapist_id}, who is not in the problem"
+            message = say.unknown_therapist(route.therapist_id)
             violations.append(_for(ViolationKind.UNKNOWN_THERAPIST, message, route))
             continue
         if route.therapist_id in seen:
-            message = f"the plan has more than one route for {route.therapist_id}"
+            message = say.second_route(route.therapist_id)
             violations.append(_for(ViolationKind.UNKNOWN_THERAPIST, message, route))
         seen.add(route.therapist_id)
-        violations += _check_route(_RouteCheck.build(problem, therapist, route, visits))
+        violations += _check_route(RouteCheck.build(problem, therapist, route, visits))
     violations += _check_locks(solution, locked_prefixes or {})
     return violations
 
 
-# --- formatting -------------------------------------------------------------------------
-
-
-def _clock(time_s: int) -> str:
-    """``HH:MM:SS`` from seconds after midnight; hours run past 24 and keep a sign."""
-    sign = "-" if time_s < 0 else ""
-    hours, rest = divmod(abs(time_s), 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}"
-
-
-def _clock_short(time_s: int) -> str:
-    """``HH:MM`` on a whole minute (the times people type into a problem), else ``HH:MM:SS``."""
-    text = _clock(time_s)
-    return text[:-3] if time_s % 60 == 0 else text
-
-
-def _duration(duration_s: int) -> str:
-    sign = "-" if duration_s < 0 else ""
-    hours, rest = divmod(abs(duration_s), 3600)
-    minutes, seconds = divmod(rest, 60)
-    parts = [f"{hours} h"] if hours else []
-    if minutes:
-        parts.append(f"{minutes} min")
-    if seconds or not parts:
-        parts.append(f"{seconds} s")
-    return sign + " ".join(parts)
-
-
-def _metres(distance_m: int | None) -> str:
-    return "no distance" if distance_m is None else f"{distance_m} m"
-
-
-def _windows(windows: Sequence[TimeWindow]) -> str:
-    return ", ".join(f"{_clock_short(w.start_s)}-{_clock_short(w.end_s)}" for w in windows)
+# --- building a violation ------------------------------------------------------------
 
 
 def _for(kind: ViolationKind, message: str, route: Route, visit_id: str | None = None) -> Violation:
     return Violation(kind, message, therapist_id=route.therapist_id, visit_id=visit_id)
 
 
-# --- the route as the checker sees it ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Leg:
-    """The drive into ``stop``, or back to the end location when ``stop`` is None.
-
-    ``from_s`` is when the origin is left (the route start or the previous stop's end),
-    ``to_s`` when the target is due (the stop's start or the route end). ``travel_s`` is
-    None when a location is unknown; ``break_s`` is the break's length if it lies in this gap.
-    """
-
-    origin: str
-    stop: Stop | None
-    from_s: int | None
-    to_s: int | None
-    travel_s: int | None
-    distance_m: int | None
-    break_s: int
-
-
-@dataclass(frozen=True)
-class _RouteCheck:
-    therapist: Therapist
-    route: Route
-    stop_visits: tuple[Visit | None, ...]
-    legs: tuple[_Leg, ...]
-    has_distances: bool
-
-    @staticmethod
-    def build(
-        problem: Problem, therapist: Therapist, route: Route, visits: Mapping[str, Visit]
-    ) -> _RouteCheck:
-        stop_visits = tuple(visits.get(stop.visit_id) for stop in route.stops)
-        matrix = problem.matrix_for(therapist)
-        locations = [
-            therapist.start_location,
-            *(None if visit is None else visit.location for visit in stop_visits),
-            therapist.end_location,
-        ]
-        legs = _legs(route, locations, matrix)
-        return _RouteCheck(therapist, route, stop_visits, legs, matrix.distances_m is not None)
-
-    @property
-    def known_stops(self) -> list[tuple[Stop, Visit]]:
-        """The stops whose visit the problem knows (unknown ones are reported elsewhere)."""
-        pairs = zip(self.route.stops, self.stop_visits, strict=True)
-        return [(stop, visit) for stop, visit in pairs if visit is not None]
-
-    @property
-    def break_s(self) -> int:
-        span = _reported_break(self.route)
-        return 0 if span is None else span[1] - span[0]
-
-    @property
-    def work_s(self) -> int | None:
-        start_s, end_s = self.route.start_s, self.route.end_s
-        return None if start_s is None or end_s is None else end_s - start_s - self.break_s
-
-    @property
-    def work_phrase(self) -> str:
-        start_s, end_s = self.route.start_s, self.route.end_s
-        hours = "?" if start_s is None or end_s is None else f"{_clock(start_s)}-{_clock(end_s)}"
-        return f"{hours} less a {_duration(self.break_s)} break"
-
-
-def _reported_break(route: Route) -> tuple[int, int] | None:
-    if route.break_start_s is None or route.break_end_s is None:
-        return None
-    return route.break_start_s, route.break_end_s
-
-
-def _legs(route: Route, locations: Sequence[int | None], matrix: TravelMatrix) -> tuple[_Leg, ...]:
-    """One leg a gap; the break counts in the first gap that holds it whole."""
-    span = _reported_break(route)
-    left = [route.start_s, *(stop.end_s for stop in route.stops)]
-    due = [*(stop.start_s for stop in route.stops), route.end_s]
-    origins = ["the start location", *(f"visit {stop.visit_id}" for stop in route.stops)]
-    targets: list[Stop | None] = [*route.stops, None]
-    legs: list[_Leg] = []
-    for i, origin in enumerate(origins):
-        from_s, to_s = left[i], due[i]
-        break_s = 0
-        if span is not None and _holds(from_s, to_s, span):
-            break_s, span = span[1] - span[0], None
-        travel_s, distance_m = _leg_figures(matrix, locations[i], locations[i + 1])
-        legs.append(_Leg(origin, targets[i], from_s, to_s, travel_s, distance_m, break_s))
-    return tuple(legs)
-
-
-def _holds(from_s: int | None, to_s: int | None, span: tuple[int, int]) -> bool:
-    """Whether [from_s, to_s] is known and holds the whole span."""
-    return from_s is not None and to_s is not None and from_s <= span[0] and span[1] <= to_s
-
-
-def _leg_figures(
-    matrix: TravelMatrix, origin: int | None, target: int | None
-) -> tuple[int | None, int | None]:
-    if origin is None or target is None:
-        return None, None
-    travel_s = int(matrix.durations_s[origin, target])
-    distances = matrix.distances_m
-    return travel_s, None if distances is None else int(distances[origin, target])
-
-
 # --- the rules --------------------------------------------------------------------------
 
 
-def _check_route(check: _RouteCheck) -> list[Violation]:
+def _check_route(check: RouteCheck) -> list[Violation]:
     if not check.route.stops:
         return _check_unused(check)
     rules = (
@@ -267,114 +132,87 @@ def _check_coverage(problem: Problem, solution: Solution) -> list[Violation]:
     known = {visit.id for visit in problem.visits}
     found: list[Violation] = []
     for visit_id, where in places.items():
-        names = [f"on {tid}'s route" if tid is not None else "as unassigned" for tid in where]
+        names = [say.place(tid) for tid in where]
         if visit_id not in known:
-            message = (
-                f"the plan lists visit {visit_id} {names[0]}, but the problem has no such visit"
-            )
+            message = say.unknown_visit(visit_id, names[0])
             found.append(Violation(ViolationKind.UNKNOWN_VISIT, message, where[0], visit_id))
         if len(where) > 1:
-            message = (
-                f"visit {visit_id} appears {len(where)} times in the plan ({', '.join(names)});"
-                " it must appear exactly once"
-            )
+            message = say.duplicate_visit(visit_id, names)
             found.append(Violation(ViolationKind.DUPLICATE_VISIT, message, visit_id=visit_id))
     for visit in problem.visits:
         if visit.id not in places:
-            message = f"visit {visit.id} is neither on a route nor listed as unassigned"
+            message = say.missing_visit(visit.id)
             found.append(Violation(ViolationKind.MISSING_VISIT, message, visit_id=visit.id))
     return found
 
 
-def _check_assignment(check: _RouteCheck) -> list[Violation]:
+def _check_assignment(check: RouteCheck) -> list[Violation]:
     """Skills, exclusions, the allowed list and pins."""
     tid, route = check.therapist.id, check.route
     found: list[Violation] = []
     for _, visit in check.known_stops:
-        on_route = f"visit {visit.id} is on {tid}'s route"
         if missing := visit.required_skills - check.therapist.skills:
-            skills = ", ".join(sorted(missing))
-            message = f"{on_route} but needs the skills {skills}, which {tid} does not have"
+            message = say.missing_skills(visit.id, tid, sorted(missing))
             found.append(_for(ViolationKind.SKILL, message, route, visit.id))
         if tid in visit.excluded_therapists:
-            message = f"{on_route} although it excludes {tid}"
+            message = say.excluded(visit.id, tid)
             found.append(_for(ViolationKind.EXCLUSION, message, route, visit.id))
         if visit.allowed_therapists is not None and tid not in visit.allowed_therapists:
-            allowed = ", ".join(sorted(visit.allowed_therapists)) or "no one"
-            message = f"{on_route}, but only {allowed} may do it"
+            message = say.not_allowed(visit.id, tid, sorted(visit.allowed_therapists))
             found.append(_for(ViolationKind.NOT_ALLOWED, message, route, visit.id))
         if visit.pinned_therapist is not None and visit.pinned_therapist != tid:
-            message = f"{on_route} although it is pinned to {visit.pinned_therapist}"
+            message = say.pinned_elsewhere(visit.id, tid, visit.pinned_therapist)
             found.append(_for(ViolationKind.PIN, message, route, visit.id))
     return found
 
 
-def _check_windows(check: _RouteCheck) -> list[Violation]:
+def _check_windows(check: RouteCheck) -> list[Violation]:
     found: list[Violation] = []
     for stop, visit in check.known_stops:
         if not visit.windows or any(w.start_s <= stop.start_s <= w.end_s for w in visit.windows):
             continue
-        noun = "window" if len(visit.windows) == 1 else "windows"
-        message = (
-            f"visit {visit.id} starts at {_clock(stop.start_s)} on {check.therapist.id}'s route,"
-            f" outside its {noun} {_windows(visit.windows)}"
-        )
+        message = say.window_missed(visit.id, check.therapist.id, stop.start_s, visit.windows)
         found.append(_for(ViolationKind.WINDOW, message, check.route, visit.id))
     return found
 
 
-def _check_shift(check: _RouteCheck) -> list[Violation]:
+def _check_shift(check: RouteCheck) -> list[Violation]:
     therapist, route = check.therapist, check.route
     tid = therapist.id
     if route.start_s is None or route.end_s is None:
-        message = f"{tid}'s route has visits but no start or no end time"
-        return [_for(ViolationKind.SHIFT, message, route)]
+        return [_for(ViolationKind.SHIFT, say.no_route_times(tid), route)]
     found: list[Violation] = []
     if route.start_s < therapist.shift_start_s:
-        message = (
-            f"{tid}'s route starts at {_clock(route.start_s)},"
-            f" before the shift starts at {_clock_short(therapist.shift_start_s)}"
-        )
+        message = say.starts_before_shift(tid, route.start_s, therapist.shift_start_s)
         found.append(_for(ViolationKind.SHIFT, message, route))
     if route.end_s > therapist.shift_end_s + therapist.overtime_max_s:
-        overtime = therapist.overtime_max_s
-        allowance = f" plus the {_duration(overtime)} of overtime allowed" if overtime else ""
-        message = (
-            f"{tid}'s route ends at {_clock(route.end_s)},"
-            f" after the shift end {_clock_short(therapist.shift_end_s)}{allowance}"
+        message = say.ends_after_shift(
+            tid, route.end_s, therapist.shift_end_s, therapist.overtime_max_s
         )
         found.append(_for(ViolationKind.SHIFT, message, route))
     return found
 
 
-def _check_limits(check: _RouteCheck) -> list[Violation]:
+def _check_limits(check: RouteCheck) -> list[Violation]:
     """Max visits, capacity and max work."""
     therapist, route = check.therapist, check.route
     tid = therapist.id
     found: list[Violation] = []
     if therapist.max_visits is not None and len(route.stops) > therapist.max_visits:
-        message = (
-            f"{tid}'s route has {len(route.stops)} visits,"
-            f" more than the {therapist.max_visits} allowed"
-        )
+        message = say.too_many_visits(tid, len(route.stops), therapist.max_visits)
         found.append(_for(ViolationKind.MAX_VISITS, message, route))
     load = sum(visit.load for _, visit in check.known_stops)
     if therapist.capacity is not None and load > therapist.capacity:
-        message = (
-            f"{tid}'s route carries a load of {load}, more than the capacity {therapist.capacity}"
-        )
+        message = say.over_capacity(tid, load, therapist.capacity)
         found.append(_for(ViolationKind.CAPACITY, message, route))
     work_s = check.work_s
     if therapist.max_work_s is not None and work_s is not None and work_s > therapist.max_work_s:
-        message = (
-            f"{tid} works {_duration(work_s)} ({check.work_phrase}),"
-            f" more than the {_duration(therapist.max_work_s)} allowed"
-        )
+        message = say.overworked(tid, work_s, check.work_phrase, therapist.max_work_s)
         found.append(_for(ViolationKind.MAX_WORK, message, route))
     return found
 
 
-def _check_break(check: _RouteCheck) -> list[Violation]:
+def _check_break(check: RouteCheck) -> list[Violation]:
     """The break's presence; where it falls is ``_check_break_placement``'s."""
     rule, route = check.therapist.break_rule, check.route
     tid = check.therapist.id
@@ -382,53 +220,43 @@ def _check_break(check: _RouteCheck) -> list[Violation]:
     if rule is None:
         if not reported:
             return []
-        message = f"{tid}'s route reports a break, but {tid} has no break rule"
-        return [_for(ViolationKind.BREAK, message, route)]
+        return [_for(ViolationKind.BREAK, say.break_without_rule(tid), route)]
     if route.break_start_s is None or route.break_end_s is None:
-        message = (
-            f"{tid}'s route has no complete break; a {_duration(rule.duration_s)} break"
-            f" between {_clock_short(rule.earliest_start_s)}"
-            f" and {_clock_short(rule.latest_end_s)} is required"
-        )
-        return [_for(ViolationKind.BREAK, message, route)]
+        return [_for(ViolationKind.BREAK, say.no_break(tid, rule), route)]
     return _check_break_placement(check, rule, (route.break_start_s, route.break_end_s))
 
 
 def _check_break_placement(
-    check: _RouteCheck, rule: BreakRule, span: tuple[int, int]
+    check: RouteCheck, rule: BreakRule, span: tuple[int, int]
 ) -> list[Violation]:
     route = check.route
     start_s, end_s = span
     faults: list[tuple[str, str | None]] = []  # what is wrong, the visit concerned
     if end_s - start_s != rule.duration_s:
-        faults.append(
-            (f"lasts {_duration(end_s - start_s)}, not {_duration(rule.duration_s)}", None)
-        )
+        faults.append((say.break_length(end_s - start_s, rule.duration_s), None))
     if start_s < rule.earliest_start_s:
-        faults.append((f"starts before {_clock_short(rule.earliest_start_s)}", None))
+        faults.append((say.break_starts_early(rule.earliest_start_s), None))
     if end_s > rule.latest_end_s:
-        faults.append((f"ends after {_clock_short(rule.latest_end_s)}", None))
+        faults.append((say.break_ends_late(rule.latest_end_s), None))
     bounds_known = route.start_s is not None and route.end_s is not None
-    if bounds_known and not _holds(route.start_s, route.end_s, span):
-        faults.append(("lies outside the route's start and end", None))
+    if bounds_known and not holds(route.start_s, route.end_s, span):
+        faults.append((say.BREAK_OUTSIDE_ROUTE, None))
     for stop in route.stops:
         if start_s < stop.end_s and stop.start_s < end_s:
-            visit_time = f"{_clock(stop.start_s)}-{_clock(stop.end_s)}"
-            faults.append((f"overlaps visit {stop.visit_id} at {visit_time}", stop.visit_id))
-    subject = f"{check.therapist.id}'s break {_clock(start_s)}-{_clock(end_s)}"
+            overlap = say.break_overlaps(stop.visit_id, stop.start_s, stop.end_s)
+            faults.append((overlap, stop.visit_id))
+    subject = say.break_subject(check.therapist.id, start_s, end_s)
     return [_for(ViolationKind.BREAK, f"{subject} {fault}", route, vid) for fault, vid in faults]
 
 
-def _check_timing(check: _RouteCheck) -> list[Violation]:
+def _check_timing(check: RouteCheck) -> list[Violation]:
     """Service durations, and enough time on every leg for the drive (and the break)."""
     tid, route = check.therapist.id, check.route
     found: list[Violation] = []
     for stop, visit in check.known_stops:
         if stop.end_s != stop.start_s + visit.service_s:
-            message = (
-                f"visit {visit.id} on {tid}'s route ends at {_clock(stop.end_s)}, but it starts"
-                f" at {_clock(stop.start_s)} and lasts {_duration(visit.service_s)},"
-                f" so it ends at {_clock(stop.start_s + visit.service_s)}"
+            message = say.wrong_service_end(
+                visit.id, tid, stop.end_s, stop.start_s, visit.service_s
             )
             found.append(_for(ViolationKind.TIMING, message, route, visit.id))
     for leg in check.legs:
@@ -438,21 +266,18 @@ def _check_timing(check: _RouteCheck) -> list[Violation]:
         if leg.to_s >= earliest_s:
             continue
         if leg.stop is None:
-            target, verb, vid = f"{tid}'s route ends at {_clock(leg.to_s)}", "end", None
+            target, verb, vid = say.route_ends_at(tid, leg.to_s), "end", None
         else:
             vid = leg.stop.visit_id
-            target, verb = f"visit {vid} starts at {_clock(leg.to_s)} on {tid}'s route", "start"
-        pause = f" and the {_duration(leg.break_s)} break" if leg.break_s else ""
-        message = (
-            f"{target}, but leaving {leg.origin} at {_clock(leg.from_s)} with"
-            f" {_duration(leg.travel_s)} of travel{pause} it cannot {verb}"
-            f" before {_clock(earliest_s)}"
+            target, verb = say.visit_starts_at(vid, tid, leg.to_s), "start"
+        message = say.leg_too_short(
+            target, verb, leg.origin, (leg.from_s, earliest_s), leg.travel_s, leg.break_s
         )
         found.append(_for(ViolationKind.TIMING, message, route, vid))
     return found
 
 
-def _check_stop_figures(check: _RouteCheck) -> list[Violation]:
+def _check_stop_figures(check: RouteCheck) -> list[Violation]:
     found: list[Violation] = []
     for leg in check.legs:
         if leg.stop is not None and leg.travel_s is not None:
@@ -460,63 +285,42 @@ def _check_stop_figures(check: _RouteCheck) -> list[Violation]:
     return found
 
 
-def _stop_figures(check: _RouteCheck, leg: _Leg, stop: Stop, travel_s: int) -> list[Violation]:
+def _stop_figures(check: RouteCheck, leg: Leg, stop: Stop, travel_s: int) -> list[Violation]:
     where = f"visit {stop.visit_id} on {check.therapist.id}'s route"
     wrong: list[str] = []
     if stop.travel_s != travel_s:
-        wrong.append(
-            f"{where} reports {_duration(stop.travel_s)} of travel from {leg.origin},"
-            f" but the matrix gives {_duration(travel_s)}"
-        )
+        wrong.append(say.stop_travel(where, stop.travel_s, leg.origin, travel_s))
     if stop.distance_m != leg.distance_m:
-        wrong.append(
-            f"{where} reports {_metres(stop.distance_m)} from {leg.origin},"
-            f" but the matrix gives {_metres(leg.distance_m)}"
-        )
+        wrong.append(say.stop_distance(where, stop.distance_m, leg.origin, leg.distance_m))
     if leg.from_s is not None:
         wait_s = stop.start_s - leg.from_s - travel_s - leg.break_s
         if stop.wait_s != wait_s:
-            wrong.append(
-                f"{where} reports a wait of {_duration(stop.wait_s)}, but it waits"
-                f" {_duration(wait_s)} after {_duration(travel_s)} of travel from {leg.origin}"
-            )
+            wrong.append(say.stop_wait(where, stop.wait_s, wait_s, travel_s, leg.origin))
         earliest_s = leg.from_s + travel_s
         # An impossible leg is TIMING's to report; its arrival cannot be right either.
         if wait_s >= 0 and not earliest_s <= stop.arrival_s <= stop.start_s:
-            wrong.append(
-                f"{where} reports arrival at {_clock(stop.arrival_s)}, outside"
-                f" {_clock(earliest_s)}-{_clock(stop.start_s)} (earliest arrival to start)"
-            )
+            wrong.append(say.stop_arrival(where, stop.arrival_s, earliest_s, stop.start_s))
     return [_for(ViolationKind.FIGURES, text, check.route, stop.visit_id) for text in wrong]
 
 
-def _check_route_figures(check: _RouteCheck) -> list[Violation]:
+def _check_route_figures(check: RouteCheck) -> list[Violation]:
     """The route's totals: travel and distance including the leg back, and work."""
     tid, route = check.therapist.id, check.route
     wrong: list[str] = []
     travels = [leg.travel_s for leg in check.legs if leg.travel_s is not None]
     if len(travels) == len(check.legs):
         if route.travel_s != sum(travels):
-            wrong.append(
-                f"{tid}'s route reports {_duration(route.travel_s)} of travel,"
-                f" but its legs add up to {_duration(sum(travels))}"
-            )
+            wrong.append(say.route_travel(tid, route.travel_s, sum(travels)))
         distance_m = sum(leg.distance_m or 0 for leg in check.legs) if check.has_distances else None
         if route.distance_m != distance_m:
-            wrong.append(
-                f"{tid}'s route reports {_metres(route.distance_m)},"
-                f" but its legs add up to {_metres(distance_m)}"
-            )
+            wrong.append(say.route_distance(tid, route.distance_m, distance_m))
     work_s = check.work_s
     if work_s is not None and route.work_s != work_s:
-        wrong.append(
-            f"{tid}'s route reports {_duration(route.work_s)} of work,"
-            f" but {check.work_phrase} is {_duration(work_s)}"
-        )
+        wrong.append(say.route_work(tid, route.work_s, check.work_phrase, work_s))
     return [_for(ViolationKind.FIGURES, text, route) for text in wrong]
 
 
-def _check_unused(check: _RouteCheck) -> list[Violation]:
+def _check_unused(check: RouteCheck) -> list[Violation]:
     """A route without stops has no times, no break and zero totals."""
     tid, route = check.therapist.id, check.route
     wrong: list[str] = []
@@ -527,12 +331,9 @@ def _check_unused(check: _RouteCheck) -> list[Violation]:
         "a break end": route.break_end_s,
     }
     if reported := [name for name, value in times.items() if value is not None]:
-        wrong.append(f"{tid}'s route has no visits but reports {' and '.join(reported)}")
+        wrong.append(say.unused_times(tid, reported))
     if route.travel_s != 0 or route.work_s != 0 or route.distance_m not in (0, None):
-        wrong.append(
-            f"{tid}'s route has no visits but reports {_duration(route.travel_s)} of travel,"
-            f" {_metres(route.distance_m)} and {_duration(route.work_s)} of work"
-        )
+        wrong.append(say.unused_totals(tid, route.travel_s, route.distance_m, route.work_s))
     return [_for(ViolationKind.FIGURES, text, route) for text in wrong]
 
 
@@ -546,17 +347,11 @@ def _check_locks(
     for tid, prefix in locked_prefixes.items():
         locked = list(prefix)
         locked_route = first_route.get(tid)
-        if locked_route is None:
-            if not locked:
-                continue
-            actual = "the plan has no route for them"
-        else:
+        begins = None
+        if locked_route is not None:
             begins = [stop.visit_id for stop in locked_route.stops[: len(locked)]]
-            if begins == locked:
-                continue
-            actual = f"it begins with {', '.join(begins) or 'no visit'}"
-        message = (
-            f"{tid}'s route must begin with the locked visits {', '.join(locked)}, but {actual}"
-        )
+        if begins == locked or (begins is None and not locked):
+            continue
+        message = say.locked_prefix(tid, locked, begins)
         found.append(Violation(ViolationKind.LOCK, message, therapist_id=tid))
     return found

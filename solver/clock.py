@@ -2,8 +2,8 @@
 
 Times are seconds (or, for records, whole minutes) after the planning day's local midnight.
 The module sits in ``solver/`` because the solver's own messages name times, and everything
-above it (``scheduler/``, ``api/``) may import down; only ``solver/check.py`` keeps its own
-formatting, so that the independent checker shares no code with what it checks.
+above it (``scheduler/``, ``api/``) may import down; only the plan checker keeps its own
+formatting (``solver/check_messages.py``), so that it shares no code with what it checks.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING
 
-from solver.reasons import earliest_end
+from solver.timing import earliest_end
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

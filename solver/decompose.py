@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from solver.construct import construct_routes
 from solver.params import Params, Progress
+from solver.whole_day import solve_routes
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -29,6 +30,18 @@ REGION_THERAPISTS = 40
 
 
 def region_count(problem: Problem) -> int:
+    """How many regions a day's therapists make, about ``REGION_THERAPISTS`` each.
+
+    Parameters
+    ----------
+    problem
+        The planning day.
+
+    Returns
+    -------
+    int
+        1 or more for a day with therapists; regions are used only when above 1.
+    """
     return math.ceil(len(problem.therapists) / REGION_THERAPISTS)
 
 
@@ -144,8 +157,6 @@ class _Rounds:
         visit_region: dict[str, int],
         share: float,
     ) -> dict[str, Route]:
-        from solver.solve import solve_routes  # solve() calls this module for large days
-
         problem, solved = self.problem, {}
         deadline = self.started + self.params.time_limit_s * share
         for done, number in enumerate(chosen):

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 class FirstSolution(StrEnum):
-    """Construction heuristic. ``AUTO`` picks by problem size (see ``solver.solve``);
+    """Construction heuristic. ``AUTO`` picks by problem size (see ``solver.in_process``);
     ``OWN_INSERTION`` is ``solver.construct``, fed to OR-Tools as a warm start."""
 
     AUTO = "auto"

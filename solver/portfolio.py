@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from solver.in_process import solve_in_process
 from solver.params import Metaheuristic, Params
 
 if TYPE_CHECKING:
@@ -46,10 +47,8 @@ def solve_portfolio(problem: Problem, params: Params) -> Solution:
 
     Progress callbacks do not cross processes; the portfolio reports none.
     """
-    from solver.solve import solve  # solve() dispatches here when workers > 1
-
     context = multiprocessing.get_context("spawn")
     choices = portfolio(params)
     with ProcessPoolExecutor(max_workers=len(choices), mp_context=context) as pool:
-        futures = [pool.submit(solve, problem, choice) for choice in choices]
+        futures = [pool.submit(solve_in_process, problem, choice) for choice in choices]
         return _best([future.result() for future in futures])

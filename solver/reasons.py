@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from solver.clock import format_hhmm
 from solver.problem import Problem, Therapist, TimeWindow, Visit
 from solver.solution import Unassigned, UnassignedReason
+from solver.timing import earliest_end
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -140,72 +141,6 @@ def eligibilities(problem: Problem) -> list[Eligibility]:
 
 
 # --- the probe after the search ------------------------------------------------------
-
-_INF = 1 << 60
-
-
-def _first_start(windows: Sequence[TimeWindow], ready_s: int) -> int:
-    """The earliest start at or after ``ready_s`` inside a window (``_INF`` if none)."""
-    if not windows:
-        return ready_s
-    starts = [max(ready_s, w.start_s) for w in windows if w.end_s >= ready_s]
-    return min(starts, default=_INF)
-
-
-def earliest_end(
-    therapist: Therapist,
-    route: Sequence[Visit],
-    durations: Sequence[Sequence[int]],
-) -> int | None:
-    """The earliest time the route can be back home with every time rule kept, or None.
-
-    Two states move along the route: the break not yet taken, and taken. The break is
-    taken in the gap where it helps, as early as it may start (the drive is split).
-    Work is bounded from the shift start, which is conservative. ``durations`` is the
-    therapist's matrix as nested lists (``TravelMatrix.duration_rows``).
-    """
-    rule = therapist.break_rule
-    needs_break = rule is not None and bool(route)
-    before = therapist.shift_start_s
-    after = _take_break(therapist, before, 0) if needs_break else _INF
-    location = therapist.start_location
-    for visit in route:
-        drive = durations[location][visit.location]
-        with_break = _take_break(therapist, before, drive) if needs_break else _INF
-        before = _serve(visit, before + drive)
-        after = _serve(visit, min(after + drive, with_break))
-        location = visit.location
-    drive = durations[location][therapist.end_location]
-    end = (
-        min(after + drive, _take_break(therapist, before, drive))
-        if needs_break
-        else (before + drive)
-    )
-    latest = therapist.shift_end_s + therapist.overtime_max_s
-    work_limit = _INF if therapist.max_work_s is None else therapist.max_work_s
-    break_s = rule.duration_s if needs_break and rule else 0
-    if end > latest or end - therapist.shift_start_s - break_s > work_limit:
-        return None
-    return end
-
-
-def _serve(visit: Visit, ready_s: int) -> int:
-    if ready_s >= _INF:
-        return _INF
-    start = _first_start(visit.windows, ready_s)
-    return _INF if start >= _INF else start + visit.service_s
-
-
-def _take_break(therapist: Therapist, free_s: int, drive_s: int) -> int:
-    """When the therapist is ready after a drive of ``drive_s`` that holds the break."""
-    rule = therapist.break_rule
-    if rule is None or free_s >= _INF:
-        return _INF
-    earliest = max(rule.earliest_start_s, therapist.shift_start_s)
-    start = max(free_s, earliest)
-    if start + rule.duration_s > min(rule.latest_end_s, therapist.shift_end_s):
-        return _INF
-    return max(free_s + drive_s, earliest) + rule.duration_s
 
 
 def probe_dropped(

@@ -5,6 +5,7 @@ names; no module imports itself back through others."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -46,8 +47,18 @@ def _modules() -> dict[str, Path]:
 
 
 def import_graph(paths: dict[str, Path]) -> dict[str, set[str]]:
-    """Module -> the project modules it imports (names that are not modules are dropped)."""
-    return {name: imported_modules(path) & paths.keys() - {name} for name, path in paths.items()}
+    """Module -> the project modules it imports (names that are not modules are dropped).
+
+    A module's own packages are left out: Python initialises them before the module, so
+    ``from solver import check_messages`` inside ``solver`` closes no circle."""
+    return {
+        name: {
+            target
+            for target in imported_modules(path) & paths.keys()
+            if target != name and not name.startswith(f"{target}.")
+        }
+        for name, path in paths.items()
+    }
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -99,6 +110,55 @@ def test_no_import_points_up(package: str) -> None:
         for path in sorted((ROOT / package).rglob("*.py"))
     }
     assert {module: names for module, names in wrong.items() if names} == {}
+
+
+def test_no_import_cycle() -> None:
+    assert cycles(_project_graph()) == []
+
+
+def _imports_in_functions(path: Path) -> list[int]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return [
+        inner.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for inner in ast.walk(node)
+        if isinstance(inner, ast.Import | ast.ImportFrom)
+    ]
+
+
+def test_no_solver_module_imports_inside_a_function() -> None:
+    """An import hidden in a function is how the solve <-> decompose cycle once hid."""
+    nested = {
+        path.name: lines
+        for path in sorted((ROOT / "solver").glob("*.py"))
+        if (lines := _imports_in_functions(path))
+    }
+    assert nested == {}
+
+
+@functools.cache
+def _project_graph() -> dict[str, set[str]]:
+    return import_graph(_modules())
+
+
+def _solver_imports(name: str) -> set[str]:
+    return _project_graph()[f"solver.{name}"]
+
+
+def test_the_checker_shares_no_code_with_what_it_checks() -> None:
+    """check.py reads only the plain problem and solution (DESIGN.md section 4)."""
+    own = {"solver.check_route", "solver.check_messages"}
+    assert _solver_imports("check") <= {"solver.problem", "solver.solution", *own}
+    route_view = _solver_imports("check_route")
+    assert route_view <= {"solver.problem", "solver.solution", "solver.check_messages"}
+    assert _solver_imports("check_messages") <= {"solver.problem"}
+    users = {
+        module.removeprefix("solver.")
+        for module, imported in _project_graph().items()
+        if module.startswith("solver") and own & imported
+    }
+    assert users == {"check", "check_route"}
 
 
 SCHEDULER_PACKAGES = sorted(path.parent.name for path in (ROOT / "scheduler").glob("*/__init__.py"))

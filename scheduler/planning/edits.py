@@ -2,7 +2,7 @@
 
 An edit is applied as asked, even when it breaks a rule: the coordinator decides, the
 result says what broke. The routes an edit changes get new times from
-``scheduler.planning.timing`` (the given order, each visit as early as it may start, the
+``solver.timing`` (the given order, each visit as early as it may start, the
 break where it fits); the other routes keep theirs. Re-solving the day with the edit as a
 warm start was the alternative, but the search would undo what the coordinator asked for
 (drop the visit, reorder the route) rather than show its cost. Then the independent
@@ -19,7 +19,6 @@ from scheduler.errors import Conflict, InvalidRequest, NotFound
 from scheduler.models import Clinic, PlanRoute, Therapist, Visit
 from scheduler.planning.build import build_day
 from scheduler.planning.queries import conflict_on_lost_race, lock_draft
-from scheduler.planning.timing import route_faults, time_route
 from scheduler.planning.translate import (
     plan_solution,
     set_route_times,
@@ -30,6 +29,7 @@ from scheduler.travel import GeodesicProvider
 from solver.check import check_solution
 from solver.kpis import plan_kpis
 from solver.solution import Route, Solution, SolveStatus
+from solver.timing import route_faults, time_route
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session

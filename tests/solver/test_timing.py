@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scheduler.planning.timing import time_route
 from solver import (
     BreakRule,
     Metaheuristic,
@@ -21,6 +20,7 @@ from solver import (
     solve,
 )
 from solver.check import ViolationKind, check_solution
+from solver.timing import time_route
 
 H = 3600
 

@@ -1,0 +1,149 @@
+"""What every way of solving ends with: the pre-checks' split, the left-overs' reasons,
+and the ``Solution`` with its cost recomputed from the routes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from solver.reasons import eligibilities, probe_dropped
+from solver.solution import CostBreakdown, Solution, SolveStatus
+
+if TYPE_CHECKING:
+    from solver.problem import Problem, Visit
+    from solver.solution import Route, SolveStats, Unassigned
+
+
+def pre_check(
+    problem: Problem,
+) -> tuple[list[Unassigned], list[Visit], list[tuple[int, ...]]]:
+    """The visits ruled out before the search, and the others with their therapists.
+
+    Parameters
+    ----------
+    problem
+        The planning day.
+
+    Returns
+    -------
+    tuple
+        The unassigned visits with their reasons, the routable visits, and for each
+        routable visit the indices of the therapists that may do it.
+    """
+    checks = eligibilities(problem)
+    unassigned = [c.unassigned for c in checks if c.unassigned is not None]
+    routable = [
+        (v, c.candidates) for v, c in zip(problem.visits, checks, strict=True) if c.candidates
+    ]
+    return unassigned, [v for v, _ in routable], [c for _, c in routable]
+
+
+def explain_dropped(
+    problem: Problem,
+    visits: list[Visit],
+    candidates: list[tuple[int, ...]],
+    routes: tuple[Route, ...],
+) -> list[Unassigned]:
+    """Reasons for the visits that passed the pre-checks but are on no route.
+
+    Parameters
+    ----------
+    problem
+        The planning day.
+    visits, candidates
+        The visits that passed the pre-checks and their therapists' indices.
+    routes
+        The plan's routes, one per therapist in the problem's order.
+
+    Returns
+    -------
+    list[Unassigned]
+        One entry per routable visit that is on no route.
+    """
+    matrices = {mode: travel.duration_rows for mode, travel in problem.travel.items()}
+    by_id = {v.id: v for v in visits}
+    route_visits = [[by_id[s.visit_id] for s in r.stops] for r in routes]
+    routed = {s.visit_id for r in routes for s in r.stops}
+    return [
+        probe_dropped(problem, visit, allowed, route_visits, matrices)
+        for visit, allowed in zip(visits, candidates, strict=True)
+        if visit.id not in routed
+    ]
+
+
+def finish(
+    problem: Problem, routes: tuple[Route, ...], unassigned: list[Unassigned], stats: SolveStats
+) -> Solution:
+    """The solution of these routes, the unassigned visits in the problem's order.
+
+    Parameters
+    ----------
+    problem
+        The planning day.
+    routes
+        One route per therapist, in the problem's order.
+    unassigned
+        Every visit on no route, with its reason (sorted in place).
+    stats
+        The search's statistics.
+
+    Returns
+    -------
+    Solution
+        ``PARTIAL`` when a visit is left out, else ``COMPLETE``, with its cost breakdown.
+    """
+    order = {v.id: i for i, v in enumerate(problem.visits)}
+    unassigned.sort(key=lambda u: order[u.visit_id])
+    status = SolveStatus.PARTIAL if unassigned else SolveStatus.COMPLETE
+    return Solution(
+        status, routes, tuple(unassigned), cost_breakdown(problem, routes, unassigned), stats
+    )
+
+
+def cost_breakdown(
+    problem: Problem, routes: tuple[Route, ...], unassigned: list[Unassigned]
+) -> CostBreakdown:
+    """The objective's parts, recomputed from the routes (not read from OR-Tools).
+
+    Parameters
+    ----------
+    problem
+        The planning day (its weights).
+    routes
+        The plan's routes.
+    unassigned
+        The visits on no route.
+
+    Returns
+    -------
+    CostBreakdown
+        Travel, distance, overtime, preference misses, drop penalties and the objective.
+    """
+    weights = problem.weights
+    therapists = {t.id: t for t in problem.therapists}
+    visits = {v.id: v for v in problem.visits}
+    travel_s = sum(r.travel_s for r in routes)
+    distances = [r.distance_m for r in routes]
+    distance_m = None if any(d is None for d in distances) else sum(d or 0 for d in distances)
+    overtime_s = sum(
+        max(0, r.end_s - therapists[r.therapist_id].shift_end_s)
+        for r in routes
+        if r.end_s is not None
+    )
+    misses = sum(
+        1
+        for r in routes
+        for s in r.stops
+        if visits[s.visit_id].preferred_therapists
+        and r.therapist_id not in visits[s.visit_id].preferred_therapists
+    )
+    dropped = sum(weights.drop_penalty[visits[u.visit_id].priority] for u in unassigned)
+    used = sum(1 for r in routes if r.is_used)
+    objective = (
+        travel_s * weights.travel_per_s
+        + (distance_m or 0) * weights.distance_per_m
+        + overtime_s * weights.overtime_per_s
+        + misses * weights.preference_miss
+        + dropped
+        + used * weights.therapist_fixed
+    )
+    return CostBreakdown(travel_s, distance_m, overtime_s, misses, dropped, objective)
