@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from scheduler.errors import Conflict, FieldError, InvalidRequest, NotFound
 from scheduler.models import ShiftException, ShiftExceptionKind, WeeklyAvailability
-from scheduler.records.store import MAX_ID, commit, in_dates
+from scheduler.records.store import commit, get_by_id, in_dates
 from scheduler.records.therapists import get_therapist
 from scheduler.records.values import WEEKDAYS
 
@@ -143,7 +143,7 @@ def delete_exception(
 ) -> None:
     """Delete one of the therapist's exceptions: the weekly availability holds that date again."""
     therapist = get_therapist(session, clinic_id, therapist_id)
-    exception = session.get(ShiftException, exception_id) if 1 <= exception_id <= MAX_ID else None
+    exception = get_by_id(session, ShiftException, exception_id)
     if exception is None or exception.therapist_id != therapist.id:
         raise NotFound(f"shift exception {exception_id} of therapist {therapist_id} not found")
     session.delete(exception)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R", Therapist, Patient, Visit)
 F = TypeVar("F", bound=RecordFields)
+M = TypeVar("M")
 
 # Ids are PostgreSQL ``integer`` columns: a larger number cannot name a record.
 MAX_ID = 2**31 - 1
@@ -53,9 +54,15 @@ def fetch_page(session: Session, query: sa.Select[T], limit: int, offset: int) -
     return Page(items, total or 0, limit, offset)
 
 
+def get_by_id(session: Session, model: type[M], record_id: int) -> M | None:
+    """The row of ``model`` with this id, or None; an id out of the column's range names
+    none (PostgreSQL would refuse it rather than find nothing)."""
+    return session.get(model, record_id) if 1 <= record_id <= MAX_ID else None
+
+
 def get_owned(session: Session, model: type[R], clinic_id: int, record_id: int, noun: str) -> R:
     """The clinic's record; ``NotFound`` for a missing one and for another clinic's alike."""
-    record = session.get(model, record_id) if 1 <= record_id <= MAX_ID else None
+    record = get_by_id(session, model, record_id)
     if record is None or record.clinic_id != clinic_id:
         raise NotFound(f"{noun} {record_id} not found")
     return record
