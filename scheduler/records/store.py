@@ -189,6 +189,14 @@ def commit(session: Session, what: str) -> None:
         raise Conflict(f"{what} clashes with a change stored meanwhile; try again") from error
 
 
+def plans_with_therapist(session: Session, therapist_id: int) -> int:
+    """How many stored plans have a route of this therapist."""
+    query = sa.select(sa.func.count(PlanRoute.plan_id.distinct())).where(
+        PlanRoute.therapist_id == therapist_id
+    )
+    return session.scalar(query) or 0
+
+
 def plans_with_visits(session: Session, visit_ids: sa.Select[int]) -> int:
     """How many stored plans route these visits or list them as unassigned."""
     routed = (

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from scheduler.errors import FieldError, InvalidRequest
-from scheduler.models import PlanRoute, Therapist
+from scheduler.models import Therapist
 from scheduler.records.inputs import UNSET, TherapistBreak, TherapistFields
 from scheduler.records.store import (
     DEFAULT_LIMIT,
@@ -22,6 +22,7 @@ from scheduler.records.store import (
     fetch_page,
     get_owned,
     json_list_contains,
+    plans_with_therapist,
     set_columns,
     text_search,
     unique,
@@ -99,12 +100,8 @@ def delete_therapist(session: Session, clinic_id: int, therapist_id: int) -> Non
     their login (if any) stays without a therapist record.
     """
     therapist = get_therapist(session, clinic_id, therapist_id)
-    plans = session.scalar(
-        sa.select(sa.func.count(PlanRoute.plan_id.distinct())).where(
-            PlanRoute.therapist_id == therapist.id
-        )
-    )
-    delete_record(session, KIND, therapist, plans or 0, "a route of theirs")
+    plans = plans_with_therapist(session, therapist.id)
+    delete_record(session, KIND, therapist, plans, "a route of theirs")
 
 
 def _apply(therapist: Therapist, fields: TherapistFields) -> None:
