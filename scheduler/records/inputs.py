@@ -63,21 +63,19 @@ class RecordFields:
     @classmethod
     def from_mapping(cls, values: Mapping[str, object]) -> Self:
         """The fields of ``values`` (attribute name to value, as a script or a test has
-        them); ``InvalidRequest`` for a name that is not a field or a required one missing.
-        The values' types are the caller's to get right."""
+        them) for a create; ``InvalidRequest`` for a name that is not a field or a required
+        one missing. The values' types are the caller's to get right."""
         known = {field.name for field in fields(cls)}
         errors = [
             FieldError(name, f"unknown field {name!r}") for name in values if name not in known
         ]
-        errors += [
-            FieldError(name, "a value is required")
-            for name in cls.REQUIRED
-            if values.get(name) is None
-        ]
+        given = {name: value for name, value in values.items() if name in known}
+        # The one door without static types: the caller vouches for the values' types.
+        result = cls(**cast("dict[str, Any]", given))
+        errors += result.missing()
         if errors:
             raise InvalidRequest(errors)
-        # The one door without static types: the caller vouches for the values' types.
-        return cls(**cast("dict[str, Any]", values))
+        return result
 
 
 @dataclass(frozen=True)
