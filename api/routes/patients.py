@@ -32,8 +32,8 @@ def list_patients(
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_patient(body: PatientCreate, user: StaffUser, session: SessionDep) -> PatientRead:
     """Add a patient; the external id must be new in the clinic."""
-    fields = body.model_dump(exclude_unset=True)
-    return PatientRead.from_record(patients.create_patient(session, user.clinic_id, fields))
+    patient = patients.create_patient(session, user.clinic_id, body.to_fields())
+    return PatientRead.from_record(patient)
 
 
 @router.post("/import")
@@ -54,8 +54,7 @@ def update_patient(
     patient_id: PatientId, body: PatientUpdate, user: StaffUser, session: SessionDep
 ) -> PatientRead:
     """Change the fields sent; a new address without coordinates clears the stored ones."""
-    changes = body.model_dump(exclude_unset=True)
-    patient = patients.update_patient(session, user.clinic_id, patient_id, changes)
+    patient = patients.update_patient(session, user.clinic_id, patient_id, body.to_fields())
     return PatientRead.from_record(patient)
 
 

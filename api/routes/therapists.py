@@ -63,8 +63,8 @@ def list_therapists(
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_therapist(body: TherapistCreate, user: StaffUser, session: SessionDep) -> TherapistRead:
     """Add a therapist; the external id must be new in the clinic."""
-    fields = body.model_dump(exclude_unset=True, by_alias=True)
-    return TherapistRead.from_record(therapists.create_therapist(session, user.clinic_id, fields))
+    therapist = therapists.create_therapist(session, user.clinic_id, body.to_fields())
+    return TherapistRead.from_record(therapist)
 
 
 @router.post("/import")
@@ -87,7 +87,7 @@ def update_therapist(
     therapist_id: TherapistId, body: TherapistUpdate, user: StaffUser, session: SessionDep
 ) -> TherapistRead:
     """Change the fields sent; `"break": null` removes the break."""
-    changes = body.model_dump(exclude_unset=True, by_alias=True)
+    changes = body.to_fields()
     therapist = therapists.update_therapist(session, user.clinic_id, therapist_id, changes)
     return TherapistRead.from_record(therapist)
 
@@ -110,8 +110,7 @@ def set_availability(
     therapist_id: TherapistId, body: WeekUpdate, user: StaffUser, session: SessionDep
 ) -> WeekRead:
     """Replace the therapist's regular week; shifts of one day must not overlap."""
-    sent = [shift.model_dump() for shift in body.shifts]
-    week = shifts.set_availability(session, user.clinic_id, therapist_id, sent)
+    week = shifts.set_availability(session, user.clinic_id, therapist_id, body.to_shifts())
     return WeekRead(shifts=[WeeklyShift.model_validate(shift) for shift in week])
 
 
@@ -133,8 +132,7 @@ def add_exception(
     therapist_id: TherapistId, body: ShiftExceptionCreate, user: StaffUser, session: SessionDep
 ) -> ShiftExceptionRead:
     """Record a leave or a changed shift on a date; 409 if the date has one already."""
-    fields = body.model_dump(exclude_unset=True)
-    exception = shifts.add_exception(session, user.clinic_id, therapist_id, fields)
+    exception = shifts.add_exception(session, user.clinic_id, therapist_id, body.to_fields())
     return ShiftExceptionRead.model_validate(exception)
 
 

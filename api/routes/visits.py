@@ -50,8 +50,7 @@ def list_visits(
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_visit(body: VisitCreate, user: StaffUser, session: SessionDep) -> VisitRead:
     """Book a visit; the patient and a pinned therapist must be of the clinic."""
-    fields = body.model_dump(exclude_unset=True)
-    return VisitRead.model_validate(visits.create_visit(session, user.clinic_id, fields))
+    return VisitRead.model_validate(visits.create_visit(session, user.clinic_id, body.to_fields()))
 
 
 @router.post("/import")
@@ -72,8 +71,8 @@ def update_visit(
     visit_id: VisitId, body: VisitUpdate, user: StaffUser, session: SessionDep
 ) -> VisitRead:
     """Change the fields sent; `{"status": "cancelled"}` cancels the booking."""
-    changes = body.model_dump(exclude_unset=True)
-    return VisitRead.model_validate(visits.update_visit(session, user.clinic_id, visit_id, changes))
+    visit = visits.update_visit(session, user.clinic_id, visit_id, body.to_fields())
+    return VisitRead.model_validate(visit)
 
 
 @router.delete("/{visit_id}", status_code=status.HTTP_204_NO_CONTENT)

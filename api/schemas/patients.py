@@ -19,7 +19,7 @@ from api.schemas.fields import (
     Skills,
     omitted,
 )
-from scheduler.records import limits
+from scheduler.records import inputs, limits
 
 if TYPE_CHECKING:
     from scheduler.models import Patient
@@ -61,6 +61,9 @@ class PatientCreate(BaseModel):
     preferred_therapist_ids: TherapistIds = Field(default_factory=list)
     excluded_therapist_ids: TherapistIds = Field(default_factory=list)
 
+    def to_fields(self) -> inputs.PatientFields:
+        return _fields(self)
+
 
 class PatientUpdate(PatchBody):
     """A new address without new coordinates clears the stored ones (geocoded again)."""
@@ -81,6 +84,26 @@ class PatientUpdate(PatchBody):
     required_skills: Skills = omitted()
     preferred_therapist_ids: TherapistIds = omitted()
     excluded_therapist_ids: TherapistIds = omitted()
+
+    def to_fields(self) -> inputs.PatientFields:
+        return _fields(self)
+
+
+def _fields(body: PatientCreate | PatientUpdate) -> inputs.PatientFields:
+    """The fields that ``body`` sent, for the record services."""
+    fields = inputs.PatientFields(
+        external_id=body.external_id,
+        name=body.name,
+        address=body.address,
+        lat=body.lat,
+        lon=body.lon,
+        phone=body.phone,
+        access_notes=body.access_notes,
+        required_skills=body.required_skills,
+        preferred_therapist_ids=body.preferred_therapist_ids,
+        excluded_therapist_ids=body.excluded_therapist_ids,
+    )
+    return fields.keep(body.model_fields_set)
 
 
 class PatientRead(BaseModel):

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.fields import Clock
 from scheduler.models import ShiftExceptionKind
+from scheduler.records import inputs
 
 # Ten shifts a day at most: more is a typing accident, not a roster.
 MAX_WEEKLY_SHIFTS = 70
@@ -44,6 +45,9 @@ class WeekUpdate(BaseModel):
 
     shifts: list[WeeklyShift] = Field(max_length=MAX_WEEKLY_SHIFTS)
 
+    def to_shifts(self) -> list[inputs.WeeklyShift]:
+        return [inputs.WeeklyShift(s.weekday, s.start, s.end) for s in self.shifts]
+
 
 class WeekRead(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [WEEK_EXAMPLE]})
@@ -68,6 +72,9 @@ class ShiftExceptionCreate(BaseModel):
     kind: ShiftExceptionKind
     start: Clock | None = None
     end: Clock | None = None
+
+    def to_fields(self) -> inputs.ShiftExceptionFields:
+        return inputs.ShiftExceptionFields(self.date, self.kind, self.start, self.end)
 
 
 class ShiftExceptionRead(BaseModel):

@@ -19,7 +19,7 @@ from api.schemas.fields import (
     Skills,
     omitted,
 )
-from scheduler.records import limits
+from scheduler.records import inputs, limits
 from scheduler.travel import TRAVEL_MODES
 from solver.problem import DEFAULT_TRAVEL_MODE
 
@@ -91,6 +91,9 @@ class TherapistCreate(BaseModel):
     break_: TherapistBreak | None = Field(default=None, alias="break")
     overtime_minutes: OvertimeMinutes = 0
 
+    def to_fields(self) -> inputs.TherapistFields:
+        return _fields(self)
+
 
 class TherapistUpdate(PatchBody):
     model_config = ConfigDict(
@@ -108,6 +111,33 @@ class TherapistUpdate(PatchBody):
     max_work_minutes: DayMinutes | None = None
     break_: TherapistBreak | None = Field(default=None, alias="break")
     overtime_minutes: OvertimeMinutes = omitted()
+
+    def to_fields(self) -> inputs.TherapistFields:
+        return _fields(self)
+
+
+def _fields(body: TherapistCreate | TherapistUpdate) -> inputs.TherapistFields:
+    """The fields that ``body`` sent, for the record services."""
+    rule = body.break_
+    break_ = (
+        None
+        if rule is None
+        else inputs.TherapistBreak(rule.earliest, rule.latest_end, rule.minutes)
+    )
+    fields = inputs.TherapistFields(
+        external_id=body.external_id,
+        name=body.name,
+        discipline=body.discipline,
+        skills=body.skills,
+        home_lat=body.home_lat,
+        home_lon=body.home_lon,
+        travel_mode=body.travel_mode,
+        max_visits=body.max_visits,
+        max_work_minutes=body.max_work_minutes,
+        overtime_minutes=body.overtime_minutes,
+        break_=break_,
+    )
+    return fields.keep(body.model_fields_set)
 
 
 class TherapistRead(BaseModel):

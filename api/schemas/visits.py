@@ -18,7 +18,7 @@ from api.schemas.fields import (
     omitted,
 )
 from scheduler.models import Priority, VisitStatus
-from scheduler.records import limits
+from scheduler.records import inputs, limits
 
 
 class Window(BaseModel):
@@ -78,6 +78,9 @@ class VisitCreate(BaseModel):
     pinned_therapist_id: RecordId | None = None
     fixed_start: Clock | None = None
 
+    def to_fields(self) -> inputs.VisitFields:
+        return _fields(self)
+
 
 class VisitUpdate(PatchBody):
     """Cancel a booking with ``{"status": "cancelled"}``."""
@@ -98,6 +101,27 @@ class VisitUpdate(PatchBody):
     pinned_therapist_id: RecordId | None = None
     fixed_start: Clock | None = None
     status: VisitStatus = omitted()
+
+    def to_fields(self) -> inputs.VisitFields:
+        return _fields(self)
+
+
+def _fields(body: VisitCreate | VisitUpdate) -> inputs.VisitFields:
+    """The fields that ``body`` sent, for the record services."""
+    windows = body.windows
+    fields = inputs.VisitFields(
+        external_id=body.external_id,
+        patient_id=body.patient_id,
+        date=body.date,
+        duration_minutes=body.duration_minutes,
+        windows=None if windows is None else [inputs.VisitWindow(w.start, w.end) for w in windows],
+        skills=body.skills,
+        priority=body.priority,
+        pinned_therapist_id=body.pinned_therapist_id,
+        fixed_start=body.fixed_start,
+        status=body.status if isinstance(body, VisitUpdate) else inputs.UNSET,
+    )
+    return fields.keep(body.model_fields_set)
 
 
 class VisitRead(BaseModel):

@@ -1,33 +1,32 @@
 """A therapist's weekly availability and the dates that differ from it (leave, a changed
 shift).
 
-The week is replaced whole: ``shifts`` is a list of mappings with ``weekday`` (0 = Monday)
-and ``start`` and ``end`` times; a day may have several shifts (a split shift) that must not
-overlap (touching is fine). A date has at most one exception: adding a second one for the
-same date is a ``Conflict`` (delete the first to replace it), so a request never silently
-overwrites a leave that someone else entered.
+The week is replaced whole by a list of ``WeeklyShift``; a day may have several shifts (a
+split shift) that must not overlap (touching is fine). A date has at most one exception:
+adding a second one for the same date is a ``Conflict`` (delete the first to replace it), so
+a request never silently overwrites a leave that someone else entered.
 """
 
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from scheduler.errors import Conflict, FieldError, InvalidRequest, NotFound
 from scheduler.models import ShiftException, ShiftExceptionKind, WeeklyAvailability
-from scheduler.records.store import MAX_ID, check_fields, commit
+from scheduler.records.store import commit, get_by_id, in_dates
 from scheduler.records.therapists import get_therapist
 from scheduler.records.values import WEEKDAYS
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from sqlalchemy.orm import Session
 
-EXCEPTION_FIELDS = ("date", "kind", "start", "end")
+    from scheduler.records.inputs import ShiftExceptionFields, WeeklyShift
 
 
 def get_availability(
@@ -38,7 +37,7 @@ def get_availability(
 
 
 def set_availability(
-    session: Session, clinic_id: int, therapist_id: int, shifts: Sequence[Mapping[str, Any]]
+    session: Session, clinic_id: int, therapist_id: int, shifts: Sequence[WeeklyShift]
 ) -> list[WeeklyAvailability]:
     """Replace the therapist's week with ``shifts`` (an empty list: never available)."""
     therapist = get_therapist(session, clinic_id, therapist_id)
@@ -46,33 +45,30 @@ def set_availability(
     if errors:
         raise InvalidRequest(errors)
     therapist.availability = [
-        WeeklyAvailability(weekday=shift["weekday"], start=shift["start"], end=shift["end"])
+        WeeklyAvailability(weekday=shift.weekday, start=shift.start, end=shift.end)
         for shift in shifts
     ]
     commit(session, f"the availability of therapist {therapist.external_id!r}")
     return list(therapist.availability)
 
 
-def _week_errors(shifts: Sequence[Mapping[str, Any]]) -> list[FieldError]:
+def _week_errors(shifts: Sequence[WeeklyShift]) -> list[FieldError]:
     """Each shift ends after it starts, on a weekday 0-6, and overlaps no other that day."""
     errors: list[FieldError] = []
     for index, shift in enumerate(shifts):
-        check_fields(shift, ("weekday", "start", "end"), ("weekday", "start", "end"))
-        if not 0 <= shift["weekday"] <= len(WEEKDAYS) - 1:
+        if not 0 <= shift.weekday <= len(WEEKDAYS) - 1:
             errors.append(
                 FieldError(f"shifts[{index}].weekday", "must be 0 (Monday) to 6 (Sunday)")
             )
-        errors += _empty_shift(f"shifts[{index}].end", shift["start"], shift["end"])
+        errors += _empty_shift(f"shifts[{index}].end", shift.start, shift.end)
     if errors:
         return errors
-    order = sorted(range(len(shifts)), key=lambda i: (shifts[i]["weekday"], shifts[i]["start"]))
+    order = sorted(range(len(shifts)), key=lambda i: (shifts[i].weekday, shifts[i].start))
     for earlier, later in itertools.pairwise(order):
         first, second = shifts[earlier], shifts[later]
-        if first["weekday"] == second["weekday"] and second["start"] < first["end"]:
-            day = WEEKDAYS[first["weekday"]]
-            message = (
-                f"overlaps shifts[{earlier}] ({first['start']:%H:%M}-{first['end']:%H:%M}) on {day}"
-            )
+        if first.weekday == second.weekday and second.start < first.end:
+            day = WEEKDAYS[first.weekday]
+            message = f"overlaps shifts[{earlier}] ({first.start:%H:%M}-{first.end:%H:%M}) on {day}"
             errors.append(FieldError(f"shifts[{later}].start", message))
     return errors
 
@@ -86,29 +82,21 @@ def list_exceptions(
 ) -> list[ShiftException]:
     """The therapist's exceptions by date, from ``date_from`` to ``date_to`` (included)."""
     therapist = get_therapist(session, clinic_id, therapist_id)
-    if date_from is not None and date_to is not None and date_to < date_from:
-        raise InvalidRequest.single("date_to", f"{date_to} is before date_from {date_from}")
     query = sa.select(ShiftException).where(ShiftException.therapist_id == therapist.id)
-    if date_from is not None:
-        query = query.where(ShiftException.date >= date_from)
-    if date_to is not None:
-        query = query.where(ShiftException.date <= date_to)
+    query = in_dates(query, ShiftException.date, date_from, date_to)
     return list(session.scalars(query.order_by(ShiftException.date)))
 
 
 def add_exception(
-    session: Session, clinic_id: int, therapist_id: int, fields: Mapping[str, Any]
+    session: Session, clinic_id: int, therapist_id: int, fields: ShiftExceptionFields
 ) -> ShiftException:
     """A leave (``kind`` leave, no times) or a changed shift (``kind`` changed, ``start``
     before ``end``) on ``date``; ``Conflict`` if the date has an exception already."""
     therapist = get_therapist(session, clinic_id, therapist_id)
-    check_fields(fields, EXCEPTION_FIELDS, ("date", "kind"))
-    kind = ShiftExceptionKind(fields["kind"])
-    start, end = fields.get("start"), fields.get("end")
+    kind, date, start, end = fields.kind, fields.date, fields.start, fields.end
     errors = _exception_errors(kind, start, end)
     if errors:
         raise InvalidRequest(errors)
-    date: dt.date = fields["date"]
     taken = session.scalar(
         sa.select(ShiftException.id).where(
             ShiftException.therapist_id == therapist.id, ShiftException.date == date
@@ -155,7 +143,7 @@ def delete_exception(
 ) -> None:
     """Delete one of the therapist's exceptions: the weekly availability holds that date again."""
     therapist = get_therapist(session, clinic_id, therapist_id)
-    exception = session.get(ShiftException, exception_id) if 1 <= exception_id <= MAX_ID else None
+    exception = get_by_id(session, ShiftException, exception_id)
     if exception is None or exception.therapist_id != therapist.id:
         raise NotFound(f"shift exception {exception_id} of therapist {therapist_id} not found")
     session.delete(exception)

@@ -1,10 +1,11 @@
-"""What every record service needs: a page of a query, the clinic's record by id, a free
-external id, a commit that turns a lost race into a ``Conflict``, and JSON list filters."""
+"""What every record service needs: a page of a query and its filters, the clinic's record
+by id, a free external id, create, update and delete, a commit that turns a lost race into a
+``Conflict``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -12,14 +13,18 @@ from sqlalchemy.exc import IntegrityError
 
 from scheduler.errors import Conflict, FieldError, InvalidRequest, NotFound
 from scheduler.models import Patient, PlanRoute, PlanStop, PlanUnassigned, Therapist, Visit
+from scheduler.records.inputs import RecordFields, Unset
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Mapping
+    import datetime as dt
+    from collections.abc import Callable, Collection
 
     from sqlalchemy.orm import InstrumentedAttribute, Session
 
 T = TypeVar("T")
 R = TypeVar("R", Therapist, Patient, Visit)
+F = TypeVar("F", bound=RecordFields)
+M = TypeVar("M")
 
 # Ids are PostgreSQL ``integer`` columns: a larger number cannot name a record.
 MAX_ID = 2**31 - 1
@@ -49,9 +54,15 @@ def fetch_page(session: Session, query: sa.Select[T], limit: int, offset: int) -
     return Page(items, total or 0, limit, offset)
 
 
+def get_by_id(session: Session, model: type[M], record_id: int) -> M | None:
+    """The row of ``model`` with this id, or None; an id out of the column's range names
+    none (PostgreSQL would refuse it rather than find nothing)."""
+    return session.get(model, record_id) if 1 <= record_id <= MAX_ID else None
+
+
 def get_owned(session: Session, model: type[R], clinic_id: int, record_id: int, noun: str) -> R:
     """The clinic's record; ``NotFound`` for a missing one and for another clinic's alike."""
-    record = session.get(model, record_id) if 1 <= record_id <= MAX_ID else None
+    record = get_by_id(session, model, record_id)
     if record is None or record.clinic_id != clinic_id:
         raise NotFound(f"{noun} {record_id} not found")
     return record
@@ -93,51 +104,47 @@ def check_external_id_free(
 
 @dataclass(frozen=True)
 class Kind(Generic[R]):
-    """A kind of record: its entity, its name in messages, and the fields its services take
-    (``required`` ones when creating)."""
+    """A kind of record: its entity and its name in messages."""
 
     model: type[R]
     noun: str
-    fields: tuple[str, ...]
-    required: tuple[str, ...]
 
 
 def create_record(
-    session: Session,
-    kind: Kind[R],
-    record: R,
-    fields: Mapping[str, Any],
-    apply: Callable[[R, Mapping[str, Any]], None],
+    session: Session, kind: Kind[R], record: R, fields: F, apply: Callable[[R, F], None]
 ) -> R:
     """Store the new ``record`` (of its clinic) with ``fields`` set by ``apply``;
-    ``Conflict`` if the external id is taken."""
-    check_fields(fields, kind.fields, kind.required)
-    external_id = fields["external_id"]
-    check_external_id_free(session, kind.model, record.clinic_id, external_id, kind.noun)
+    ``InvalidRequest`` if a required field is missing, ``Conflict`` if the external id is
+    taken."""
+    errors = fields.missing()
+    if errors or isinstance(fields.external_id, Unset):
+        raise InvalidRequest(errors)
+    check_external_id_free(session, kind.model, record.clinic_id, fields.external_id, kind.noun)
     apply(record, fields)
     session.add(record)
-    commit(session, f"{kind.noun} {external_id!r}")
+    commit(session, f"{kind.noun} {fields.external_id!r}")
     return record
 
 
 def update_record(
-    session: Session,
-    kind: Kind[R],
-    record: R,
-    changes: Mapping[str, Any],
-    apply: Callable[[R, Mapping[str, Any]], None],
+    session: Session, kind: Kind[R], record: R, changes: F, apply: Callable[[R, F], None]
 ) -> R:
-    """Set the fields in ``changes`` with ``apply``; ``Conflict`` if a new external id is
-    taken."""
-    check_fields(changes, kind.fields)
-    if "external_id" in changes:
-        external_id = changes["external_id"]
+    """Set the fields given in ``changes`` with ``apply``; ``Conflict`` if a new external id
+    is taken."""
+    if not isinstance(changes.external_id, Unset):
         check_external_id_free(
-            session, kind.model, record.clinic_id, external_id, kind.noun, record.id
+            session, kind.model, record.clinic_id, changes.external_id, kind.noun, record.id
         )
     apply(record, changes)
     commit(session, f"{kind.noun} {record.external_id!r}")
     return record
+
+
+def set_columns(record: R, fields: RecordFields, columns: Collection[str]) -> None:
+    """Copy the given ``fields`` that are plain ``columns`` of the record onto it."""
+    for name, value in fields.given().items():
+        if name in columns:
+            setattr(record, name, value)
 
 
 def delete_record(session: Session, kind: Kind[R], record: R, plans: int, held: str) -> None:
@@ -151,16 +158,26 @@ def delete_record(session: Session, kind: Kind[R], record: R, plans: int, held: 
     commit(session, f"deleting {kind.noun} {record.external_id!r}")
 
 
-def check_fields(
-    fields: Mapping[str, Any], known: Collection[str], required: Collection[str] = ()
-) -> None:
-    """``InvalidRequest`` for a field the service does not know or a required one missing."""
-    errors = [FieldError(name, f"unknown field {name!r}") for name in fields if name not in known]
-    errors += [
-        FieldError(name, "a value is required") for name in required if fields.get(name) is None
-    ]
-    if errors:
-        raise InvalidRequest(errors)
+def text_search(q: str, *columns: InstrumentedAttribute[str]) -> sa.ColumnElement[bool]:
+    """Whether ``q`` is a part (in any case) of one of the text ``columns``."""
+    return sa.or_(*(column.icontains(q, autoescape=True) for column in columns))
+
+
+def in_dates(
+    query: sa.Select[T],
+    column: InstrumentedAttribute[dt.date],
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> sa.Select[T]:
+    """``query`` narrowed to ``column`` from ``date_from`` to ``date_to`` (both included);
+    ``InvalidRequest`` if the range ends before it starts."""
+    if date_from is not None and date_to is not None and date_to < date_from:
+        raise InvalidRequest.single("date_to", f"{date_to} is before date_from {date_from}")
+    if date_from is not None:
+        query = query.where(column >= date_from)
+    if date_to is not None:
+        query = query.where(column <= date_to)
+    return query
 
 
 def commit(session: Session, what: str) -> None:
@@ -170,6 +187,14 @@ def commit(session: Session, what: str) -> None:
     except IntegrityError as error:
         session.rollback()
         raise Conflict(f"{what} clashes with a change stored meanwhile; try again") from error
+
+
+def plans_with_therapist(session: Session, therapist_id: int) -> int:
+    """How many stored plans have a route of this therapist."""
+    query = sa.select(sa.func.count(PlanRoute.plan_id.distinct())).where(
+        PlanRoute.therapist_id == therapist_id
+    )
+    return session.scalar(query) or 0
 
 
 def plans_with_visits(session: Session, visit_ids: sa.Select[int]) -> int:

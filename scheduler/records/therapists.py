@@ -1,20 +1,18 @@
 """The clinic's therapists: list, read, create, update, delete.
 
-``fields`` hold ``external_id``, ``name``, ``discipline``, ``skills``, ``home_lat``,
-``home_lon``, ``travel_mode``, ``max_visits``, ``max_work_minutes``, ``overtime_minutes``
-and ``break`` (a mapping of ``earliest`` and ``latest_end`` times and ``minutes``, or None for
-no break); an update changes only the fields it holds. As in the CSV import, the discipline
-counts as one of the skills.
+An update changes only the fields given. As in the CSV import, the discipline counts as one
+of the skills.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from scheduler.errors import FieldError, InvalidRequest
-from scheduler.models import PlanRoute, Therapist
+from scheduler.models import Therapist
+from scheduler.records.inputs import UNSET, TherapistBreak, TherapistFields
 from scheduler.records.store import (
     DEFAULT_LIMIT,
     Kind,
@@ -24,6 +22,9 @@ from scheduler.records.store import (
     fetch_page,
     get_owned,
     json_list_contains,
+    plans_with_therapist,
+    set_columns,
+    text_search,
     unique,
     update_record,
 )
@@ -32,8 +33,6 @@ from solver.clock import minute_of_day
 from solver.problem import DEFAULT_TRAVEL_MODE
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from sqlalchemy.orm import Session
 
 COLUMNS = (
@@ -48,8 +47,7 @@ COLUMNS = (
     "max_work_minutes",
     "overtime_minutes",
 )
-REQUIRED = ("external_id", "name", "discipline", "home_lat", "home_lon")
-KIND = Kind(Therapist, "therapist", (*COLUMNS, "break"), REQUIRED)
+KIND = Kind(Therapist, "therapist")
 
 
 def list_therapists(
@@ -66,10 +64,7 @@ def list_therapists(
     (any case), ``skill`` one of the skills, ``discipline`` the discipline (any case)."""
     query = sa.select(Therapist).where(Therapist.clinic_id == clinic_id)
     if q:
-        query = query.where(
-            Therapist.name.icontains(q, autoescape=True)
-            | Therapist.external_id.icontains(q, autoescape=True)
-        )
+        query = query.where(text_search(q, Therapist.name, Therapist.external_id))
     if skill:
         query = query.where(json_list_contains(session, Therapist.skills, skill))
     if discipline:
@@ -82,7 +77,7 @@ def get_therapist(session: Session, clinic_id: int, therapist_id: int) -> Therap
     return get_owned(session, Therapist, clinic_id, therapist_id, KIND.noun)
 
 
-def create_therapist(session: Session, clinic_id: int, fields: Mapping[str, Any]) -> Therapist:
+def create_therapist(session: Session, clinic_id: int, fields: TherapistFields) -> Therapist:
     """A new therapist of the clinic; ``Conflict`` if the external id is taken."""
     therapist = Therapist(
         clinic_id=clinic_id, skills=[], travel_mode=DEFAULT_TRAVEL_MODE, overtime_minutes=0
@@ -91,9 +86,9 @@ def create_therapist(session: Session, clinic_id: int, fields: Mapping[str, Any]
 
 
 def update_therapist(
-    session: Session, clinic_id: int, therapist_id: int, changes: Mapping[str, Any]
+    session: Session, clinic_id: int, therapist_id: int, changes: TherapistFields
 ) -> Therapist:
-    """Change the fields in ``changes``; a ``break`` of None removes the break."""
+    """Change the fields given in ``changes``; a ``break_`` of None removes the break."""
     therapist = get_therapist(session, clinic_id, therapist_id)
     return update_record(session, KIND, therapist, changes, _apply)
 
@@ -105,42 +100,36 @@ def delete_therapist(session: Session, clinic_id: int, therapist_id: int) -> Non
     their login (if any) stays without a therapist record.
     """
     therapist = get_therapist(session, clinic_id, therapist_id)
-    plans = session.scalar(
-        sa.select(sa.func.count(PlanRoute.plan_id.distinct())).where(
-            PlanRoute.therapist_id == therapist.id
-        )
-    )
-    delete_record(session, KIND, therapist, plans or 0, "a route of theirs")
+    plans = plans_with_therapist(session, therapist.id)
+    delete_record(session, KIND, therapist, plans, "a route of theirs")
 
 
-def _apply(therapist: Therapist, fields: Mapping[str, Any]) -> None:
+def _apply(therapist: Therapist, fields: TherapistFields) -> None:
     """Check ``fields`` against each other, then set them; nothing is set on a fault."""
     errors: list[FieldError] = []
-    if "travel_mode" in fields and fields["travel_mode"] not in TRAVEL_MODES:
+    if fields.travel_mode is not UNSET and fields.travel_mode not in TRAVEL_MODES:
         modes = ", ".join(TRAVEL_MODES)
-        errors.append(FieldError("travel_mode", f"{fields['travel_mode']!r} is not one of {modes}"))
-    if fields.get("break") is not None:
-        errors += _break_errors(fields["break"])
+        errors.append(FieldError("travel_mode", f"{fields.travel_mode!r} is not one of {modes}"))
+    if isinstance(fields.break_, TherapistBreak):
+        errors += _break_errors(fields.break_)
     if errors:
         raise InvalidRequest(errors)
-    for name in COLUMNS:
-        if name in fields:
-            setattr(therapist, name, fields[name])
-    if "break" in fields:
-        rule = fields["break"] or {}
-        therapist.break_earliest = rule.get("earliest")
-        therapist.break_latest_end = rule.get("latest_end")
-        therapist.break_minutes = rule.get("minutes")
+    set_columns(therapist, fields, COLUMNS)
+    if fields.break_ is not UNSET:
+        rule = fields.break_
+        therapist.break_earliest = rule.earliest if rule else None
+        therapist.break_latest_end = rule.latest_end if rule else None
+        therapist.break_minutes = rule.minutes if rule else None
     therapist.skills = unique([therapist.discipline, *therapist.skills])
 
 
-def _break_errors(rule: Mapping[str, Any]) -> list[FieldError]:
+def _break_errors(rule: TherapistBreak) -> list[FieldError]:
     """The break must fit between its earliest start and its latest end."""
-    earliest, latest_end, minutes = rule["earliest"], rule["latest_end"], rule["minutes"]
-    room = minute_of_day(latest_end) - minute_of_day(earliest)
-    if minutes <= room:
+    room = minute_of_day(rule.latest_end) - minute_of_day(rule.earliest)
+    if rule.minutes <= room:
         return []
     message = (
-        f"a {minutes}-minute break does not fit between {earliest:%H:%M} and {latest_end:%H:%M}"
+        f"a {rule.minutes}-minute break does not fit between"
+        f" {rule.earliest:%H:%M} and {rule.latest_end:%H:%M}"
     )
     return [FieldError("break.minutes", message)]

@@ -1,9 +1,6 @@
 """The clinic's visits (bookings): list, read, create, update, delete.
 
-``fields`` hold ``external_id``, ``patient_id``, ``date``, ``duration_minutes``, ``windows``
-(a list of mappings with ``start`` and ``end`` times, or None for any time in a shift),
-``skills``, ``priority``, ``pinned_therapist_id``, ``fixed_start`` and ``status``; an update
-changes only the fields it holds. Windows bound the start of the visit, both ends included
+An update changes only the fields given. Windows bound the start of the visit, both ends included
 (DESIGN.md section 9): they are stored sorted, overlapping and touching ones merged, and a
 fixed start must lie in one of them.
 
@@ -14,12 +11,13 @@ setting its status to ``cancelled`` instead.
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from scheduler.errors import FieldError, InvalidRequest
 from scheduler.models import Patient, Therapist, Visit, VisitStatus, Window
+from scheduler.records.inputs import UNSET, Unset, VisitFields, VisitWindow
 from scheduler.records.store import (
     DEFAULT_LIMIT,
     Kind,
@@ -29,8 +27,10 @@ from scheduler.records.store import (
     delete_record,
     fetch_page,
     get_owned,
+    in_dates,
     owned_ids,
     plans_with_visits,
+    set_columns,
     unique,
     update_record,
 )
@@ -40,7 +40,7 @@ from solver.problem import merged_windows
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
     from sqlalchemy.orm import Session
 
@@ -52,10 +52,7 @@ COLUMNS = (
     "fixed_start",
     "status",
 )
-REQUIRED = ("external_id", "patient_id", "date", "duration_minutes")
-KIND = Kind(
-    Visit, "visit", (*COLUMNS, "patient_id", "pinned_therapist_id", "windows", "skills"), REQUIRED
-)
+KIND = Kind(Visit, "visit")
 
 
 def list_visits(
@@ -72,15 +69,10 @@ def list_visits(
 ) -> Page[Visit]:
     """The clinic's visits by date and external id; ``date_from`` and ``date_to`` are
     included, and every filter given must hold."""
-    if date_from is not None and date_to is not None and date_to < date_from:
-        raise InvalidRequest.single("date_to", f"{date_to} is before date_from {date_from}")
     query = sa.select(Visit).where(Visit.clinic_id == clinic_id)
+    query = in_dates(query, Visit.date, date_from, date_to)
     if date is not None:
         query = query.where(Visit.date == date)
-    if date_from is not None:
-        query = query.where(Visit.date >= date_from)
-    if date_to is not None:
-        query = query.where(Visit.date <= date_to)
     if patient_id is not None:
         query = query.where(Visit.patient_id == patient_id)
     if status is not None:
@@ -93,17 +85,15 @@ def get_visit(session: Session, clinic_id: int, visit_id: int) -> Visit:
     return get_owned(session, Visit, clinic_id, visit_id, KIND.noun)
 
 
-def create_visit(session: Session, clinic_id: int, fields: Mapping[str, Any]) -> Visit:
+def create_visit(session: Session, clinic_id: int, fields: VisitFields) -> Visit:
     """A new ``booked`` visit (unless ``status`` says otherwise); ``Conflict`` if the
     external id is taken."""
     visit = Visit(clinic_id=clinic_id, windows=[], skills=[], status=VisitStatus.BOOKED)
     return create_record(session, KIND, visit, fields, partial(_apply, session))
 
 
-def update_visit(
-    session: Session, clinic_id: int, visit_id: int, changes: Mapping[str, Any]
-) -> Visit:
-    """Change the fields in ``changes``; ``windows`` None allows any time in a shift."""
+def update_visit(session: Session, clinic_id: int, visit_id: int, changes: VisitFields) -> Visit:
+    """Change the fields given in ``changes``; ``windows`` None allows any time in a shift."""
     visit = get_visit(session, clinic_id, visit_id)
     return update_record(session, KIND, visit, changes, partial(_apply, session))
 
@@ -115,48 +105,44 @@ def delete_visit(session: Session, clinic_id: int, visit_id: int) -> None:
     delete_record(session, KIND, visit, plans, "it; set its status to cancelled instead")
 
 
-def _apply(session: Session, visit: Visit, fields: Mapping[str, Any]) -> None:
+def _apply(session: Session, visit: Visit, fields: VisitFields) -> None:
     """Check ``fields`` against each other and the stored state, then set them."""
-    patient, errors = _reference(session, visit, fields, "patient_id", Patient)
-    pinned, faults = _reference(session, visit, fields, "pinned_therapist_id", Therapist)
+    patient, errors = _reference(session, visit, "patient_id", fields.patient_id, Patient)
+    pinned_id = fields.pinned_therapist_id
+    pinned, faults = _reference(session, visit, "pinned_therapist_id", pinned_id, Therapist)
     errors += faults
     windows = visit.windows
-    if "windows" in fields:
-        windows, faults = _windows(fields["windows"])
+    if fields.windows is not UNSET:
+        windows, faults = _windows(fields.windows)
         errors += faults
-    fixed_start = fields.get("fixed_start", visit.fixed_start)
+    fixed_start = visit.fixed_start if fields.fixed_start is UNSET else fields.fixed_start
     if fixed_start is not None and windows and not in_windows(fixed_start, windows):
         message = f"{fixed_start:%H:%M} is outside every one of the visit's windows"
         errors.append(FieldError("fixed_start", message))
     if errors:
         raise InvalidRequest(errors)
-    for name in COLUMNS:
-        if name in fields:
-            setattr(visit, name, fields[name])
+    set_columns(visit, fields, COLUMNS)
     if patient is not None:
         visit.patient = patient
-    if "pinned_therapist_id" in fields:
+    if pinned_id is not UNSET:
         visit.pinned_therapist = pinned
     visit.windows = windows
-    if "skills" in fields:
-        visit.skills = unique(fields["skills"])
+    if fields.skills is not UNSET:
+        visit.skills = unique(fields.skills)
 
 
 def _reference(
-    session: Session, visit: Visit, fields: Mapping[str, Any], name: str, model: type[R]
+    session: Session, visit: Visit, name: str, record_id: int | Unset | None, model: type[R]
 ) -> tuple[R | None, list[FieldError]]:
-    """The clinic's record that ``fields[name]`` names (None if not given) and its fault."""
-    record_id = fields.get(name)
-    if record_id is None:
+    """The clinic's record that ``record_id`` names (None if not given) and its fault."""
+    if record_id is None or record_id is UNSET:
         return None, []
     noun = model.__name__.lower()
     found, faults = owned_ids(session, model, visit.clinic_id, [record_id], name, noun)
     return found.get(record_id), [FieldError(name, fault.message) for fault in faults]
 
 
-def _windows(
-    spans: Sequence[Mapping[str, dt.time]] | None,
-) -> tuple[list[Window], list[FieldError]]:
+def _windows(spans: Sequence[VisitWindow] | None) -> tuple[list[Window], list[FieldError]]:
     """The windows to store (merged, as the planner reads them) and the faults found."""
     if spans is None:
         return [], []
@@ -166,15 +152,13 @@ def _windows(
     errors = [
         FieldError(
             f"windows[{index}].end",
-            f"the window ends at {span['end']:%H:%M} before it starts at {span['start']:%H:%M}",
+            f"the window ends at {span.end:%H:%M} before it starts at {span.start:%H:%M}",
         )
         for index, span in enumerate(spans)
-        if span["end"] < span["start"]
+        if span.end < span.start
     ]
     # merged_windows is blind to units: these spans are minutes, whatever its fields say.
-    merged = merged_windows(
-        (minute_of_day(span["start"]), minute_of_day(span["end"])) for span in spans
-    )
+    merged = merged_windows((minute_of_day(span.start), minute_of_day(span.end)) for span in spans)
     windows: list[Window] = [
         {"start": format_hhmm(window.start_s * 60), "end": format_hhmm(window.end_s * 60)}
         for window in merged

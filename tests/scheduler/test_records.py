@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +12,14 @@ import sqlalchemy as sa
 from scheduler.errors import Conflict, InvalidRequest, NotFound
 from scheduler.models import Role, Therapist
 from scheduler.records import patients, shifts, therapists, visits
+from scheduler.records.inputs import (
+    PatientFields,
+    TherapistBreak,
+    TherapistFields,
+    VisitFields,
+    VisitWindow,
+    WeeklyShift,
+)
 from scheduler.records.store import MAX_ID, commit, fetch_page
 from tests.api.factories import add_login
 from tests.scheduler.factories import add_clinic, add_patient, add_therapist, add_visit
@@ -20,13 +29,9 @@ if TYPE_CHECKING:
 
     from scheduler.models import Clinic
 
-ANA: dict[str, Any] = {
-    "external_id": "t-ana",
-    "name": "Ana Puig",
-    "discipline": "PT",
-    "home_lat": 42.507,
-    "home_lon": 1.521,
-}
+ANA = TherapistFields(
+    external_id="t-ana", name="Ana Puig", discipline="PT", home_lat=42.507, home_lon=1.521
+)
 
 
 def clock(text: str) -> dt.time:
@@ -46,9 +51,10 @@ def clinic(session: Session) -> Clinic:
 def test_a_fault_leaves_the_record_as_it_was(session: Session, clinic: Clinic) -> None:
     """The break is checked before any field is set, so the name does not change either."""
     therapist = therapists.create_therapist(session, clinic.id, ANA)
-    rule = {"earliest": clock("12:00"), "latest_end": clock("12:20"), "minutes": 30}
+    rule = TherapistBreak(earliest=clock("12:00"), latest_end=clock("12:20"), minutes=30)
+    changes = TherapistFields(name="X", break_=rule)
     with pytest.raises(InvalidRequest) as raised:
-        therapists.update_therapist(session, clinic.id, therapist.id, {"name": "X", "break": rule})
+        therapists.update_therapist(session, clinic.id, therapist.id, changes)
     assert faults(raised) == [
         ("break.minutes", "a 30-minute break does not fit between 12:00 and 12:20")
     ]
@@ -57,8 +63,9 @@ def test_a_fault_leaves_the_record_as_it_was(session: Session, clinic: Clinic) -
 
 
 def test_the_discipline_stays_a_skill(session: Session, clinic: Clinic) -> None:
-    therapist = therapists.create_therapist(session, clinic.id, {**ANA, "skills": ["lang:es"]})
-    therapists.update_therapist(session, clinic.id, therapist.id, {"skills": ["OT"]})
+    fields = dataclasses.replace(ANA, skills=["lang:es"])
+    therapist = therapists.create_therapist(session, clinic.id, fields)
+    therapists.update_therapist(session, clinic.id, therapist.id, TherapistFields(skills=["OT"]))
     assert therapist.skills == ["PT", "OT"]
 
 
@@ -107,15 +114,13 @@ def test_deleting_a_therapist_clears_the_references_to_them(
     patient = patients.create_patient(
         session,
         clinic.id,
-        {
-            "external_id": "p1",
-            "name": "P",
-            "address": "A",
-            "preferred_therapist_ids": [therapist.id],
-        },
+        PatientFields(
+            external_id="p1", name="P", address="A", preferred_therapist_ids=[therapist.id]
+        ),
     )
     visit = add_visit(session, patient)
-    visits.update_visit(session, clinic.id, visit.id, {"pinned_therapist_id": therapist.id})
+    pinned = VisitFields(pinned_therapist_id=therapist.id)
+    visits.update_visit(session, clinic.id, visit.id, pinned)
     therapists.delete_therapist(session, clinic.id, therapist.id)
     session.expire_all()
     assert patient.preferred_therapists == []
@@ -128,15 +133,15 @@ def test_the_week_allows_touching_shifts_and_names_overlaps(
 ) -> None:
     therapist = add_therapist(session, clinic)
     week = [
-        {"weekday": 1, "start": clock("13:00"), "end": clock("17:00")},
-        {"weekday": 1, "start": clock("08:00"), "end": clock("13:00")},
+        WeeklyShift(weekday=1, start=clock("13:00"), end=clock("17:00")),
+        WeeklyShift(weekday=1, start=clock("08:00"), end=clock("13:00")),
     ]
     stored = shifts.set_availability(session, clinic.id, therapist.id, week)
     assert [(s.weekday, s.start, s.end) for s in stored] == [
         (1, clock("08:00"), clock("13:00")),
         (1, clock("13:00"), clock("17:00")),
     ]
-    overlapping = [*week, {"weekday": 1, "start": clock("16:00"), "end": clock("18:00")}]
+    overlapping = [*week, WeeklyShift(weekday=1, start=clock("16:00"), end=clock("18:00"))]
     with pytest.raises(InvalidRequest) as raised:
         shifts.set_availability(session, clinic.id, therapist.id, overlapping)
     assert faults(raised) == [("shifts[2].start", "overlaps shifts[0] (13:00-17:00) on tue")]
@@ -144,38 +149,40 @@ def test_the_week_allows_touching_shifts_and_names_overlaps(
 
 def test_windows_are_merged_and_a_fixed_start_must_fit(session: Session, clinic: Clinic) -> None:
     patient = add_patient(session, clinic)
-    fields = {
-        "external_id": "v1",
-        "patient_id": patient.id,
-        "date": dt.date(2026, 11, 30),
-        "duration_minutes": 30,
-        "windows": [
-            {"start": clock("10:00"), "end": clock("10:00")},
-            {"start": clock("08:00"), "end": clock("09:00")},
-            {"start": clock("08:30"), "end": clock("09:30")},
+    fields = VisitFields(
+        external_id="v1",
+        patient_id=patient.id,
+        date=dt.date(2026, 11, 30),
+        duration_minutes=30,
+        windows=[
+            VisitWindow(start=clock("10:00"), end=clock("10:00")),
+            VisitWindow(start=clock("08:00"), end=clock("09:00")),
+            VisitWindow(start=clock("08:30"), end=clock("09:30")),
         ],
-    }
+    )
     visit = visits.create_visit(session, clinic.id, fields)
     assert visit.windows == [{"start": "08:00", "end": "09:30"}, {"start": "10:00", "end": "10:00"}]
-    visits.update_visit(session, clinic.id, visit.id, {"fixed_start": clock("10:00")})
+    visits.update_visit(session, clinic.id, visit.id, VisitFields(fixed_start=clock("10:00")))
     with pytest.raises(InvalidRequest) as raised:
-        visits.update_visit(session, clinic.id, visit.id, {"fixed_start": clock("09:45")})
+        visits.update_visit(session, clinic.id, visit.id, VisitFields(fixed_start=clock("09:45")))
     assert faults(raised) == [("fixed_start", "09:45 is outside every one of the visit's windows")]
 
 
 def test_a_patient_keeps_both_coordinates_or_neither(session: Session, clinic: Clinic) -> None:
     patient = add_patient(session, clinic)
     with pytest.raises(InvalidRequest) as raised:
-        patients.update_patient(session, clinic.id, patient.id, {"lat": 42.5})
+        patients.update_patient(session, clinic.id, patient.id, PatientFields(lat=42.5))
     assert faults(raised) == [("lon", "null while lat is set; give both coordinates or neither")]
-    patients.update_patient(session, clinic.id, patient.id, {"lat": 42.5, "lon": 1.5})
-    patients.update_patient(session, clinic.id, patient.id, {"address": "Av. X 1"})
+    patients.update_patient(session, clinic.id, patient.id, PatientFields(lat=42.5, lon=1.5))
+    patients.update_patient(session, clinic.id, patient.id, PatientFields(address="Av. X 1"))
     assert (patient.lat, patient.lon) == (42.5, 1.5)
 
 
 def test_unknown_and_missing_fields_are_refused(session: Session, clinic: Clinic) -> None:
     with pytest.raises(InvalidRequest) as raised:
-        therapists.create_therapist(session, clinic.id, {"external_id": "t1", "colour": "red"})
+        therapists.create_therapist(
+            session, clinic.id, TherapistFields.from_mapping({"external_id": "t1", "colour": "red"})
+        )
     assert [field for field, _ in faults(raised)] == [
         "colour",
         "name",
