@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, cast
+from typing import TYPE_CHECKING, ClassVar, Final, Self
 
-from scheduler.errors import FieldError, InvalidRequest
+from scheduler.errors import FieldError
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Collection, Mapping, Sequence
+    from collections.abc import Collection, Sequence
 
     from scheduler.models import Priority, ShiftExceptionKind, VisitStatus
 
@@ -59,23 +59,6 @@ class RecordFields:
             for name in self.REQUIRED
             if given.get(name) is None
         ]
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, object]) -> Self:
-        """The fields of ``values`` (attribute name to value, as a script or a test has
-        them) for a create; ``InvalidRequest`` for a name that is not a field or a required
-        one missing. The values' types are the caller's to get right."""
-        known = {field.name for field in fields(cls)}
-        errors = [
-            FieldError(name, f"unknown field {name!r}") for name in values if name not in known
-        ]
-        given = {name: value for name, value in values.items() if name in known}
-        # The one door without static types: the caller vouches for the values' types.
-        result = cls(**cast("dict[str, Any]", given))
-        errors += result.missing()
-        if errors:
-            raise InvalidRequest(errors)
-        return result
 
 
 @dataclass(frozen=True)
