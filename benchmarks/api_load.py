@@ -62,7 +62,7 @@ def _seed(url: str, time_limit_s: float) -> list[str]:
         clinic = seed_demo_day(session, DATE, size="large")
         session.commit()
         plan = create_plan(session, clinic.id, DATE, PlanOptions(time_limit_s=time_limit_s))
-        publish_plan(session, plan.id)
+        publish_plan(session, plan.clinic_id, plan.id)
         routed = session.scalars(
             sa.select(Therapist)
             .join(PlanRoute, PlanRoute.therapist_id == Therapist.id)

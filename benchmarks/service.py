@@ -46,7 +46,7 @@ def main() -> None:
             plan = create_plan(session, clinic.id, DATE, options)
             session.commit()
             planned = time.monotonic()
-            publish_plan(session, plan.id)
+            publish_plan(session, plan.clinic_id, plan.id)
             session.commit()
             published = time.monotonic()
             kpis, status = dict(plan.kpis or {}), plan.status

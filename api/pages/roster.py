@@ -66,8 +66,8 @@ def _plan_context(session: SessionDep, plan: Plan, published: Plan | None) -> di
         "comparison": None,
     }
     if published is not None and published.id != plan.id and plan.routes:
-        comparison = compare_plans(session, published.id, plan.id, SHIFT_MINUTES, plan.clinic_id)
-        before = get_plan(session, published.id, plan.clinic_id)
+        comparison = compare_plans(session, plan.clinic_id, published.id, plan.id, SHIFT_MINUTES)
+        before = get_plan(session, plan.clinic_id, published.id)
         context["comparison"] = comparison_view(before, plan, comparison)
     return context
 
@@ -87,13 +87,13 @@ def roster_page(
     if user.role == Role.THERAPIST:
         return redirect(landing_path(user))
     clinic = user.clinic
-    chosen = get_plan(session, plan, clinic.id) if plan is not None else None
+    chosen = get_plan(session, clinic.id, plan) if plan is not None else None
     today = clinic_date_today(clinic)
     day = chosen.date if chosen is not None else date or today
     versions = list(list_plans(session, clinic.id, day))
     if chosen is None:
         newest = next((p for p in reversed(versions) if p.status in CURRENT_STATUSES), None)
-        chosen = get_plan(session, newest.id, clinic.id) if newest is not None else None
+        chosen = get_plan(session, clinic.id, newest.id) if newest is not None else None
     published = next((p for p in versions if p.status == PlanStatus.PUBLISHED), None)
     context: dict[str, Any] = {
         "user": user,

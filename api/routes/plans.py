@@ -66,7 +66,7 @@ def create_plan(
     plan, day = start_plan(session, user.clinic_id, body.date, options, provider)
     jobs.submit(plan.id, day, options.params())
     response.headers["Location"] = f"/plans/{plan.id}"
-    return plan_read(get_plan(session, plan.id, user.clinic_id))
+    return plan_read(get_plan(session, user.clinic_id, plan.id))
 
 
 @router.get("")
@@ -84,7 +84,7 @@ def list_clinic_plans(
 @router.get("/{plan_id}")
 def read_plan(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanRead:
     """A plan: status and progress while solving; routes, unassigned visits, KPIs when done."""
-    return plan_read(get_plan(session, plan_id, user.clinic_id))
+    return plan_read(get_plan(session, user.clinic_id, plan_id))
 
 
 @router.delete("/{plan_id}")
@@ -97,8 +97,8 @@ def cancel(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanSummary
 @router.post("/{plan_id}/publish")
 def publish(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanRead:
     """Publish a draft; the day's published plan becomes superseded."""
-    publish_plan(session, plan_id, user.clinic_id)
-    return plan_read(get_plan(session, plan_id, user.clinic_id))
+    publish_plan(session, user.clinic_id, plan_id)
+    return plan_read(get_plan(session, user.clinic_id, plan_id))
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class DraftEdit:
     provider: TravelTimeProvider
 
     def read(self, result: EditResult, dry_run: bool) -> EditRead:
-        plan = None if dry_run else plan_read(get_plan(self.session, self.plan_id, self.clinic_id))
+        plan = None if dry_run else plan_read(get_plan(self.session, self.clinic_id, self.plan_id))
         return EditRead(
             ok=result.ok,
             dry_run=dry_run,
@@ -136,12 +136,12 @@ def pin(body: PinCreate, edit: DraftEditDep) -> EditRead:
     """Pin a visit to a therapist and put it on their route in the draft."""
     result = pin_visit(
         edit.session,
+        edit.clinic_id,
         edit.plan_id,
         body.visit_id,
         body.therapist_id,
         edit.provider,
         dry_run=body.dry_run,
-        clinic_id=edit.clinic_id,
     )
     return edit.read(result, body.dry_run)
 
@@ -151,13 +151,13 @@ def move(body: MoveCreate, edit: DraftEditDep) -> EditRead:
     """Move a visit to a therapist's route at a position, in the draft."""
     result = move_visit(
         edit.session,
+        edit.clinic_id,
         edit.plan_id,
         body.visit_id,
         body.therapist_id,
         body.position,
         edit.provider,
         dry_run=body.dry_run,
-        clinic_id=edit.clinic_id,
     )
     return edit.read(result, body.dry_run)
 
@@ -167,12 +167,12 @@ def lock(body: LockCreate, edit: DraftEditDep) -> EditRead:
     """Lock (or unlock) the order of a therapist's route in the draft."""
     result = lock_route(
         edit.session,
+        edit.clinic_id,
         edit.plan_id,
         body.therapist_id,
         body.locked,
         edit.provider,
         body.dry_run,
-        edit.clinic_id,
     )
     return edit.read(result, body.dry_run)
 
@@ -186,5 +186,5 @@ def compare(
     minutes: Annotated[int, Query(ge=0, le=1440)] = 15,
 ) -> ComparisonRead:
     """What changes from plan `with` (before) to this plan (after)."""
-    comparison = compare_plans(session, with_plan, plan_id, minutes, user.clinic_id)
+    comparison = compare_plans(session, user.clinic_id, with_plan, plan_id, minutes)
     return comparison_read(comparison)

@@ -23,7 +23,7 @@ from scheduler.day_json.roster import format_roster
 from scheduler.db.engine import make_engine, require_current_schema, upgrade
 from scheduler.errors import InvalidRequest, NotFound, TravelServiceUnavailable, UnroutableLocations
 from scheduler.exchange import exporting, importing
-from scheduler.models import Clinic, Patient, Therapist
+from scheduler.models import Clinic, Patient, Plan, Therapist
 from scheduler.planning import PlanOptions, compare_plans, create_plan, get_plan, publish_plan
 from scheduler.travel import TRAVEL_MODES
 from scheduler.travel.cache import CachedProvider
@@ -34,7 +34,6 @@ from scheduler.travel.select import geodesic_provider, osrm_provider, travel_pro
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from scheduler.models import Plan
     from scheduler.planning import PlanComparison
     from solver import Progress
 
@@ -80,6 +79,14 @@ def pick_clinic(session: Session, name: str | None) -> Clinic:
     return clinics[0]
 
 
+def clinic_of_plan(session: Session, plan_id: int) -> int:
+    """The clinic of a plan named by id: the CLI is the operator's, over every clinic."""
+    clinic_id = session.scalar(sa.select(Plan.clinic_id).where(Plan.id == plan_id))
+    if clinic_id is None:
+        raise NotFound(f"plan {plan_id} not found")
+    return clinic_id
+
+
 def _print_plan(session: Session, plan: Plan) -> None:
     print(format_roster(exporting.plan_json(session, plan)))
     print(f"\nPlan {plan.id}: version {plan.version} of {plan.date.isoformat()}, {plan.status}")
@@ -106,7 +113,7 @@ def run_demo(args: argparse.Namespace, tick: Tick | None) -> int:
         if tick is not None:
             sys.stderr.write("\n")
         if plan.status == "draft":
-            plan = publish_plan(session, plan.id)
+            plan = publish_plan(session, plan.clinic_id, plan.id)
         session.commit()
         _print_plan(session, plan)
         return 0 if plan.status == "published" else 1
@@ -159,7 +166,7 @@ def run_plan(args: argparse.Namespace, tick: Tick | None) -> int:
 
 def run_publish(args: argparse.Namespace) -> int:
     with open_session(args) as session:
-        plan = publish_plan(session, args.plan)
+        plan = publish_plan(session, clinic_of_plan(session, args.plan), args.plan)
         session.commit()
         print(f"Plan {plan.id} ({plan.date.isoformat()}, version {plan.version}) is published")
     return 0
@@ -167,7 +174,9 @@ def run_publish(args: argparse.Namespace) -> int:
 
 def run_compare(args: argparse.Namespace) -> int:
     with open_session(args) as session:
-        comparison = compare_plans(session, args.before, args.after, args.minutes)
+        comparison = compare_plans(
+            session, clinic_of_plan(session, args.before), args.before, args.after, args.minutes
+        )
         print(format_comparison(comparison))
     return 0
 
@@ -195,7 +204,7 @@ def format_comparison(comparison: PlanComparison) -> str:
 
 def run_export(args: argparse.Namespace) -> int:
     with open_session(args) as session:
-        plan = get_plan(session, args.plan)
+        plan = get_plan(session, clinic_of_plan(session, args.plan), args.plan)
         text = _export_text(session, plan, args)
     if args.output is None:
         sys.stdout.write(text)

@@ -32,6 +32,8 @@ from solver.solution import Route, Solution, SolveStatus
 from solver.timing import route_faults, time_route
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy.orm import Session
 
     from scheduler.models import Plan
@@ -105,12 +107,12 @@ class _Edit:
 
 def pin_visit(
     session: Session,
+    clinic_id: int,
     plan_id: int,
     visit_id: int,
     therapist_id: int,
     provider: TravelTimeProvider | None = None,
     dry_run: bool = False,
-    clinic_id: int | None = None,
 ) -> EditResult:
     """Pin a visit to a therapist, and put it on their route in the draft.
 
@@ -122,6 +124,8 @@ def pin_visit(
     ----------
     session
         The database session.
+    clinic_id
+        The caller's clinic: a plan of another clinic is not found.
     plan_id
         The draft.
     visit_id, therapist_id
@@ -130,8 +134,6 @@ def pin_visit(
         Travel times; ``GeodesicProvider()`` by default.
     dry_run
         Only say what the edit would break: nothing is stored.
-    clinic_id
-        The caller's clinic: a plan of another clinic is not found.
 
     Returns
     -------
@@ -148,32 +150,31 @@ def pin_visit(
         The visit is not in the plan, or the therapist not on shift that day.
     """
     with conflict_on_lost_race(session, f"plan {plan_id} was changed at the same time"):
-        edit = _open(session, plan_id, provider, clinic_id)
+        edit = _open(session, clinic_id, plan_id, provider)
         visit_key = edit.visit_key(session, visit_id)
         therapist_key = edit.therapist_key(session, therapist_id)
         session.get_one(Visit, visit_id).pinned_therapist_id = therapist_id
         _pin_in_problem(edit, visit_key, therapist_key)
-        source = edit.route_of(visit_key)
         changed: set[str] = set()
-        if source != therapist_key:
-            edit.changeable(source)
-            edit.changeable(therapist_key)
-            _take_out(edit, visit_key)
-            order = edit.orders.setdefault(therapist_key, [])
-            order.insert(_best_position(edit, therapist_key, visit_key), visit_key)
-            changed = {therapist_key} | ({source} if source is not None else set())
+        if edit.route_of(visit_key) != therapist_key:
+            changed = _relocate(
+                edit,
+                visit_key,
+                therapist_key,
+                lambda _: _best_position(edit, therapist_key, visit_key),
+            )
         return _apply(session, edit, changed, dry_run)
 
 
 def move_visit(
     session: Session,
+    clinic_id: int,
     plan_id: int,
     visit_id: int,
     therapist_id: int,
     position: int,
     provider: TravelTimeProvider | None = None,
     dry_run: bool = False,
-    clinic_id: int | None = None,
 ) -> EditResult:
     """Put a visit (routed or unassigned) on a therapist's route at ``position``.
 
@@ -181,6 +182,8 @@ def move_visit(
     ----------
     session
         The database session.
+    clinic_id
+        The caller's clinic: a plan of another clinic is not found.
     plan_id
         The draft.
     visit_id, therapist_id
@@ -191,8 +194,6 @@ def move_visit(
         Travel times; ``GeodesicProvider()`` by default.
     dry_run
         Only say what the edit would break: nothing is stored.
-    clinic_id
-        The caller's clinic: a plan of another clinic is not found.
 
     Returns
     -------
@@ -210,30 +211,30 @@ def move_visit(
         outside the route.
     """
     with conflict_on_lost_race(session, f"plan {plan_id} was changed at the same time"):
-        edit = _open(session, plan_id, provider, clinic_id)
+        edit = _open(session, clinic_id, plan_id, provider)
         visit_key = edit.visit_key(session, visit_id)
         therapist_key = edit.therapist_key(session, therapist_id)
-        source = edit.route_of(visit_key)
-        edit.changeable(source)
-        edit.changeable(therapist_key)
-        _take_out(edit, visit_key)
-        order = edit.orders.setdefault(therapist_key, [])
-        if not 0 <= position <= len(order):
-            message = f"position {position} is outside {therapist_key}'s route (0 to {len(order)})"
-            raise InvalidRequest.single("position", message)
-        order.insert(position, visit_key)
-        changed = {therapist_key} | ({source} if source is not None else set())
+
+        def checked_position(order: list[str]) -> int:
+            if not 0 <= position <= len(order):
+                message = (
+                    f"position {position} is outside {therapist_key}'s route (0 to {len(order)})"
+                )
+                raise InvalidRequest.single("position", message)
+            return position
+
+        changed = _relocate(edit, visit_key, therapist_key, checked_position)
         return _apply(session, edit, changed, dry_run)
 
 
 def lock_route(
     session: Session,
+    clinic_id: int,
     plan_id: int,
     therapist_id: int,
     locked: bool = True,
     provider: TravelTimeProvider | None = None,
     dry_run: bool = False,
-    clinic_id: int | None = None,
 ) -> EditResult:
     """Lock (or unlock) the order of a therapist's route in the draft.
 
@@ -244,6 +245,8 @@ def lock_route(
     ----------
     session
         The database session.
+    clinic_id
+        The caller's clinic: a plan of another clinic is not found.
     plan_id
         The draft.
     therapist_id
@@ -254,8 +257,6 @@ def lock_route(
         Travel times; ``GeodesicProvider()`` by default.
     dry_run
         Only say what the edit would break: nothing is stored.
-    clinic_id
-        The caller's clinic: a plan of another clinic is not found.
 
     Returns
     -------
@@ -272,7 +273,7 @@ def lock_route(
         The plan has no route for the therapist.
     """
     with conflict_on_lost_race(session, f"plan {plan_id} was changed at the same time"):
-        edit = _open(session, plan_id, provider, clinic_id)
+        edit = _open(session, clinic_id, plan_id, provider)
         therapist = session.get(Therapist, therapist_id)
         row = None if therapist is None else edit.route_row(therapist.external_id)
         if therapist is None or therapist.clinic_id != edit.plan.clinic_id:
@@ -285,9 +286,9 @@ def lock_route(
 
 
 def _open(
-    session: Session, plan_id: int, provider: TravelTimeProvider | None, clinic_id: int | None
+    session: Session, clinic_id: int, plan_id: int, provider: TravelTimeProvider | None
 ) -> _Edit:
-    plan = lock_draft(session, plan_id, "be edited", clinic_id)
+    plan = lock_draft(session, clinic_id, plan_id, "be edited")
     clinic = session.get_one(Clinic, plan.clinic_id)
     routed = [stop.visit_id for row in plan.routes for stop in row.stops]
     visit_ids = [*routed, *(item.visit_id for item in plan.unassigned)]
@@ -313,6 +314,20 @@ def _pin_in_problem(edit: _Edit, visit_key: str, therapist_key: str) -> None:
         for v in problem.visits
     )
     edit.day = replace(edit.day, problem=replace(problem, visits=visits))
+
+
+def _relocate(
+    edit: _Edit, visit_key: str, therapist_key: str, position: Callable[[list[str]], int]
+) -> set[str]:
+    """Take the visit off its route (if any) and onto the therapist's at ``position(order)``
+    of the order without it; the therapists whose routes changed."""
+    source = edit.route_of(visit_key)
+    edit.changeable(source)
+    edit.changeable(therapist_key)
+    _take_out(edit, visit_key)
+    order = edit.orders.setdefault(therapist_key, [])
+    order.insert(position(order), visit_key)
+    return {therapist_key} | ({source} if source is not None else set())
 
 
 def _take_out(edit: _Edit, visit_key: str) -> None:

@@ -106,7 +106,7 @@ class PlanJobs:
                 .values(status=PlanStatus.SOLVING)
             )
             if getattr(claim, "rowcount", 0) == 1:
-                finish_plan(session, get_plan(session, plan_id), day, solution)
+                finish_plan(session, get_plan(session, day.clinic_id, plan_id), day, solution)
 
     def _still_solving(self, plan_id: int, progress: dict[str, object] | None) -> bool:
         """Record the progress; false once the plan is no longer ``solving`` (cancelled)."""
@@ -143,7 +143,7 @@ def cancel_plan(session: Session, plan_id: int, clinic_id: int) -> Plan:
     """Cancel a solve (its worker stops within about a second); a draft or failed plan is
     cancelled too, so it cannot be published. ``Conflict`` for a published or superseded one.
     """
-    plan = get_plan(session, plan_id, clinic_id)
+    plan = get_plan(session, clinic_id, plan_id)
     if plan.status in (PlanStatus.PUBLISHED, PlanStatus.SUPERSEDED):
         raise Conflict(f"plan {plan_id} is {plan.status.value}; it can no longer be cancelled")
     if plan.status != PlanStatus.CANCELLED:

@@ -35,17 +35,17 @@ def _with_routes() -> tuple[sa.orm.interfaces.LoaderOption, ...]:
     )
 
 
-def get_plan(session: Session, plan_id: int, clinic_id: int | None = None) -> Plan:
+def get_plan(session: Session, clinic_id: int, plan_id: int) -> Plan:
     """One plan with its routes, stops and unassigned visits.
 
     Parameters
     ----------
     session
         The database session.
-    plan_id
-        The plan's id.
     clinic_id
         The caller's clinic: a plan of another clinic is not found.
+    plan_id
+        The plan's id.
 
     Returns
     -------
@@ -60,7 +60,7 @@ def get_plan(session: Session, plan_id: int, clinic_id: int | None = None) -> Pl
     plan = session.scalars(
         sa.select(Plan).where(Plan.id == plan_id).options(*_with_routes())
     ).first()
-    if plan is None or (clinic_id is not None and plan.clinic_id != clinic_id):
+    if plan is None or plan.clinic_id != clinic_id:
         raise NotFound(f"plan {plan_id} not found")
     return plan
 
@@ -102,7 +102,7 @@ def list_plans(
     return session.scalars(query.order_by(Plan.date, Plan.version)).all()
 
 
-def lock_draft(session: Session, plan_id: int, action: str, clinic_id: int | None = None) -> Plan:
+def lock_draft(session: Session, clinic_id: int, plan_id: int, action: str) -> Plan:
     """The plan, locked against concurrent changes until the transaction ends
     (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite locks the database when writing).
 
@@ -113,7 +113,7 @@ def lock_draft(session: Session, plan_id: int, action: str, clinic_id: int | Non
     query = sa.select(Plan).where(Plan.id == plan_id).with_for_update()
     # populate_existing: the status read under the lock wins over the session's copy.
     plan = session.scalars(query.execution_options(populate_existing=True)).first()
-    if plan is None or (clinic_id is not None and plan.clinic_id != clinic_id):
+    if plan is None or plan.clinic_id != clinic_id:
         raise NotFound(f"plan {plan_id} not found")
     if plan.status != PlanStatus.DRAFT:
         raise Conflict(f"plan {plan_id} is {plan.status.value}; only a draft can {action}")

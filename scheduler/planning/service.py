@@ -230,7 +230,7 @@ def finish_plan(session: Session, plan: Plan, day: DayProblem, solution: Solutio
     session.commit()
 
 
-def publish_plan(session: Session, plan_id: int, clinic_id: int | None = None) -> Plan:
+def publish_plan(session: Session, clinic_id: int, plan_id: int) -> Plan:
     """Publish a draft, atomically: the day's published plan (if any) becomes superseded,
     the visits on its routes become ``planned`` (visits it leaves out go back to ``booked``).
 
@@ -242,10 +242,10 @@ def publish_plan(session: Session, plan_id: int, clinic_id: int | None = None) -
     ----------
     session
         The database session.
-    plan_id
-        The draft to publish.
     clinic_id
         The caller's clinic: a plan of another clinic is not found.
+    plan_id
+        The draft to publish.
 
     Returns
     -------
@@ -261,7 +261,7 @@ def publish_plan(session: Session, plan_id: int, clinic_id: int | None = None) -
     """
     message = f"another plan of the same day was published at the same time as plan {plan_id}"
     with conflict_on_lost_race(session, message):
-        plan = lock_draft(session, plan_id, "be published", clinic_id)
+        plan = lock_draft(session, clinic_id, plan_id, "be published")
         if plan.violations:
             raise Conflict(
                 f"plan {plan_id} breaks {len(plan.violations)} hard rules"
@@ -299,10 +299,10 @@ def _mark_visits(session: Session, plan_id: int) -> None:
 
 def compare_plans(
     session: Session,
+    clinic_id: int,
     a_id: int,
     b_id: int,
     shift_minutes: int = 15,
-    clinic_id: int | None = None,
 ) -> PlanComparison:
     """What changes from plan ``a`` to plan ``b`` of the same clinic and date.
 
@@ -310,12 +310,12 @@ def compare_plans(
     ----------
     session
         The database session.
+    clinic_id
+        The caller's clinic: plans of other clinics are not found.
     a_id, b_id
         The earlier and the later plan.
     shift_minutes
         A visit whose start moves by more than this is ``shifted``.
-    clinic_id
-        The caller's clinic: plans of other clinics are not found.
 
     Returns
     -------
@@ -329,6 +329,6 @@ def compare_plans(
     InvalidRequest
         The plans are of different clinics or dates.
     """
-    a = get_plan(session, a_id, clinic_id)
-    b = get_plan(session, b_id, a.clinic_id if clinic_id is None else clinic_id)
+    a = get_plan(session, clinic_id, a_id)
+    b = get_plan(session, clinic_id, b_id)
     return compare(a, b, shift_minutes)

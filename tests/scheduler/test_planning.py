@@ -71,7 +71,7 @@ def test_create_plan_solves_in_a_worker_and_stores_a_draft(session: Session) -> 
     day = add_small_day(session)
     ticks: list[float] = []
     plan = create_plan(session, day.clinic.id, DAY, FAST, on_tick=lambda s, _: ticks.append(s))
-    plan = get_plan(session, plan.id, day.clinic.id)
+    plan = get_plan(session, day.clinic.id, plan.id)
     assert plan.status is PlanStatus.DRAFT
     assert (plan.version, plan.error, plan.violations) == (1, None, [])
     assert _placements(plan) == Counter({"v1": 1, "v2": 1, "v3": 1, "v4": 1})
@@ -150,7 +150,7 @@ def test_a_plan_the_checker_rejects_is_stored_as_failed(
     assert "visit v1 starts at 07:00:00 on t1's route, outside its window 09:00-11:00" in plan.error
     assert (plan.routes, plan.unassigned) == ([], [])
     with pytest.raises(Conflict, match="is failed; only a draft can be published"):
-        publish_plan(session, plan.id)
+        publish_plan(session, plan.clinic_id, plan.id)
 
 
 def test_a_failed_search_is_stored_as_failed(
@@ -180,11 +180,11 @@ def test_another_clinics_plan_is_not_found(session: Session) -> None:
     day = add_small_day(session)
     plan = add_routed_plan(session, day.clinic, {})
     other = add_clinic(session, "Other")
-    assert get_plan(session, plan.id, day.clinic.id) is plan
+    assert get_plan(session, day.clinic.id, plan.id) is plan
     with pytest.raises(NotFound, match=f"plan {plan.id} not found"):
-        get_plan(session, plan.id, other.id)
+        get_plan(session, other.id, plan.id)
     with pytest.raises(NotFound):
-        get_plan(session, 999_999)
+        get_plan(session, day.clinic.id, 999_999)
 
 
 # --- publishing --------------------------------------------------------------------------------
@@ -199,15 +199,15 @@ def test_publishing_supersedes_the_previous_plan_and_marks_visits(session: Sessi
     second = add_routed_plan(
         session, day.clinic, {t1: [(v["v1"], 9 * H), (v["v3"], 13 * H)]}, (v["v2"],)
     )
-    publish_plan(session, first.id)
+    publish_plan(session, first.clinic_id, first.id)
     assert (v["v1"].status, v["v2"].status, v["v3"].status) == (
         VisitStatus.PLANNED,
         VisitStatus.PLANNED,
         VisitStatus.BOOKED,
     )
-    published = publish_plan(session, second.id)
+    published = publish_plan(session, second.clinic_id, second.id)
     assert published.status is PlanStatus.PUBLISHED
-    assert get_plan(session, first.id).status is PlanStatus.SUPERSEDED
+    assert get_plan(session, first.clinic_id, first.id).status is PlanStatus.SUPERSEDED
     statuses = {visit.external_id: visit.status for visit in session.scalars(sa.select(Visit))}
     assert statuses["v1"] is VisitStatus.PLANNED
     assert statuses["v2"] is VisitStatus.BOOKED  # left out of the new plan
@@ -222,15 +222,17 @@ def test_only_a_draft_can_be_published(session: Session, status: PlanStatus) -> 
     day = add_small_day(session)
     plan = add_routed_plan(session, day.clinic, {}, status=status)
     with pytest.raises(Conflict, match=f"plan {plan.id} is {status.value}; only a draft"):
-        publish_plan(session, plan.id)
+        publish_plan(session, plan.clinic_id, plan.id)
     with pytest.raises(NotFound):
-        publish_plan(session, 999_999)
+        publish_plan(session, day.clinic.id, 999_999)
 
 
-def _publish_in_thread(engine: Engine, plan_id: int, outcomes: dict[int, str]) -> None:
+def _publish_in_thread(
+    engine: Engine, clinic_id: int, plan_id: int, outcomes: dict[int, str]
+) -> None:
     with Session(engine) as session:
         try:
-            publish_plan(session, plan_id)
+            publish_plan(session, clinic_id, plan_id)
         except Conflict as error:
             outcomes[plan_id] = f"{type(error.__cause__).__name__}: {error}"
         else:
@@ -251,6 +253,7 @@ def test_two_publishes_of_the_same_day_at_once_one_wins(
         b = add_routed_plan(session, day.clinic, {t2: [(v["v2"], 9 * H)]}, (v["v1"],))
         session.commit()
         ids = (old.id, a.id, b.id)
+        clinic_id = day.clinic.id
     barrier = threading.Barrier(2, timeout=20)
     read_published = queries.published_plan
 
@@ -262,7 +265,7 @@ def test_two_publishes_of_the_same_day_at_once_one_wins(
     monkeypatch.setattr(service, "published_plan", read_then_wait)
     outcomes: dict[int, str] = {}
     threads = [
-        threading.Thread(target=_publish_in_thread, args=(migrated, plan_id, outcomes))
+        threading.Thread(target=_publish_in_thread, args=(migrated, clinic_id, plan_id, outcomes))
         for plan_id in ids[1:]
     ]
     for thread in threads:
@@ -311,7 +314,7 @@ def test_compare_finds_moved_shifted_dropped_and_added_visits(session: Session) 
         {"travel_s": 800, "utilisation": 0.625},
     )
     session.flush()
-    comparison = compare_plans(session, before.id, after.id, shift_minutes=15)
+    comparison = compare_plans(session, before.clinic_id, before.id, after.id, shift_minutes=15)
     assert [
         (c.visit_key, c.before and c.before.therapist_key, c.after and c.after.therapist_key)
         for c in comparison.moved
@@ -320,7 +323,10 @@ def test_compare_finds_moved_shifted_dropped_and_added_visits(session: Session) 
     assert [c.visit_key for c in comparison.dropped] == ["v3"]
     assert [c.visit_key for c in comparison.added] == ["v4"]
     assert comparison.kpi_deltas == {"travel_s": -200, "utilisation": 0.125}
-    assert [c.visit_key for c in compare_plans(session, before.id, after.id, 5).shifted] == [
+    assert [
+        c.visit_key
+        for c in compare_plans(session, before.clinic_id, before.id, after.id, 5).shifted
+    ] == [
         "v1",
         "v2",
     ]
@@ -333,9 +339,9 @@ def test_only_plans_of_one_clinic_and_date_compare(session: Session) -> None:
     other_day.date = TUESDAY
     foreign = add_routed_plan(session, add_clinic(session, "Other"), {})
     with pytest.raises(InvalidRequest, match="only plans of the same clinic and date compare"):
-        compare_plans(session, plan.id, other_day.id)
+        compare_plans(session, plan.clinic_id, plan.id, other_day.id)
     with pytest.raises(NotFound):
-        compare_plans(session, plan.id, foreign.id)
+        compare_plans(session, plan.clinic_id, plan.id, foreign.id)
 
 
 @pytest.mark.usefixtures("_in_process")

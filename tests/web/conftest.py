@@ -161,12 +161,12 @@ def _seed(engine: sa.Engine, today: dt.date) -> Site:
         _work_every_day(session, clinic.id)
         session.commit()
         first = create_plan(session, clinic.id, today, PlanOptions(time_limit_s=1))
-        publish_plan(session, first.id)
-        first = get_plan(session, first.id)
+        publish_plan(session, first.clinic_id, first.id)
+        first = get_plan(session, first.clinic_id, first.id)
         busiest = max(first.routes, key=lambda route: len(route.stops))
         removed = busiest.stops[-1].visit.patient.name
         second = _without_last_stop(session, first, busiest.therapist_id)
-        publish_plan(session, second.id)
+        publish_plan(session, second.clinic_id, second.id)
         add_user(
             session, clinic, "therapist@clinic.example", PASSWORD, Role.THERAPIST, busiest.therapist
         )
