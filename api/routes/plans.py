@@ -10,18 +10,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from sqlalchemy.orm import Session
 
 from api.deps import JobsDep, SessionDep, SettingsDep, StaffUser
-from api.schemas.plans import (
-    ComparisonRead,
-    EditRead,
-    LockCreate,
-    MoveCreate,
-    PinCreate,
-    PlanCreate,
-    PlanRead,
-    PlanSummaryRead,
-    comparison_read,
-    plan_read,
-)
+from api.schemas.plan_edits import ComparisonRead, EditRead, LockCreate, MoveCreate, PinCreate
+from api.schemas.plans import PlanCreate, PlanRead, PlanSummaryRead
 from scheduler.models import PlanStatus
 from scheduler.planning import (
     EditResult,
@@ -66,7 +56,7 @@ def create_plan(
     plan, day = start_plan(session, user.clinic_id, body.date, options, provider)
     jobs.submit(plan.id, day, options.params())
     response.headers["Location"] = f"/plans/{plan.id}"
-    return plan_read(get_plan(session, user.clinic_id, plan.id))
+    return PlanRead.from_record(get_plan(session, user.clinic_id, plan.id))
 
 
 @router.get("")
@@ -84,7 +74,7 @@ def list_clinic_plans(
 @router.get("/{plan_id}")
 def read_plan(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanRead:
     """A plan: status and progress while solving; routes, unassigned visits, KPIs when done."""
-    return plan_read(get_plan(session, user.clinic_id, plan_id))
+    return PlanRead.from_record(get_plan(session, user.clinic_id, plan_id))
 
 
 @router.delete("/{plan_id}")
@@ -98,7 +88,7 @@ def cancel(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanSummary
 def publish(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanRead:
     """Publish a draft; the day's published plan becomes superseded."""
     publish_plan(session, user.clinic_id, plan_id)
-    return plan_read(get_plan(session, user.clinic_id, plan_id))
+    return PlanRead.from_record(get_plan(session, user.clinic_id, plan_id))
 
 
 @dataclass(frozen=True)
@@ -111,7 +101,11 @@ class DraftEdit:
     provider: TravelTimeProvider
 
     def read(self, result: EditResult, dry_run: bool) -> EditRead:
-        plan = None if dry_run else plan_read(get_plan(self.session, self.clinic_id, self.plan_id))
+        plan = (
+            None
+            if dry_run
+            else PlanRead.from_record(get_plan(self.session, self.clinic_id, self.plan_id))
+        )
         return EditRead(
             ok=result.ok,
             dry_run=dry_run,
@@ -187,4 +181,4 @@ def compare(
 ) -> ComparisonRead:
     """What changes from plan `with` (before) to this plan (after)."""
     comparison = compare_plans(session, user.clinic_id, with_plan, plan_id, minutes)
-    return comparison_read(comparison)
+    return ComparisonRead.from_comparison(comparison)

@@ -1,4 +1,4 @@
-"""Plans: starting a solve, its progress and result, manual edits, comparisons."""
+"""Plans: starting a solve, its progress and result (``PlanRead.from_record``)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from scheduler.day_json.plan import break_json
-from scheduler.models import Plan, PlanRoute, PlanStatus, PlanStop
-from scheduler.planning import Placement, PlanComparison, VisitChange
+from scheduler.models import Plan, PlanRoute, PlanStatus, PlanStop, PlanUnassigned
 from scheduler.records.store import MAX_ID
 from solver.clock import format_hhmmss
 from solver.params import FirstSolution, Metaheuristic
@@ -101,6 +100,22 @@ class StopRead(BaseModel):
     distance_m: int | None
     wait_s: int
 
+    @classmethod
+    def from_record(cls, stop: PlanStop) -> StopRead:
+        return cls(
+            position=stop.position,
+            visit_id=stop.visit_id,
+            visit_external_id=stop.visit.external_id,
+            patient_id=stop.visit.patient_id,
+            patient_name=stop.visit.patient.name,
+            arrival=format_hhmmss(stop.arrival_s),
+            start=format_hhmmss(stop.start_s),
+            end=format_hhmmss(stop.end_s),
+            travel_s=stop.travel_s,
+            distance_m=stop.distance_m,
+            wait_s=stop.wait_s,
+        )
+
 
 class RouteRead(BaseModel):
     model_config = ConfigDict(
@@ -135,6 +150,24 @@ class RouteRead(BaseModel):
     break_: BreakRead | None = Field(alias="break", serialization_alias="break")
     stops: list[StopRead]
 
+    @classmethod
+    def from_record(cls, route: PlanRoute) -> RouteRead:
+        used = bool(route.stops)
+        pause = break_json(used, route.break_start_s, route.break_end_s)
+        return cls(
+            therapist_id=route.therapist_id,
+            therapist_external_id=route.therapist.external_id,
+            therapist_name=route.therapist.name,
+            locked=route.locked,
+            start=format_hhmmss(route.start_s) if used else None,
+            end=format_hhmmss(route.end_s) if used else None,
+            travel_s=route.travel_s,
+            distance_m=route.distance_m,
+            work_s=route.work_s,
+            **{"break": BreakRead.model_validate(pause) if pause else None},
+            stops=[StopRead.from_record(stop) for stop in route.stops],
+        )
+
 
 class UnassignedRead(BaseModel):
     model_config = ConfigDict(
@@ -156,6 +189,16 @@ class UnassignedRead(BaseModel):
     patient_name: str
     reason: str
     message: str
+
+    @classmethod
+    def from_record(cls, item: PlanUnassigned) -> UnassignedRead:
+        return cls(
+            visit_id=item.visit_id,
+            visit_external_id=item.visit.external_id,
+            patient_name=item.visit.patient.name,
+            reason=item.reason,
+            message=item.message,
+        )
 
 
 class ViolationRead(BaseModel):
@@ -237,222 +280,16 @@ class PlanRead(PlanSummaryRead):
     routes: list[RouteRead]
     unassigned: list[UnassignedRead]
 
-
-class PinCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"visit_id": 12, "therapist_id": 7, "dry_run": True}]},
-    )
-
-    visit_id: int = Field(ge=1, le=MAX_ID)
-    therapist_id: int = Field(ge=1, le=MAX_ID)
-    dry_run: bool = Field(default=False, description="Only say what the edit would break.")
-
-
-class MoveCreate(PinCreate):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [{"visit_id": 12, "therapist_id": 7, "position": 0, "dry_run": False}]
-        },
-    )
-
-    position: int = Field(ge=0, le=1000, description="Place on the route, from 0.")
-
-
-class LockCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"therapist_id": 7, "locked": True}]},
-    )
-
-    therapist_id: int = Field(ge=1, le=MAX_ID)
-    locked: bool = True
-    dry_run: bool = False
-
-
-class EditRead(BaseModel):
-    """What the edit leaves broken (``violations``) and what it broke (``broken``)."""
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "ok": False,
-                    "dry_run": True,
-                    "violations": ["v-0012 starts at 12:05, after its window ends at 12:00"],
-                    "broken": ["v-0012 starts at 12:05, after its window ends at 12:00"],
-                    "plan": None,
-                }
-            ]
-        }
-    )
-
-    ok: bool
-    dry_run: bool
-    violations: list[str]
-    broken: list[str]
-    plan: PlanRead | None = Field(description="The stored plan after the edit; null on a dry run.")
-
-
-class PlacementRead(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"therapist_id": 7, "therapist_external_id": "t-ana", "start": "09:00:00"}]
-        }
-    )
-
-    therapist_id: int
-    therapist_external_id: str
-    start: str
-
-
-class VisitChangeRead(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "visit_id": 12,
-                    "visit_external_id": "v-0012",
-                    "before": {
-                        "therapist_id": 7,
-                        "therapist_external_id": "t-ana",
-                        "start": "09:00:00",
-                    },
-                    "after": {
-                        "therapist_id": 7,
-                        "therapist_external_id": "t-ana",
-                        "start": "10:30:00",
-                    },
-                }
-            ]
-        }
-    )
-
-    visit_id: int
-    visit_external_id: str
-    before: PlacementRead | None
-    after: PlacementRead | None
-
-
-class ComparisonRead(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "before_id": 4,
-                    "after_id": 5,
-                    "shift_minutes": 15,
-                    "moved": [],
-                    "shifted": [],
-                    "dropped": [],
-                    "added": [],
-                    "kpi_deltas": {"travel_s": -320},
-                }
-            ]
-        }
-    )
-
-    before_id: int
-    after_id: int
-    shift_minutes: int
-    moved: list[VisitChangeRead]
-    shifted: list[VisitChangeRead]
-    dropped: list[VisitChangeRead]
-    added: list[VisitChangeRead]
-    kpi_deltas: dict[str, float | None]
-
-
-# --- from the stored rows -------------------------------------------------------------
-
-
-def _stop_read(stop: PlanStop) -> StopRead:
-    return StopRead(
-        position=stop.position,
-        visit_id=stop.visit_id,
-        visit_external_id=stop.visit.external_id,
-        patient_id=stop.visit.patient_id,
-        patient_name=stop.visit.patient.name,
-        arrival=format_hhmmss(stop.arrival_s),
-        start=format_hhmmss(stop.start_s),
-        end=format_hhmmss(stop.end_s),
-        travel_s=stop.travel_s,
-        distance_m=stop.distance_m,
-        wait_s=stop.wait_s,
-    )
-
-
-def _route_read(route: PlanRoute) -> RouteRead:
-    used = bool(route.stops)
-    pause = break_json(used, route.break_start_s, route.break_end_s)
-    return RouteRead(
-        therapist_id=route.therapist_id,
-        therapist_external_id=route.therapist.external_id,
-        therapist_name=route.therapist.name,
-        locked=route.locked,
-        start=format_hhmmss(route.start_s) if used else None,
-        end=format_hhmmss(route.end_s) if used else None,
-        travel_s=route.travel_s,
-        distance_m=route.distance_m,
-        work_s=route.work_s,
-        **{"break": BreakRead.model_validate(pause) if pause else None},
-        stops=[_stop_read(stop) for stop in route.stops],
-    )
-
-
-def plan_read(plan: Plan) -> PlanRead:
-    """The API's view of a stored plan (routes, stops and unassigned visits loaded)."""
-    summary = PlanSummaryRead.model_validate(plan)
-    return PlanRead(
-        **summary.model_dump(),
-        parameters=plan.parameters,
-        progress=ProgressRead.model_validate(plan.progress) if plan.progress else None,
-        solver=plan.solver_stats,
-        violations=[ViolationRead.model_validate(v) for v in plan.violations],
-        routes=[_route_read(route) for route in sorted(plan.routes, key=lambda r: r.id)],
-        unassigned=[
-            UnassignedRead(
-                visit_id=item.visit_id,
-                visit_external_id=item.visit.external_id,
-                patient_name=item.visit.patient.name,
-                reason=item.reason,
-                message=item.message,
-            )
-            for item in plan.unassigned
-        ],
-    )
-
-
-def _placement_read(placement: Placement | None) -> PlacementRead | None:
-    if placement is None:
-        return None
-    return PlacementRead(
-        therapist_id=placement.therapist_id,
-        therapist_external_id=placement.therapist_key,
-        start=format_hhmmss(placement.start_s),
-    )
-
-
-def _changes(changes: tuple[VisitChange, ...]) -> list[VisitChangeRead]:
-    return [
-        VisitChangeRead(
-            visit_id=change.visit_id,
-            visit_external_id=change.visit_key,
-            before=_placement_read(change.before),
-            after=_placement_read(change.after),
+    @classmethod
+    def from_record(cls, plan: Plan) -> PlanRead:
+        """The API's view of a stored plan (routes, stops and unassigned visits loaded)."""
+        summary = PlanSummaryRead.model_validate(plan)
+        return cls(
+            **summary.model_dump(),
+            parameters=plan.parameters,
+            progress=ProgressRead.model_validate(plan.progress) if plan.progress else None,
+            solver=plan.solver_stats,
+            violations=[ViolationRead.model_validate(v) for v in plan.violations],
+            routes=[RouteRead.from_record(r) for r in sorted(plan.routes, key=lambda r: r.id)],
+            unassigned=[UnassignedRead.from_record(item) for item in plan.unassigned],
         )
-        for change in changes
-    ]
-
-
-def comparison_read(comparison: PlanComparison) -> ComparisonRead:
-    return ComparisonRead(
-        before_id=comparison.before_id,
-        after_id=comparison.after_id,
-        shift_minutes=comparison.shift_minutes,
-        moved=_changes(comparison.moved),
-        shifted=_changes(comparison.shifted),
-        dropped=_changes(comparison.dropped),
-        added=_changes(comparison.added),
-        kpi_deltas=comparison.kpi_deltas,
-    )
