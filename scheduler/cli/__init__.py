@@ -1,5 +1,7 @@
-"""``homevisit``, the command line: ``main`` parses and dispatches, ``clinic`` holds the
-commands on the stored clinic, ``demo`` seeds the demo clinic.
+"""``homevisit``, the command line: ``main`` parses and dispatches (and runs the stateless
+``solve``, ``generate``, ``db`` and ``serve``); ``clinic`` holds the coordinator's commands on
+the stored clinic, ``users`` and ``travel`` their own groups, ``common`` what those share, and
+``demo`` seeds the demo clinic.
 
 May import: config, errors, models, db, accounts, records, travel, exchange, day_json,
 planning.
