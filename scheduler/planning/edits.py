@@ -180,20 +180,10 @@ def move_visit(
 
     Parameters
     ----------
-    session
-        The database session.
-    clinic_id
-        The caller's clinic: a plan of another clinic is not found.
-    plan_id
-        The draft.
-    visit_id, therapist_id
-        The visit and the therapist (database ids, of the plan's clinic).
+    session, clinic_id, plan_id, visit_id, therapist_id, provider, dry_run
+        As for ``pin_visit``.
     position
         The visit's place in the route, from 0, once it has left its current place.
-    provider
-        Travel times; ``GeodesicProvider()`` by default.
-    dry_run
-        Only say what the edit would break: nothing is stored.
 
     Returns
     -------
@@ -202,10 +192,8 @@ def move_visit(
 
     Raises
     ------
-    NotFound
-        Unknown plan, visit or therapist.
-    Conflict
-        The plan is not a draft, a route concerned is locked, or a concurrent change won.
+    NotFound, Conflict
+        As for ``pin_visit``.
     InvalidRequest
         The visit is not in the plan, the therapist not on shift, or the position is
         outside the route.
