@@ -57,6 +57,22 @@ def _routes(plan: Plan) -> list[PlanRoute]:
     return sorted(plan.routes, key=lambda route: route.therapist.name)
 
 
+@dataclass(frozen=True)
+class _Axis:
+    """The timeline's time axis: positions are percentages of its span."""
+
+    start_s: int
+    end_s: int
+
+    def percent(self, seconds: int) -> float:
+        return round(100 * seconds / (self.end_s - self.start_s), 3)
+
+    def block(self, kind: str, start_s: int, end_s: int, label: str, pinned: bool = False) -> Block:
+        title = f"{label}: {hhmm(start_s)}{DASH}{hhmm(end_s)}"
+        left, width = self.percent(start_s - self.start_s), self.percent(end_s - start_s)
+        return Block(kind, left, width, label, title, pinned)
+
+
 def timeline(plan: Plan) -> Timeline:
     """The plan's routes on one time axis, whole hours around the earliest start and the
     latest end."""
@@ -64,53 +80,50 @@ def timeline(plan: Plan) -> Timeline:
     first = min((r.start_s or 0 for r in used), default=DEFAULT_AXIS_S[0])
     last = max((r.end_s or 0 for r in used), default=DEFAULT_AXIS_S[1])
     axis_start = first // HOUR_S * HOUR_S
-    axis_end = max(-(-last // HOUR_S) * HOUR_S, axis_start + HOUR_S)
-    span = axis_end - axis_start
-
-    def block(kind: str, start_s: int, end_s: int, label: str, pinned: bool = False) -> Block:
-        left = round(100 * (start_s - axis_start) / span, 3)
-        width = round(100 * (end_s - start_s) / span, 3)
-        title = f"{label}: {hhmm(start_s)}{DASH}{hhmm(end_s)}"
-        return Block(kind, left, width, label, title, pinned)
-
-    rows = []
-    for index, route in enumerate(_routes(plan)):
-        blocks: list[Block] = []
-        cursor = route.start_s
-        for stop in route.stops:
-            if cursor is not None and stop.arrival_s > cursor:
-                blocks.append(block("travel", cursor, stop.arrival_s, "travel"))
-            if stop.start_s > stop.arrival_s:
-                blocks.append(block("wait", stop.arrival_s, stop.start_s, "wait"))
-            pinned = stop.visit.pinned_therapist_id == route.therapist_id
-            name = stop.visit.patient.name + (" (pinned)" if pinned else "")
-            blocks.append(block("visit", stop.start_s, stop.end_s, name, pinned))
-            cursor = stop.end_s
-        if route.stops and cursor is not None and route.end_s is not None:
-            if route.end_s > cursor:
-                blocks.append(block("travel", cursor, route.end_s, "travel home"))
-            if route.break_start_s is not None and route.break_end_s is not None:
-                blocks.append(block("break", route.break_start_s, route.break_end_s, "break"))
-        summary = (
-            f"{len(route.stops)} visits, {hhmm(route.start_s)}{DASH}{hhmm(route.end_s)}"
-            if route.stops
-            else "no visits"
+    axis = _Axis(axis_start, max(-(-last // HOUR_S) * HOUR_S, axis_start + HOUR_S))
+    rows = [
+        TimelineRow(
+            route.therapist_id,
+            route.therapist.name,
+            route_colour(index),
+            route.locked,
+            _route_summary(route),
+            _route_blocks(axis, route),
         )
-        rows.append(
-            TimelineRow(
-                route.therapist_id,
-                route.therapist.name,
-                route_colour(index),
-                route.locked,
-                summary,
-                blocks,
-            )
-        )
+        for index, route in enumerate(_routes(plan))
+    ]
     ticks = [
-        (hhmm(second), round(100 * (second - axis_start) / span, 3))
-        for second in range(axis_start, axis_end + 1, HOUR_S)
+        (hhmm(second), axis.percent(second - axis.start_s))
+        for second in range(axis.start_s, axis.end_s + 1, HOUR_S)
     ]
     return Timeline(ticks, rows)
+
+
+def _route_blocks(axis: _Axis, route: PlanRoute) -> list[Block]:
+    """Travel, waits and visits in route order, then the drive home and the break."""
+    blocks: list[Block] = []
+    cursor = route.start_s
+    for stop in route.stops:
+        if cursor is not None and stop.arrival_s > cursor:
+            blocks.append(axis.block("travel", cursor, stop.arrival_s, "travel"))
+        if stop.start_s > stop.arrival_s:
+            blocks.append(axis.block("wait", stop.arrival_s, stop.start_s, "wait"))
+        pinned = stop.visit.pinned_therapist_id == route.therapist_id
+        name = stop.visit.patient.name + (" (pinned)" if pinned else "")
+        blocks.append(axis.block("visit", stop.start_s, stop.end_s, name, pinned))
+        cursor = stop.end_s
+    if route.stops and cursor is not None and route.end_s is not None:
+        if route.end_s > cursor:
+            blocks.append(axis.block("travel", cursor, route.end_s, "travel home"))
+        if route.break_start_s is not None and route.break_end_s is not None:
+            blocks.append(axis.block("break", route.break_start_s, route.break_end_s, "break"))
+    return blocks
+
+
+def _route_summary(route: PlanRoute) -> str:
+    if not route.stops:
+        return "no visits"
+    return f"{len(route.stops)} visits, {hhmm(route.start_s)}{DASH}{hhmm(route.end_s)}"
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,7 @@ def read_plan(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanRead
 @router.delete("/{plan_id}")
 def cancel(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanSummaryRead:
     """Cancel a solve (it stops within about a second) or discard a draft."""
-    plan = cancel_plan(session, plan_id, user.clinic_id)
+    plan = cancel_plan(session, user.clinic_id, plan_id)
     return PlanSummaryRead.model_validate(plan)
 
 

@@ -139,7 +139,7 @@ def _progress_json(elapsed_s: float, progress: Progress | None) -> dict[str, obj
     }
 
 
-def cancel_plan(session: Session, plan_id: int, clinic_id: int) -> Plan:
+def cancel_plan(session: Session, clinic_id: int, plan_id: int) -> Plan:
     """Cancel a solve (its worker stops within about a second); a draft or failed plan is
     cancelled too, so it cannot be published. ``Conflict`` for a published or superseded one.
     """
