@@ -57,23 +57,31 @@ def run_demo(args: argparse.Namespace, tick: Tick | None) -> int:
         session.commit()
         print(f"{clinic.name}: planning {date.isoformat()} ...", file=sys.stderr)
         options = PlanOptions(time_limit_s=args.time_limit, workers=args.workers)
-        settings = Settings.from_env()
-        plan = create_plan(
-            session,
-            clinic.id,
-            date,
-            options,
-            provider=travel_provider(settings, session, clinic),
-            on_tick=tick,
-            geocoder=nominatim_geocoder(settings),
-        )
-        if tick is not None:
-            sys.stderr.write("\n")
+        plan = _plan_day(session, clinic, date, options, tick)
         if plan.status == "draft":
             plan = publish_plan(session, plan.clinic_id, plan.id)
         session.commit()
         _print_plan(session, plan)
         return 0 if plan.status == "published" else 1
+
+
+def _plan_day(
+    session: Session, clinic: Clinic, date: dt.date, options: PlanOptions, tick: Tick | None
+) -> Plan:
+    """A new draft of the clinic's day, with the configured travel times and geocoder."""
+    settings = Settings.from_env()
+    plan = create_plan(
+        session,
+        clinic.id,
+        date,
+        options,
+        provider=travel_provider(settings, session, clinic),
+        on_tick=tick,
+        geocoder=nominatim_geocoder(settings),
+    )
+    if tick is not None:
+        sys.stderr.write("\n")
+    return plan
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -105,17 +113,7 @@ def run_plan(args: argparse.Namespace, tick: Tick | None) -> int:
         settings = Settings.from_env()
         limit = args.time_limit or settings.solver_time_limit_s
         options = PlanOptions(time_limit_s=limit, workers=args.workers)
-        plan = create_plan(
-            session,
-            clinic.id,
-            args.date,
-            options,
-            provider=travel_provider(settings, session, clinic),
-            on_tick=tick,
-            geocoder=nominatim_geocoder(settings),
-        )
-        if tick is not None:
-            sys.stderr.write("\n")
+        plan = _plan_day(session, clinic, args.date, options, tick)
         session.commit()
         _print_plan(session, plan)
         return 0 if plan.status == "draft" else 1
