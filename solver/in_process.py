@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from solver.decompose import region_count, solve_by_regions
 from solver.outcome import explain_dropped, finish, pre_check
 from solver.params import FirstSolution, Params, Progress
+from solver.repair import insert_left_out
 from solver.search import LARGE_DAY_VISITS
 from solver.solution import Route, Solution, SolveStats
 from solver.whole_day import SearchLog, solve_whole
@@ -68,11 +69,13 @@ def _solve_by_regions(
     unassigned: list[Unassigned],
     started: float,
 ) -> Solution:
-    """Regions solved in turn (``solver.decompose``), merged, left-overs probed."""
+    """Regions solved in turn (``solver.decompose``), merged, left-overs inserted where
+    they fit and the rest probed."""
     log = SearchLog(started)
     counting = replace(params, on_progress=lambda p: _count_region_solution(log, params, p))
     by_therapist, construction_s = solve_by_regions(problem, counting, visits, candidates)
     routes = tuple(by_therapist[t.id] for t in problem.therapists)
+    routes = insert_left_out(problem, visits, candidates, routes)
     unassigned += explain_dropped(problem, visits, candidates, routes)
     stats = SolveStats(
         time.monotonic() - started,

@@ -170,13 +170,42 @@ def probe_dropped(
                 cheapest = (cost, therapist.id)
     if cheapest is not None:
         return Unassigned(visit.id, R.NOT_WORTH_PENALTY, _not_worth(problem, visit, *cheapest))
-    if full:
-        names = ", ".join(sorted(set(full))[:3])
+    return _no_room(problem, visit, candidates, full, matrices)
+
+
+def _no_room(
+    problem: Problem,
+    visit: Visit,
+    candidates: Sequence[int],
+    full: list[str],
+    matrices: Mapping[str, Sequence[Sequence[int]]],
+) -> Unassigned:
+    """The reason for a visit no route can take as it is.
+
+    A therapist whose empty day would reach it has run out of room (visits or time):
+    that is capacity, not an unreachable window.
+    """
+    free = [
+        problem.therapists[i].id
+        for i in candidates
+        if earliest_end(problem.therapists[i], [visit], matrices[problem.therapists[i].travel_mode])
+        is not None
+    ]
+    if visit.pinned_therapist is not None:
+        pin = visit.pinned_therapist
+        why = (
+            f"pinned to {pin}, whose route has no room left for it"
+            if free or full
+            else f"pinned to {pin}, but {unreachable(visit, 'their route')}"
+        )
+        return Unassigned(visit.id, R.PIN_INFEASIBLE, why)
+    if full or free:
+        names = ", ".join(sorted(set(full) | set(free))[:3])
         return Unassigned(
             visit.id,
             R.CAPACITY,
             f"the qualified therapists who could reach it ({names}) are full "
-            "(max visits or capacity)",
+            "(max visits, or their other visits fill the time it needs)",
         )
     return Unassigned(
         visit.id,

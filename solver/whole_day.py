@@ -17,6 +17,7 @@ from solver.extract import read_routes
 from solver.model import RoutingModel, build_model
 from solver.outcome import explain_dropped, finish, pre_check
 from solver.params import FirstSolution, Params, Progress
+from solver.repair import insert_left_out, warm_start_routes
 from solver.search import (
     LARGE_DAY_VISITS,
     first_solution_value,
@@ -93,7 +94,8 @@ def solve_whole(
     started
         ``time.monotonic()`` when the solve began (the statistics count from it).
     explain
-        Whether to probe the visits the search left out for their reasons.
+        Whether to insert the left-out visits that fit (``solver.repair``) and probe
+        the rest for their reasons; regions leave both to the whole day.
 
     Returns
     -------
@@ -107,18 +109,23 @@ def solve_whole(
     log = SearchLog(started)
     model.routing.AddAtSolutionCallback(lambda: _on_solution(model, log, params))
     assignment = _run_search(model, search, params, log)
-    if assignment is None:
+    if assignment is None and not _closed_with_start(params):
         assignment = _run_fallbacks(model, search, params, log)
     strategy = strategy_name(search, log.warm_start_read)
-    if assignment is None:
+    if assignment is not None:
+        routes = read_routes(model, assignment)
+    elif params.warm_start and not params.locked_prefixes:
+        routes = warm_start_routes(problem, visits, params.warm_start)
+        strategy = "WARM_START only (the search returned no plan in its time)"
+    else:
         return Solution(
             SolveStatus.FAILED,
             routes=tuple(Route(t.id) for t in problem.therapists),
             stats=SolveStats(time.monotonic() - started, None, log.solutions_found, strategy),
             error="the search found no plan within the time limit",
         )
-    routes = read_routes(model, assignment)
     if explain:
+        routes = insert_left_out(problem, visits, candidates, routes)
         unassigned += explain_dropped(problem, visits, candidates, routes)
     stats = SolveStats(
         time.monotonic() - started, log.first_solution_s, log.solutions_found, strategy
@@ -147,11 +154,20 @@ def _run_search(
     if params.locked_prefixes:
         routing.ApplyLocksToAllVehicles(_indices(model, params.locked_prefixes), False)
     if params.warm_start:
+        # Reading the start is a search under the same time limit; when it fails, the
+        # caller keeps the start itself rather than a plan from scratch in what is left.
         initial = routing.ReadAssignmentFromRoutes(_indices(model, params.warm_start), True)
-        if initial is not None:
-            log.warm_start_read = True
-            return routing.SolveFromAssignmentWithParameters(initial, search)
+        if initial is None:
+            return None
+        log.warm_start_read = True
+        return routing.SolveFromAssignmentWithParameters(initial, search)
     return routing.SolveWithParameters(search)
+
+
+def _closed_with_start(params: Params) -> bool:
+    """A warm start or locks close the model, whose construction can then not change
+    (OR-Tools logs "Model already closed" and ignores the new strategy)."""
+    return bool(params.warm_start or params.locked_prefixes)
 
 
 # Parallel cheapest insertion sometimes builds nothing at all (seen on days whose visits
