@@ -30,6 +30,7 @@ class Kpis:
     preferred_hits: int
     preferred_misses: int
     utilisation: float
+    waiting_s: int = 0
 
     def to_json(self) -> dict[str, int | float | None]:
         """The plan JSON's ``kpis`` object, as stored with each plan."""
@@ -72,6 +73,7 @@ def plan_kpis(problem: Problem, routes: Sequence[Route]) -> Kpis:
         preferred_hits=hits,
         preferred_misses=misses,
         utilisation=round(service_s / work_s, 3) if work_s > 0 else 0.0,
+        waiting_s=sum(stop.wait_s for route in routes for stop in route.stops),
     )
 
 

@@ -89,6 +89,7 @@ def build_model(
     add_optional_visits(model)
     add_preferences(model)
     add_balance(model, service_s)
+    add_waiting(model)
     if problem.weights.therapist_fixed:
         routing.SetFixedCostOfAllVehicles(problem.weights.therapist_fixed)
     return model
@@ -306,3 +307,14 @@ def add_balance(model: RoutingModel, service_s: IntMatrix) -> None:
     total = int(service_s.sum())
     model.routing.AddDimension(callback, 0, total, True, SERVICE)
     model.routing.GetDimensionOrDie(SERVICE).SetGlobalSpanCostCoefficient(weight)
+
+
+def add_waiting(model: RoutingModel) -> None:
+    """Price idle time: the time dimension's slack, which is waiting and the break.
+
+    The break is the same on every used route, so what the search can change is waiting:
+    breaks fall into waits and days do not stretch.
+    """
+    weight = model.problem.weights.waiting_per_s
+    if weight > 0:
+        model.time.SetSlackCostCoefficientForAllVehicles(weight)

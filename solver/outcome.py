@@ -116,7 +116,8 @@ def cost_breakdown(
     Returns
     -------
     CostBreakdown
-        Travel, distance, overtime, preference misses, drop penalties and the objective.
+        Travel, distance, overtime, preference misses, drop penalties, the objective
+        and waiting.
     """
     weights = problem.weights
     therapists = {t.id: t for t in problem.therapists}
@@ -136,14 +137,16 @@ def cost_breakdown(
         if visits[s.visit_id].preferred_therapists
         and r.therapist_id not in visits[s.visit_id].preferred_therapists
     )
+    waiting_s = sum(s.wait_s for r in routes for s in r.stops)
     dropped = sum(weights.drop_penalty[visits[u.visit_id].priority] for u in unassigned)
     used = sum(1 for r in routes if r.is_used)
     objective = (
         travel_s * weights.travel_per_s
         + (distance_m or 0) * weights.distance_per_m
         + overtime_s * weights.overtime_per_s
+        + waiting_s * weights.waiting_per_s
         + misses * weights.preference_miss
         + dropped
         + used * weights.therapist_fixed
     )
-    return CostBreakdown(travel_s, distance_m, overtime_s, misses, dropped, objective)
+    return CostBreakdown(travel_s, distance_m, overtime_s, misses, dropped, objective, waiting_s)

@@ -146,6 +146,9 @@ class ObjectiveWeights:
     travel_per_s: int = 1
     distance_per_m: int = 0
     overtime_per_s: int = 2
+    # Idle time on a route (waiting for a window, or a day stretched beyond its travel and
+    # visits) is paid time that also eats the room max work leaves: priced like driving.
+    waiting_per_s: int = 1
     preference_miss: int = 1800
     balance_per_s: int = 0
     therapist_fixed: int = 0

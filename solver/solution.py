@@ -79,6 +79,7 @@ class CostBreakdown:
     preference_misses: int = 0
     dropped_penalty: int = 0
     objective: int = 0
+    waiting_s: int = 0
 
 
 @dataclass(frozen=True)

@@ -203,6 +203,8 @@ def kpi_rows(plan: Plan) -> list[tuple[str, str]]:
         rows.append(("Preferred therapist", f"{hits} kept, {misses} missed"))
     if "utilisation" in kpis:
         rows.append(("Utilisation", f"{100 * kpis['utilisation']:.0f} %"))
+    if "waiting_s" in kpis:
+        rows.append(("Waiting", duration(kpis["waiting_s"])))
     return rows
 
 

@@ -71,7 +71,8 @@ def _kpis(plan: Plan) -> list[str]:
         + ("" if distance is None else f", {distance / 1000:.1f} km")
         + f"; overtime {_minutes(kpis['overtime_s'])} min; "
         f"preferred therapist {kpis['preferred_hits']} hits, "
-        f"{kpis['preferred_misses']} misses; utilisation {kpis['utilisation']:.0%}",
+        f"{kpis['preferred_misses']} misses; utilisation {kpis['utilisation']:.0%}"
+        + f"; waiting {_minutes(kpis.get('waiting_s', 0))} min",
         f"Solver: {solver['strategy']}, {solver['wall_s']:.1f} s, first plan after "
         + ("-" if first is None else f"{first:.2f} s")
         + f", {solver['solutions_found']} improving solutions",

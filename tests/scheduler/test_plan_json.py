@@ -158,6 +158,7 @@ def test_kpis(parsed: ParsedProblem, solution: Solution) -> None:
         "preferred_hits": 0,
         "preferred_misses": 1,
         "utilisation": round((2700 + 3600) / 25200, 3),
+        "waiting_s": 600,  # the stop above, which waits ten minutes for its window
     }
 
 
@@ -197,6 +198,7 @@ def test_a_failed_plan(parsed: ParsedProblem) -> None:
         "preferred_hits": 0,
         "preferred_misses": 0,
         "utilisation": 0.0,
+        "waiting_s": 0,
     }
     solver = plan["solver"]
     assert isinstance(solver, dict)

@@ -73,6 +73,7 @@ def plan() -> Plan:
             "preferred_hits": 1,
             "preferred_misses": 0,
             "utilisation": 0.562,
+            "waiting_s": 900,
         },
         "solver": {
             "wall_s": 1.02,
@@ -152,7 +153,7 @@ def test_kpi_and_solver_lines(plan: Plan) -> None:
     lines = format_roster(plan).splitlines()
     assert lines[-2] == (
         "Planned 3 of 4 visits; travel 0.7 h, 20.0 km; overtime 0 min; "
-        "preferred therapist 1 hits, 0 misses; utilisation 56%"
+        "preferred therapist 1 hits, 0 misses; utilisation 56%; waiting 15 min"
     )
     assert lines[-1] == (
         "Solver: PARALLEL_CHEAPEST_INSERTION + GUIDED_LOCAL_SEARCH, 1.0 s, "

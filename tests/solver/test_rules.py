@@ -377,3 +377,33 @@ def test_warm_start_is_read_when_preferences_are_priced() -> None:
     params = replace(DETERMINISTIC, warm_start={"a": ("v2",), "b": ("v1",)})
     solution = solve_checked(day(therapists, visits), params)
     assert solution.stats.strategy.startswith("WARM_START")
+
+
+def _waiting_day(lunch: BreakRule, waiting_per_s: int) -> Problem:
+    """t1 (lunch) and t2 live four steps apart; a fixed 09:00 visit near t1, a fixed 13:00
+    one near t2, and one any time between them."""
+    visits = [
+        visit("morning", 1, windows=(window(9, 9),)),
+        visit("afternoon", 3, windows=(window(13, 13),)),
+        visit("any", 2),
+    ]
+    weights = ObjectiveWeights(waiting_per_s=waiting_per_s)
+    return day(
+        [therapist("t1", break_rule=lunch), therapist("t2", home=4)], visits, weights=weights
+    )
+
+
+def test_priced_waiting_keeps_a_day_from_idling(lunch: BreakRule) -> None:
+    """One therapist could do all three for an hour's driving, idle from 09:30 to 13:00;
+    with waiting priced like driving, two therapists drive an hour more and nobody waits."""
+    solution = solve_checked(_waiting_day(lunch, ObjectiveWeights().waiting_per_s))
+    assert route_of(solution, "t2") == ["morning"]
+    assert solution.cost.waiting_s == 0
+
+
+def test_unpriced_waiting_gives_the_shortest_drive(lunch: BreakRule) -> None:
+    """The same day with waiting free: one route, the least travel, hours of waiting."""
+    solution = solve_checked(_waiting_day(lunch, 0))
+    assert route_of(solution, "t2") == []
+    assert solution.cost.travel_s == 3600
+    assert solution.cost.waiting_s == sum(s.wait_s for s in solution.routes[0].stops) > 2 * H
