@@ -51,6 +51,9 @@ class Params:
     problem and time (OR-Tools' routing search takes no seed). ``workers`` above 1 runs
     a portfolio of searches in that many processes (``solver.portfolio``) without
     progress reports.
+    ``stall_solutions`` stops the search after that many solutions in a row that do not
+    improve the best (a count, so the stop does not depend on machine speed); None sizes
+    it by the day (``stall_limit``), 0 runs to the time limit.
     """
 
     time_limit_s: float = 10.0
@@ -59,7 +62,26 @@ class Params:
     first_solution: FirstSolution = FirstSolution.AUTO
     metaheuristic: Metaheuristic = Metaheuristic.GUIDED_LOCAL_SEARCH
     max_solutions: int | None = None
+    stall_solutions: int | None = None
     warm_start: Mapping[str, tuple[str, ...]] | None = None
     locked_prefixes: Mapping[str, tuple[str, ...]] | None = None
     on_progress: Callable[[Progress], None] | None = None
     log_search: bool = False
+
+
+# Solutions in a row without improvement before the search stops, per visit and at least.
+STALL_SOLUTIONS_PER_VISIT = 0.05
+STALL_SOLUTIONS_MIN = 10
+
+
+def stall_limit(params: Params, visit_count: int) -> int:
+    """How many non-improving solutions end the search (0: never).
+
+    Measured on three generated 40-visit days (10 s limit): ten without improvement
+    stopped them after 2.1-2.4 s within 0.0-0.8 % of the 10 s cost. A day that still
+    improves (a 180-visit day reports nearly only improving solutions) runs on to its
+    time limit.
+    """
+    if params.stall_solutions is not None:
+        return params.stall_solutions
+    return max(STALL_SOLUTIONS_MIN, int(visit_count * STALL_SOLUTIONS_PER_VISIT))

@@ -16,7 +16,7 @@ from solver.construct import construct_routes
 from solver.extract import read_routes
 from solver.model import RoutingModel, build_model
 from solver.outcome import explain_dropped, finish, pre_check
-from solver.params import FirstSolution, Params, Progress
+from solver.params import FirstSolution, Params, Progress, stall_limit
 from solver.repair import insert_left_out, warm_start_routes
 from solver.search import (
     LARGE_DAY_VISITS,
@@ -44,6 +44,12 @@ class SearchLog:
     solutions_found: int = 0
     best_cost: int | None = None
     warm_start_read: bool = False
+    stall_limit: int = 0
+    since_best: int = 0
+
+    @property
+    def stalled(self) -> bool:
+        return 0 < self.stall_limit <= self.since_best
 
 
 def solve_routes(problem: Problem, params: Params) -> tuple[Route, ...]:
@@ -106,12 +112,15 @@ def solve_whole(
     search = search_parameters(params, len(visits))
     if params.warm_start is None and _needs_own_construction(params, len(visits)):
         params = replace(params, warm_start=construct_routes(problem, visits, candidates))
-    log = SearchLog(started)
+    log = SearchLog(started, stall_limit=stall_limit(params, len(visits)))
     model.routing.AddAtSolutionCallback(lambda: _on_solution(model, log, params))
+    model.routing.AddSearchMonitor(model.routing.solver().CustomLimit(lambda: log.stalled))
     assignment = _run_search(model, search, params, log)
     if assignment is None and not _closed_with_start(params):
         assignment = _run_fallbacks(model, search, params, log)
     strategy = strategy_name(search, log.warm_start_read)
+    if log.stalled:
+        strategy += f", stopped after {log.since_best} solutions without improvement"
     if assignment is not None:
         routes = read_routes(model, assignment)
     elif params.warm_start and not params.locked_prefixes:
@@ -207,7 +216,9 @@ def _on_solution(model: RoutingModel, log: SearchLog, params: Params) -> None:
     """Count improving solutions only: the local search reports every accepted move."""
     cost = int(model.routing.CostVar().Max())
     if log.best_cost is not None and cost >= log.best_cost:
+        log.since_best += 1
         return
+    log.since_best = 0
     elapsed = time.monotonic() - log.started
     log.best_cost = cost
     log.solutions_found += 1

@@ -407,3 +407,21 @@ def test_unpriced_waiting_gives_the_shortest_drive(lunch: BreakRule) -> None:
     assert route_of(solution, "t2") == []
     assert solution.cost.travel_s == 3600
     assert solution.cost.waiting_s == sum(s.wait_s for s in solution.routes[0].stops) > 2 * H
+
+
+def test_a_search_that_stops_improving_stops_before_its_limit() -> None:
+    """Guided local search never ends by itself; three solutions in a row without
+    improvement end it (a count of solutions, not a race with the clock)."""
+    problem = day([therapist()], [visit("a", 1), visit("b", 3), visit("c", 5)])
+    params = Params(time_limit_s=600, stall_solutions=3)
+    solution = solve_checked(problem, params)
+    assert solution.stats.strategy.endswith("stopped after 3 solutions without improvement")
+    assert solution.planned_count == 3
+
+
+def test_no_stall_limit_runs_to_the_solution_limit() -> None:
+    """With the stall limit off, only the solution limit ends the search."""
+    problem = day([therapist()], [visit("a", 1), visit("b", 3), visit("c", 5)])
+    params = Params(time_limit_s=600, stall_solutions=0, max_solutions=1)
+    solution = solve_checked(problem, params)
+    assert "stopped after" not in solution.stats.strategy
