@@ -213,7 +213,7 @@ def _indices(model: RoutingModel, routes: Mapping[str, tuple[str, ...]]) -> list
 
 
 def _on_solution(model: RoutingModel, log: SearchLog, params: Params) -> None:
-    """Count improving solutions only: the local search reports every accepted move."""
+    """Count improving solutions, and the run of others since the last one (the stall)."""
     cost = int(model.routing.CostVar().Max())
     if log.best_cost is not None and cost >= log.best_cost:
         log.since_best += 1

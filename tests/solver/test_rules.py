@@ -395,14 +395,16 @@ def _waiting_day(lunch: BreakRule, waiting_per_s: int) -> Problem:
 
 def test_priced_waiting_keeps_a_day_from_idling(lunch: BreakRule) -> None:
     """One therapist could do all three for an hour's driving, idle from 09:30 to 13:00;
-    with waiting priced like driving, two therapists drive an hour more and nobody waits."""
-    solution = solve_checked(_waiting_day(lunch, ObjectiveWeights().waiting_per_s))
+    with waiting priced like driving (waiting_per_s=1), two therapists drive an hour
+    more and nobody waits."""
+    solution = solve_checked(_waiting_day(lunch, 1))
     assert route_of(solution, "t2") == ["morning"]
     assert solution.cost.waiting_s == 0
 
 
 def test_unpriced_waiting_gives_the_shortest_drive(lunch: BreakRule) -> None:
-    """The same day with waiting free: one route, the least travel, hours of waiting."""
+    """The same day with waiting free (the default): one route, the least travel, hours
+    of waiting."""
     solution = solve_checked(_waiting_day(lunch, 0))
     assert route_of(solution, "t2") == []
     assert solution.cost.travel_s == 3600
