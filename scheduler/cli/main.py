@@ -20,6 +20,7 @@ from scheduler.day_json.generate import SIZES, generate_day
 from scheduler.day_json.plan import plan_to_json
 from scheduler.day_json.problem import ParsedProblem, load_problem_file
 from scheduler.day_json.roster import format_roster
+from scheduler.day_json.towns import TOWNS
 from scheduler.db import engine as db
 from scheduler.errors import InvalidRequest, SchedulerError
 from scheduler.planning.jobs import fail_interrupted_plans
@@ -37,7 +38,8 @@ SOLVE_EXAMPLE = """example:
 exit codes: 0 planned (possibly with unassigned visits), 1 no plan found, 2 invalid input"""
 
 GENERATE_EXAMPLE = """example:
-  homevisit generate --size small --seed 7 -o small.json"""
+  homevisit generate --size small --seed 7 -o small.json
+  homevisit generate --size medium --town andorra --tight -o andorra-tight.json"""
 
 DB_EXAMPLE = """example:
   homevisit db upgrade
@@ -77,6 +79,18 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--size", choices=sorted(SIZES), default="small")
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--date", type=dt.date.fromisoformat, help="YYYY-MM-DD")
+    generate.add_argument(
+        "--town",
+        choices=list(TOWNS),
+        default="leeds",
+        help="where the day is: "
+        + ", ".join(f"{town.name} ({town.shape})" for town in TOWNS.values()),
+    )
+    generate.add_argument(
+        "--tight",
+        action="store_true",
+        help="book 110-120 %% of the therapists' max_visits, so some visits must be dropped",
+    )
     generate.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     _add_db_parser(commands)
     _add_serve_parser(commands)
@@ -227,13 +241,14 @@ def run_solve(args: argparse.Namespace) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    day = generate_day(args.size, args.seed, args.date)
+    day = generate_day(args.size, args.seed, args.date, town=args.town, tight=args.tight)
     text = json.dumps(day, indent=2) + "\n"
     if args.output is None:
         sys.stdout.write(text)
     else:
         args.output.write_text(text)
-        print(f"{args.size} day written to {args.output}", file=sys.stderr)
+        kind = f"{args.size}{' tight' if args.tight else ''} {args.town}"
+        print(f"{kind} day written to {args.output}", file=sys.stderr)
     return 0
 
 

@@ -1,6 +1,7 @@
 """The stateless day: the problem JSON read into a ``solver.Problem`` (``problem``, with
 ``entities``, ``matrix`` and ``reader``), the plan JSON written from a ``solver.Solution``
-(``plan``), generated days (``generate``) and the terminal roster (``roster``). No database.
+(``plan``), generated days (``generate``, set in the towns of ``towns`` with points from
+``geography``) and the terminal roster (``roster``). No database.
 
 May import: errors, travel.
 """

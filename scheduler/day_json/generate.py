@@ -1,13 +1,17 @@
 """Realistic synthetic planning days in the problem JSON format (DESIGN.md section 9).
 
-The days are set in Leeds, West Yorkshire: a community therapy service whose patients
-cluster around real neighbourhood centres. Small days stay in the inner city; an xlarge
-day reaches Bradford, Wakefield, Otley and Wetherby, like a metropolitan service. Only
-coordinates are produced (no ``matrix``): the application computes travel times.
+A community therapy service in one of the towns of ``towns``: by default Leeds, West
+Yorkshire, whose patients cluster around real neighbourhood centres (small days stay in the
+inner city; an xlarge day reaches Bradford, Wakefield, Otley and Wetherby); or a long valley
+(Andorra), a coast (the Riviera from Nice to Menton) or a rural district (Ryedale). The rules
+(disciplines, skills, windows, priorities, breaks, limits, preferences) are the same in every
+town; ``geography`` draws the points. Only coordinates are produced (no ``matrix``): the
+application computes travel times.
 
 Demand is aimed at 85-95 % of the therapists' visit capacity (``max_visits``) where the
-size's counts allow it. A few percent of visits are hard on purpose: about 1 % need a
-skill combination no therapist holds.
+size's counts allow it; a tight day keeps the roster and books 110-120 % of that capacity,
+so the solver must choose what to drop. A few percent of visits are hard on purpose: about
+1 % need a skill combination no therapist holds.
 """
 
 from __future__ import annotations
@@ -16,12 +20,18 @@ import datetime
 import math
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from scheduler.day_json.geography import area_of
+from scheduler.day_json.towns import TOWNS, Point, Workload
 from solver.clock import format_hhmm
 
-TIMEZONE = "Europe/London"
+if TYPE_CHECKING:
+    from scheduler.day_json.geography import Area
+
 DEFAULT_DATE = datetime.date(2026, 11, 30)
-CITY_CENTRE = (53.7997, -1.5492)  # Leeds Town Hall
+DEFAULT_TOWN = "leeds"
+TIGHT_DEMAND = (1.10, 1.20)  # booked visits / the sum of max_visits, on a tight day
 
 DISCIPLINES = ("PT", "OT", "SLP")
 LANGUAGES = ("lang:ur", "lang:pl", "lang:pa", "lang:ar", "lang:ro", "lang:es", "lang:fr")
@@ -37,7 +47,7 @@ _PRIORITY_WEIGHTS = (80, 12, 2, 6)
 
 @dataclass(frozen=True)
 class DaySize:
-    """How big a generated day is and how far it spreads."""
+    """How big a generated day is, and how far it spreads in a city."""
 
     therapists: int
     visits: int
@@ -56,43 +66,6 @@ SIZES: dict[str, DaySize] = {
 
 
 @dataclass(frozen=True)
-class _Neighbourhood:
-    name: str
-    lat: float
-    lon: float
-    weight: float  # relative share of patients
-
-
-# Real centres (rounded); weights roughly follow population and age profile.
-_NEIGHBOURHOODS = (
-    _Neighbourhood("Headingley", 53.8198, -1.5776, 2),
-    _Neighbourhood("Chapel Allerton", 53.8294, -1.5370, 2),
-    _Neighbourhood("Harehills", 53.8148, -1.5150, 3),
-    _Neighbourhood("Armley", 53.7980, -1.5900, 3),
-    _Neighbourhood("Beeston", 53.7790, -1.5640, 3),
-    _Neighbourhood("Kirkstall", 53.8160, -1.6040, 2),
-    _Neighbourhood("Roundhay", 53.8390, -1.4960, 2),
-    _Neighbourhood("Seacroft", 53.8180, -1.4580, 3),
-    _Neighbourhood("Cross Gates", 53.8060, -1.4510, 2),
-    _Neighbourhood("Middleton", 53.7440, -1.5480, 2),
-    _Neighbourhood("Bramley", 53.8050, -1.6330, 2),
-    _Neighbourhood("Horsforth", 53.8375, -1.6417, 2),
-    _Neighbourhood("Pudsey", 53.7950, -1.6600, 2),
-    _Neighbourhood("Morley", 53.7400, -1.5980, 3),
-    _Neighbourhood("Rothwell", 53.7485, -1.4790, 2),
-    _Neighbourhood("Garforth", 53.7920, -1.3880, 2),
-    _Neighbourhood("Wakefield", 53.6833, -1.4977, 5),
-    _Neighbourhood("Bradford", 53.7960, -1.7594, 6),
-    _Neighbourhood("Guiseley", 53.8750, -1.7150, 2),
-    _Neighbourhood("Batley", 53.7060, -1.6350, 2),
-    _Neighbourhood("Castleford", 53.7250, -1.3620, 2),
-    _Neighbourhood("Shipley", 53.8330, -1.7700, 2),
-    _Neighbourhood("Otley", 53.9050, -1.6940, 1),
-    _Neighbourhood("Wetherby", 53.9276, -1.3860, 1),
-)
-
-
-@dataclass(frozen=True)
 class _Staff:
     """What visit generation needs to know of a therapist."""
 
@@ -102,30 +75,36 @@ class _Staff:
     max_visits: int
 
 
-def generate_day(size: str, seed: int, date: datetime.date | None = None) -> dict[str, object]:
-    """A self-contained planning day of ``SIZES[size]``, deterministic for ``seed``."""
+def generate_day(
+    size: str,
+    seed: int,
+    date: datetime.date | None = None,
+    *,
+    town: str = DEFAULT_TOWN,
+    tight: bool = False,
+) -> dict[str, object]:
+    """A self-contained planning day of ``SIZES[size]`` in ``TOWNS[town]``, deterministic for
+    ``seed``.
+
+    ``tight`` keeps the roster of the same seed's day and books more visits on top of that
+    day's: 110-120 % of the therapists' ``max_visits`` in all.
+    """
     if size not in SIZES:
         raise ValueError(f"size must be one of {', '.join(SIZES)}, not {size!r}")
-    spec = SIZES[size]
+    if town not in TOWNS:
+        raise ValueError(f"town must be one of {', '.join(TOWNS)}, not {town!r}")
+    spec, place = SIZES[size], TOWNS[town]
     rng = random.Random(seed)
-    hoods = [hood for hood in _NEIGHBOURHOODS if _km_from_centre(hood) <= spec.radius_km]
-    staff, therapists = _make_therapists(rng, spec)
-    locations = [
-        _location(f"home-{member.id}", _home_point(rng, hoods, spec.radius_km)) for member in staff
-    ]
-    visits: list[dict[str, object]] = []
-    patients: list[tuple[str, str]] = []  # (location id, discipline seen there)
-    for number in range(1, spec.visits + 1):
-        carer = _pick_carer(rng, staff)
-        location_id = _reuse_patient(rng, patients, carer.discipline)
-        if location_id is None:
-            location_id = f"p{len(patients) + 1:04d}"
-            locations.append(_location(location_id, _patient_point(rng, hoods, spec.radius_km)))
-        patients.append((location_id, carer.discipline))
-        visits.append(_make_visit(rng, f"v{number:04d}", location_id, carer, staff))
+    area = area_of(place, spec.radius_km)
+    booked = visit_count(size, town)
+    staff, therapists = _make_therapists(rng, spec.therapists, booked, place.workload)
+    if tight:
+        booked = _tight_count(seed, sum(member.max_visits for member in staff))
+    locations = [_location(f"home-{member.id}", area.home_point(rng)) for member in staff]
+    visits = _make_visits(rng, booked, staff, area, locations)
     return {
         "date": (date or DEFAULT_DATE).isoformat(),
-        "timezone": TIMEZONE,
+        "timezone": place.timezone,
         "locations": locations,
         "therapists": therapists,
         "visits": visits,
@@ -133,52 +112,44 @@ def generate_day(size: str, seed: int, date: datetime.date | None = None) -> dic
     }
 
 
-# --- geography -----------------------------------------------------------------------
+def visit_count(size: str, town: str = DEFAULT_TOWN) -> int:
+    """How many visits a (not tight) day of ``size`` in ``town`` books."""
+    return round(SIZES[size].visits * TOWNS[town].workload.visit_share)
 
 
-def _km_from_centre(hood: _Neighbourhood) -> float:
-    north = (hood.lat - CITY_CENTRE[0]) * 111.32
-    east = (hood.lon - CITY_CENTRE[1]) * 111.32 * math.cos(math.radians(CITY_CENTRE[0]))
-    return math.hypot(north, east)
+def _tight_count(seed: int, capacity: int) -> int:
+    """Visits for a tight day: 110-120 % of ``capacity``, both ends held after rounding.
+
+    The share comes from a generator of its own, so the day's own draws (and with them its
+    roster and its first visits) are those of the normal day of the same seed.
+    """
+    low, high = TIGHT_DEMAND
+    share = random.Random(f"tight-{seed}").uniform(low, high)
+    return max(math.ceil(low * capacity), min(math.floor(high * capacity), round(share * capacity)))
 
 
-def _offset(lat: float, lon: float, east_km: float, north_km: float) -> tuple[float, float]:
-    """A point ``east_km`` east and ``north_km`` north of (lat, lon), flat-earth."""
-    new_lat = lat + north_km / 111.32
-    new_lon = lon + east_km / (111.32 * math.cos(math.radians(lat)))
-    return round(new_lat, 5), round(new_lon, 5)
+def _make_visits(
+    rng: random.Random,
+    count: int,
+    staff: list[_Staff],
+    area: Area,
+    locations: list[dict[str, object]],
+) -> list[dict[str, object]]:
+    """``count`` visits; each new patient's location is added to ``locations``."""
+    visits: list[dict[str, object]] = []
+    patients: list[tuple[str, str]] = []  # (location id, discipline seen there)
+    for number in range(1, count + 1):
+        carer = _pick_carer(rng, staff)
+        location_id = _reuse_patient(rng, patients, carer.discipline)
+        if location_id is None:
+            location_id = f"p{len(patients) + 1:04d}"
+            locations.append(_location(location_id, area.patient_point(rng)))
+        patients.append((location_id, carer.discipline))
+        visits.append(_make_visit(rng, f"v{number:04d}", location_id, carer, staff))
+    return visits
 
 
-def _in_disk(rng: random.Random, radius_km: float) -> tuple[float, float]:
-    distance = radius_km * math.sqrt(rng.random())
-    angle = rng.uniform(0.0, 2.0 * math.pi)
-    return _offset(*CITY_CENTRE, distance * math.cos(angle), distance * math.sin(angle))
-
-
-def _near(rng: random.Random, hoods: list[_Neighbourhood], sigma_km: float) -> tuple[float, float]:
-    hood = rng.choices(hoods, weights=[hood.weight for hood in hoods])[0]
-    return _offset(hood.lat, hood.lon, rng.gauss(0.0, sigma_km), rng.gauss(0.0, sigma_km))
-
-
-def _patient_point(
-    rng: random.Random, hoods: list[_Neighbourhood], radius_km: float
-) -> tuple[float, float]:
-    """Mostly clustered around a neighbourhood centre, some scattered over the area."""
-    if rng.random() < 0.15:
-        return _in_disk(rng, radius_km)
-    return _near(rng, hoods, sigma_km=1.2)
-
-
-def _home_point(
-    rng: random.Random, hoods: list[_Neighbourhood], radius_km: float
-) -> tuple[float, float]:
-    """Therapists live all over the area, suburbs included."""
-    if rng.random() < 0.5:
-        return _in_disk(rng, radius_km * 1.15)
-    return _near(rng, hoods, sigma_km=2.5)
-
-
-def _location(location_id: str, point: tuple[float, float]) -> dict[str, object]:
+def _location(location_id: str, point: Point) -> dict[str, object]:
     return {"id": location_id, "lat": point[0], "lon": point[1]}
 
 
@@ -186,17 +157,17 @@ def _location(location_id: str, point: tuple[float, float]) -> dict[str, object]
 
 
 def _make_therapists(
-    rng: random.Random, spec: DaySize
+    rng: random.Random, count: int, visits: int, workload: Workload
 ) -> tuple[list[_Staff], list[dict[str, object]]]:
-    """Disciplines by quota (50/30/20), shifts and visit limits sized to the demand."""
-    count = spec.therapists
+    """``count`` therapists: disciplines by quota (50/30/20), shifts and visit limits sized
+    to ``visits``."""
     disciplines = _discipline_quota(count)
     rng.shuffle(disciplines)
-    needed = spec.visits / rng.uniform(0.85, 0.95)
+    needed = visits / rng.uniform(0.85, 0.95)
     shifts: list[tuple[int, int]] = [FULL_DAY] * count
-    for index in rng.sample(range(count), _half_day_count(count, needed)):
+    for index in rng.sample(range(count), _half_day_count(count, needed, workload)):
         shifts[index] = rng.choice(HALF_DAYS)
-    limits = _visit_limits(rng, [shift == FULL_DAY for shift in shifts], needed)
+    limits = _visit_limits(rng, [shift == FULL_DAY for shift in shifts], needed, workload)
     staff: list[_Staff] = []
     therapists: list[dict[str, object]] = []
     for index, (discipline, shift, limit) in enumerate(
@@ -214,28 +185,36 @@ def _discipline_quota(count: int) -> list[str]:
     return ["OT"] * ot + ["SLP"] * slp + ["PT"] * (count - ot - slp)
 
 
-def _half_day_count(count: int, needed: float) -> int:
+def _half_day_count(count: int, needed: float, workload: Workload) -> int:
     """Half-day shifts: what the demand leaves room for, at least ~10 % where possible.
 
-    A full day takes about 8 visits (7-9), a half day 4; the count never makes the
-    demand exceed what full days at 9 visits could absorb.
+    A full day takes about the mean of ``workload.full_day_visits`` (in Leeds 8, of 7-9), a
+    half day ``workload.half_day_visits`` (4); the count never makes the demand exceed
+    what full days at the most could absorb.
     """
-    ideal = round((8 * count - needed) / 4)
-    room = math.floor((9 * count - needed) / 5)
+    full = workload.full_day_visits
+    usual, most, half = round(sum(full) / len(full)), max(full), workload.half_day_visits
+    ideal = round((usual * count - needed) / half)
+    room = math.floor((most * count - needed) / (most - half))
     return max(0, min(max(ideal, round(0.1 * count)), room, count // 4))
 
 
-def _visit_limits(rng: random.Random, full_days: list[bool], needed: float) -> list[int]:
-    """``max_visits`` per therapist (7-9 full day, 4 half day), summing close to ``needed``."""
-    limits = [rng.choice((7, 8, 8, 9)) if full else 4 for full in full_days]
+def _visit_limits(
+    rng: random.Random, full_days: list[bool], needed: float, workload: Workload
+) -> list[int]:
+    """``max_visits`` per therapist (in Leeds 7-9 a full day, 4 a half day), summing close to
+    ``needed``."""
+    choices, half = workload.full_day_visits, workload.half_day_visits
+    least, most = min(choices), max(choices)
+    limits = [rng.choice(choices) if full else half for full in full_days]
     full = [index for index, is_full in enumerate(full_days) if is_full]
     while sum(limits) < needed:
-        raisable = [index for index in full if limits[index] < 9]
+        raisable = [index for index in full if limits[index] < most]
         if not raisable:
             break
         limits[rng.choice(raisable)] += 1
     while sum(limits) - 1 >= needed:
-        lowerable = [index for index in full if limits[index] > 7]
+        lowerable = [index for index in full if limits[index] > least]
         if not lowerable:
             break
         limits[rng.choice(lowerable)] -= 1

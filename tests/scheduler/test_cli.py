@@ -105,6 +105,25 @@ def test_generate_writes_to_stdout_without_output(capsys: pytest.CaptureFixture[
     assert len(parse_problem(day).problem.therapists) == len(day["therapists"])
 
 
+def test_generate_sets_the_day_in_a_town_and_makes_it_tight(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "valley.json"
+    argv = ["generate", "--town", "andorra", "--tight", "--seed", "2", "-o", str(output)]
+    assert main(argv) == 0
+    day = json.loads(output.read_text(encoding="utf-8"))
+    assert day == generate_day("small", 2, town="andorra", tight=True)
+    assert day["timezone"] == "Europe/Andorra"
+    assert "small tight andorra day" in capsys.readouterr().err
+
+
+def test_generate_refuses_an_unknown_town(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["generate", "--town", "atlantis"])
+    assert exit_info.value.code == 2
+    assert "ryedale" in capsys.readouterr().err
+
+
 # --- solve ---------------------------------------------------------------------------------
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from scheduler.day_json.generate import CITY_CENTRE, DEFAULT_DATE, SIZES, TIMEZONE, generate_day
+from scheduler.day_json.generate import DEFAULT_DATE, SIZES, generate_day
+from scheduler.day_json.towns import LEEDS
 
 # The fields of DESIGN.md section 9, nothing else.
 TOP_KEYS = {"date", "timezone", "locations", "matrix", "therapists", "visits", "options"}
@@ -89,7 +90,7 @@ def test_different_seeds_differ() -> None:
 
 def test_date_timezone_and_options(days: dict[str, Day]) -> None:
     assert days["small"]["date"] == DEFAULT_DATE.isoformat() == "2026-11-30"
-    assert days["small"]["timezone"] == TIMEZONE == "Europe/London"
+    assert days["small"]["timezone"] == LEEDS.timezone == "Europe/London"
     assert days["small"]["options"] == {"time_limit_s": 10, "seed": 0}
     assert days["large"]["options"]["time_limit_s"] == 30
     assert days["xlarge"]["options"]["time_limit_s"] == 60
@@ -181,12 +182,14 @@ def test_disciplines_are_about_half_pt(days: dict[str, Day]) -> None:
 
 
 def test_points_lie_around_leeds(days: dict[str, Day]) -> None:
+    assert LEEDS.anchor is not None
+    city_centre = LEEDS.anchor
     for size, day in days.items():
         reach_km = SIZES[size].radius_km + 10
         for location in day["locations"]:
-            north = (location["lat"] - CITY_CENTRE[0]) * 111.32
+            north = (location["lat"] - city_centre[0]) * 111.32
             east = (
-                (location["lon"] - CITY_CENTRE[1]) * 111.32 * math.cos(math.radians(CITY_CENTRE[0]))
+                (location["lon"] - city_centre[1]) * 111.32 * math.cos(math.radians(city_centre[0]))
             )
             assert math.hypot(north, east) < reach_km
 
