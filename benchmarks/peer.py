@@ -13,13 +13,12 @@ Needs the ``benchmark`` extra (``pip install -e '.[benchmark]'``) for pyvroom.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import statistics
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from benchmarks.vroom_peer import load_vroom, solve_with_vroom
 from scheduler.day_json.generate import SIZES, generate_day
@@ -129,9 +128,7 @@ def measure(problem: Problem, solution: Solution, day: str, solver: str, wall_s:
 
 def load_day(size: str, seed: int, town: str | None, no_preferences: bool) -> Problem:
     """The generated day, without preferred therapists when asked."""
-    # ``town=`` only when given: the generator may not know the keyword yet.
-    options: dict[str, Any] = {} if town is None else {"town": town}
-    data = generate_day(size, seed, **options)
+    data = generate_day(size, seed, town=town or "leeds")
     problem = parse_problem(data).problem
     if not no_preferences:
         return problem
@@ -231,8 +228,6 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--json", metavar="FILE", help="also write the rows and summary here")
     args = parser.parse_args()
-    if args.towns and "town" not in inspect.signature(generate_day).parameters:
-        parser.error("--towns: this generate_day() takes no town= keyword yet")
     try:
         load_vroom()
     except ModuleNotFoundError as error:
