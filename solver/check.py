@@ -8,18 +8,20 @@ only compared against the recomputed ones.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from solver import check_messages as say
 from solver.check_route import RouteCheck, holds
+from solver.freeze import frozen_routes
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
     from solver.check_route import Leg
-    from solver.problem import BreakRule, Problem
+    from solver.current_plan import FrozenRoute
+    from solver.problem import BreakRule, Problem, Therapist, Visit
     from solver.solution import Route, Solution, Stop
 
 
@@ -78,6 +80,7 @@ def check_solution(
     """
     therapists = {therapist.id: therapist for therapist in problem.therapists}
     visits = {visit.id: visit for visit in problem.visits}
+    frozen = frozen_routes(problem)
     violations = _check_coverage(problem, solution)
     seen: set[str] = set()
     for route in solution.routes:
@@ -90,7 +93,13 @@ def check_solution(
             message = say.second_route(route.therapist_id)
             violations.append(_for(ViolationKind.UNKNOWN_THERAPIST, message, route))
         seen.add(route.therapist_id)
-        violations += _check_route(RouteCheck.build(problem, therapist, route, visits))
+        done = frozen.get(therapist.id)
+        if done is None:
+            violations += _check_route(RouteCheck.build(problem, therapist, route, visits))
+        else:
+            violations += _check_frozen_route(problem, therapist, route, visits, done)
+    if problem.replan is not None:
+        violations += _check_replan(problem.replan.now_s, solution, frozen)
     violations += _check_locks(solution, locked_prefixes or {})
     return violations
 
@@ -354,4 +363,87 @@ def _check_locks(
             continue
         message = say.locked_prefix(tid, locked, begins)
         found.append(Violation(ViolationKind.LOCK, message, therapist_id=tid))
+    return found
+
+
+# --- re-planning -----------------------------------------------------------------------
+
+
+def _check_frozen_route(
+    problem: Problem,
+    therapist: Therapist,
+    route: Route,
+    visits: Mapping[str, Visit],
+    frozen: FrozenRoute,
+) -> list[Violation]:
+    """A route with frozen stops: the rules, except what the frozen part alone breaks.
+
+    A frozen stop is never a violation (it happened). The day's limits are widened just
+    enough for the frozen part: the shift starts by the route's start, the day ends no
+    earlier than the drive home after it, and a break that cannot fit after it (or is not
+    needed, nothing following it) is not required.
+    """
+    frozen_ids = set(frozen.visit_ids)
+    location = therapist.start_location
+    if frozen.resume_visit is not None and frozen.resume_visit in visits:
+        location = visits[frozen.resume_visit].location
+    home_by_s = frozen.resume_s + int(
+        problem.matrix_for(therapist).durations_s[location, therapist.end_location]
+    )
+    frozen_break_s = 0 if frozen.break_span is None else frozen.break_span[1] - frozen.break_span[0]
+    rule = therapist.break_rule
+    unfrozen = any(stop.visit_id not in frozen_ids for stop in route.stops)
+    if rule is not None and frozen.break_span is None:
+        fits_after = max(rule.earliest_start_s, frozen.resume_s) + rule.duration_s <= min(
+            rule.latest_end_s, therapist.shift_end_s
+        )
+        if not (unfrozen and fits_after):
+            rule = None
+    widened = replace(
+        therapist,
+        shift_start_s=min(therapist.shift_start_s, frozen.start_s),
+        shift_end_s=max(therapist.shift_end_s, home_by_s - therapist.overtime_max_s),
+        max_work_s=None
+        if therapist.max_work_s is None
+        else max(therapist.max_work_s, home_by_s - frozen.start_s - frozen_break_s),
+        max_visits=None
+        if therapist.max_visits is None
+        else max(therapist.max_visits, len(frozen.stops)),
+        break_rule=rule,
+    )
+    found = _check_route(RouteCheck.build(problem, widened, route, visits))
+    found = [v for v in found if v.visit_id not in frozen_ids]
+    return found + _check_frozen_stops(route, frozen)
+
+
+def _check_frozen_stops(route: Route, frozen: FrozenRoute) -> list[Violation]:
+    """The route begins with the frozen stops, at their times."""
+    expected = [(s.visit_id, s.start_s, s.end_s) for s in frozen.stops]
+    actual = [(s.visit_id, s.start_s, s.end_s) for s in route.stops[: len(expected)]]
+    if actual == expected:
+        return []
+    message = say.frozen_changed(route.therapist_id, expected, actual)
+    return [_for(ViolationKind.LOCK, message, route)]
+
+
+def _check_replan(
+    now_s: int, solution: Solution, frozen: Mapping[str, FrozenRoute]
+) -> list[Violation]:
+    """Nothing that had not started by ``now`` starts before it; no frozen route is lost."""
+    found: list[Violation] = []
+    routed = {route.therapist_id for route in solution.routes}
+    for tid, done in frozen.items():
+        if tid not in routed and done.stops:
+            message = say.frozen_changed(
+                tid, [(s.visit_id, s.start_s, s.end_s) for s in done.stops], []
+            )
+            found.append(Violation(ViolationKind.LOCK, message, therapist_id=tid))
+    frozen_ids = {vid for done in frozen.values() for vid in done.visit_ids}
+    for route in solution.routes:
+        for stop in route.stops:
+            if stop.visit_id not in frozen_ids and stop.start_s < now_s:
+                message = say.starts_before_now(
+                    stop.visit_id, route.therapist_id, stop.start_s, now_s
+                )
+                found.append(_for(ViolationKind.LOCK, message, route, stop.visit_id))
     return found

@@ -292,3 +292,27 @@ def unused_totals(tid: str, travel_s: int, distance_m: int | None, work_s: int) 
         f"{tid}'s route has no visits but reports {duration(travel_s)} of travel,"
         f" {metres(distance_m)} and {duration(work_s)} of work"
     )
+
+
+def frozen_changed(
+    tid: str, expected: Sequence[tuple[str, int, int]], actual: Sequence[tuple[str, int, int]]
+) -> str:
+    """A route that does not begin with its frozen stops at their times."""
+
+    def stops(items: Sequence[tuple[str, int, int]]) -> str:
+        return (
+            ", ".join(f"{vid} {clock_short(a)}-{clock_short(b)}" for vid, a, b in items)
+            or "nothing"
+        )
+
+    return (
+        f"{tid}'s route must begin with the stops already under way or done"
+        f" ({stops(expected)}), but it begins with {stops(actual)}"
+    )
+
+
+def starts_before_now(visit_id: str, tid: str, start_s: int, now_s: int) -> str:
+    return (
+        f"visit {visit_id} starts at {clock(start_s)} on {tid}'s route, before the re-plan's"
+        f" time {clock_short(now_s)}, but it had not started then"
+    )

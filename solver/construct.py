@@ -124,9 +124,9 @@ def _insert_cheapest(
         if not _has_room(therapist, route, visit):
             continue
         durations = matrices[therapist.travel_mode]
-        miss = bool(visit.preferred_therapists) and therapist.id not in visit.preferred_therapists
+        extra = weights.assignment_cost(visit, therapist.id)
         for added_s, position in _insertion_costs(durations, therapist, route, visit)[:positions]:
-            cost = added_s * weights.travel_per_s + miss * weights.preference_miss
+            cost = added_s * weights.travel_per_s + extra
             if best is not None and cost >= best[0]:
                 break
             trial = [*route[:position], visit, *route[position:]]

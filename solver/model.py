@@ -16,7 +16,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from solver.problem import IntMatrix, Problem, Therapist, Visit
 
@@ -24,6 +24,7 @@ TIME = "time"
 VISIT_COUNT = "visit_count"
 LOAD = "load"
 PREFERENCE_MISSES = "preference_misses"
+THERAPIST_CHANGES = "therapist_changes"
 SERVICE = "service"
 
 
@@ -88,6 +89,7 @@ def build_model(
     add_capacity(model)
     add_optional_visits(model)
     add_preferences(model)
+    add_disruption(model)
     add_balance(model, service_s)
     add_waiting(model)
     if problem.weights.therapist_fixed:
@@ -252,32 +254,62 @@ def add_optional_visits(model: RoutingModel) -> None:
 
 
 def add_preferences(model: RoutingModel) -> None:
-    """A cost per visit done by a therapist outside its preferred list.
+    """A cost per visit done by a therapist outside its preferred list."""
+    _add_miss_cost(
+        model,
+        PREFERENCE_MISSES,
+        model.problem.weights.preference_miss,
+        lambda therapist, visit: (
+            bool(visit.preferred_therapists) and therapist.id not in visit.preferred_therapists
+        ),
+    )
+
+
+def add_disruption(model: RoutingModel) -> None:
+    """Re-planning: a cost per visit taken from its promised therapist, and per second it
+    starts outside its promised span (soft bounds on its start)."""
+    weights = model.problem.weights
+    _add_miss_cost(
+        model,
+        THERAPIST_CHANGES,
+        weights.therapist_change,
+        lambda therapist, visit: (
+            visit.promise is not None and visit.promise.therapist_id != therapist.id
+        ),
+    )
+    if weights.retime_per_s <= 0:
+        return
+    for node, visit in enumerate(model.visits):
+        if visit.promise is None:
+            continue
+        index = model.visit_index(node)
+        model.time.SetCumulVarSoftLowerBound(index, visit.promise.earliest_s, weights.retime_per_s)
+        model.time.SetCumulVarSoftUpperBound(index, visit.promise.latest_s, weights.retime_per_s)
+
+
+def _add_miss_cost(
+    model: RoutingModel, name: str, weight: int, missed: Callable[[Therapist, Visit], bool]
+) -> None:
+    """A cost of ``weight`` per visit on a route whose therapist ``missed`` it.
 
     A dimension counts each therapist's misses and its span is priced; finalizer
     variables would not reach the objective. The transits are binary (arc into a missed
     visit), one per distinct miss pattern: vehicle-dependent *unary* transits make
     OR-Tools 9.15 reject every warm start (ReadAssignmentFromRoutes returns None).
     """
-    weight = model.problem.weights.preference_miss
-    if weight <= 0 or not any(v.preferred_therapists for v in model.visits):
+    patterns = [tuple(int(missed(t, v)) for v in model.visits) for t in model.therapists]
+    if weight <= 0 or not any(any(pattern) for pattern in patterns):
         return
     depot_zeros = [0] * (len(model.node_location) - len(model.visits))
     callbacks: dict[tuple[int, ...], int] = {}
     per_vehicle = []
-    for therapist in model.therapists:
-        misses = tuple(
-            int(bool(v.preferred_therapists) and therapist.id not in v.preferred_therapists)
-            for v in model.visits
-        )
+    for misses in patterns:
         if misses not in callbacks:
             callbacks[misses] = _arrival_callback(model, [*misses, *depot_zeros])
         per_vehicle.append(callbacks[misses])
     routing = model.routing
-    routing.AddDimensionWithVehicleTransits(
-        per_vehicle, 0, len(model.visits), True, PREFERENCE_MISSES
-    )
-    routing.GetDimensionOrDie(PREFERENCE_MISSES).SetSpanCostCoefficientForAllVehicles(weight)
+    routing.AddDimensionWithVehicleTransits(per_vehicle, 0, len(model.visits), True, name)
+    routing.GetDimensionOrDie(name).SetSpanCostCoefficientForAllVehicles(weight)
 
 
 # Above this many matrix entries per pattern, a Python callback replaces the matrix.

@@ -18,6 +18,8 @@ import numpy.typing as npt
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from solver.current_plan import Replan
+
 IntMatrix = npt.NDArray[np.int64]
 
 DEFAULT_TRAVEL_MODE = "car"
@@ -107,6 +109,18 @@ class Therapist:
 
 
 @dataclass(frozen=True)
+class Promise:
+    """What a re-plan told the patient: this therapist, starting in [earliest_s, latest_s].
+
+    Breaking it is a soft cost (``ObjectiveWeights.therapist_change``, ``retime_per_s``).
+    """
+
+    therapist_id: str
+    earliest_s: int
+    latest_s: int
+
+
+@dataclass(frozen=True)
 class Visit:
     """One booked visit.
 
@@ -126,6 +140,7 @@ class Visit:
     preferred_therapists: frozenset[str] = frozenset()
     pinned_therapist: str | None = None
     load: int = 0
+    promise: Promise | None = None
 
 
 def _default_drop_penalties() -> dict[Priority, int]:
@@ -154,7 +169,21 @@ class ObjectiveWeights:
     preference_miss: int = 1800
     balance_per_s: int = 0
     therapist_fixed: int = 0
+    # Re-planning: a visit given to another therapist than promised costs as much as
+    # 45 minutes of driving; each second it starts outside its promise two seconds.
+    therapist_change: int = 45 * 60
+    retime_per_s: int = 2
     drop_penalty: dict[Priority, int] = field(default_factory=_default_drop_penalties)
+
+    def assignment_cost(self, visit: Visit, therapist_id: str) -> int:
+        """What giving the visit to this therapist costs besides the drive: a missed
+        preference, a broken promise of a re-plan."""
+        cost = 0
+        if visit.preferred_therapists and therapist_id not in visit.preferred_therapists:
+            cost += self.preference_miss
+        if visit.promise is not None and visit.promise.therapist_id != therapist_id:
+            cost += self.therapist_change
+        return cost
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,6 +192,8 @@ class Problem:
 
     ``travel`` maps a travel mode to its matrices; every therapist's ``travel_mode`` must
     be a key. ``day_label`` (for example ``2026-11-30``) only appears in messages.
+    ``replan`` makes the solve a re-plan of the current plan from a time of the day
+    (``solver.replan``): what started before it is frozen.
     """
 
     travel: dict[str, TravelMatrix]
@@ -170,6 +201,7 @@ class Problem:
     visits: tuple[Visit, ...]
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     day_label: str = "the planning day"
+    replan: Replan | None = None
 
     @property
     def location_count(self) -> int:

@@ -222,14 +222,14 @@ def _insertion_cost(
     visit: Visit,
     durations: Sequence[Sequence[int]],
 ) -> int:
-    """What inserting the visit adds to the objective: the detour, a preference miss."""
+    """What inserting the visit adds to the objective: the detour, a preference miss, a
+    broken promise."""
     stops = [therapist.start_location, *(v.location for v in route), therapist.end_location]
     before, after = stops[position], stops[position + 1]
     detour = durations[before][visit.location] + durations[visit.location][after]
     detour -= durations[before][after]
     weights = problem.weights
-    miss = bool(visit.preferred_therapists) and therapist.id not in visit.preferred_therapists
-    return detour * weights.travel_per_s + miss * weights.preference_miss
+    return detour * weights.travel_per_s + weights.assignment_cost(visit, therapist.id)
 
 
 def _over_capacity(therapist: Therapist, route: Sequence[Visit]) -> bool:

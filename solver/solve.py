@@ -1,8 +1,9 @@
 """``solve(problem, params) -> Solution``: the one entry point.
 
-It only dispatches: a portfolio of worker processes when ``params.workers > 1``, else one
-solve in this process. Imports point down from here: solve -> portfolio -> in_process ->
-decompose -> whole_day, so no module imports one above it.
+It only dispatches: a re-plan (``solver.replan``) when the problem has one, a portfolio of
+worker processes when ``params.workers > 1``, else one solve in this process. Imports
+point down from here: solve -> replan, portfolio -> in_process -> decompose -> whole_day,
+so no module imports one above it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from solver.in_process import solve_in_process
 from solver.params import Params
 from solver.portfolio import solve_portfolio
+from solver.replan import solve_replan
 
 if TYPE_CHECKING:
     from solver.problem import Problem
@@ -35,6 +37,12 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
         with a reason. A search that finds nothing is ``SolveStatus.FAILED``, not an error.
     """
     params = params or Params()
+    if problem.replan is not None:
+        return solve_replan(problem, params, _solve_day)
+    return _solve_day(problem, params)
+
+
+def _solve_day(problem: Problem, params: Params) -> Solution:
     if params.workers > 1:
         return solve_portfolio(problem, params)
     return solve_in_process(problem, params)

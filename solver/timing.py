@@ -280,3 +280,69 @@ def _walk(
             therapist.break_rule, therapist.shift_start_s, free_s, back_s
         )
     return _Pass(tuple(stops), break_start_s, end_s)
+
+
+def route_at_times(
+    problem: Problem,
+    therapist: Therapist,
+    stops: Sequence[tuple[Visit, int, int]],
+    start_s: int,
+    break_span: tuple[int, int] | None,
+) -> Route:
+    """The route through ``stops`` (visit, start, end) at exactly those times, its figures
+    (travel, arrival, wait, the end, work) computed around them.
+
+    Re-planning keeps frozen stops at the times they happened, and a current plan that
+    still holds at its own times; neither is re-timed.
+
+    Parameters
+    ----------
+    problem
+        The planning day (its travel matrices).
+    therapist
+        Whose route it is: start and end locations.
+    stops
+        The visits in route order with their start and end.
+    start_s
+        When the therapist leaves the start location.
+    break_span
+        The break's start and end, in the first gap (or after the last stop) that holds it.
+    """
+    if not stops:
+        return Route(therapist.id)
+    matrix = problem.matrix_for(therapist)
+    distances = matrix.distances_m
+    pause = break_span
+    free_s, location = start_s, therapist.start_location
+    timed: list[Stop] = []
+    travel_s, distance_m = 0, 0
+    for visit, stop_start_s, stop_end_s in stops:
+        drive_s = int(matrix.durations_s[location, visit.location])
+        pause_s = 0
+        if pause is not None and free_s <= pause[0] and pause[1] <= stop_start_s:
+            pause_s, pause = pause[1] - pause[0], None
+        leg_m = None if distances is None else int(distances[location, visit.location])
+        arrival_s = min(free_s + drive_s + pause_s, stop_start_s)
+        wait_s = stop_start_s - free_s - drive_s - pause_s
+        timed.append(Stop(visit.id, arrival_s, stop_start_s, stop_end_s, drive_s, leg_m, wait_s))
+        travel_s += drive_s
+        distance_m += leg_m or 0
+        free_s, location = stop_end_s, visit.location
+    drive_s = int(matrix.durations_s[location, therapist.end_location])
+    end_s = free_s + drive_s
+    if pause is not None and pause[0] >= free_s:
+        end_s = max(free_s + drive_s, pause[0]) + pause[1] - pause[0]
+    break_s = 0 if break_span is None else break_span[1] - break_span[0]
+    return Route(
+        therapist_id=therapist.id,
+        stops=tuple(timed),
+        start_s=start_s,
+        end_s=end_s,
+        break_start_s=None if break_span is None else break_span[0],
+        break_end_s=None if break_span is None else break_span[1],
+        travel_s=travel_s + drive_s,
+        distance_m=None
+        if distances is None
+        else distance_m + int(distances[location, therapist.end_location]),
+        work_s=end_s - start_s - break_s,
+    )

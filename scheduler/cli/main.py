@@ -6,36 +6,21 @@ import argparse
 import datetime as dt
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from scheduler.cli import clinic as clinic_cli
+from scheduler.cli import stateless
+from scheduler.cli.stateless import EXIT_INVALID_INPUT, progress_printer
 from scheduler.config import Settings, check_database_url
 from scheduler.day_json.generate import SIZES, generate_day
-from scheduler.day_json.plan import plan_to_json
-from scheduler.day_json.problem import ParsedProblem, load_problem_file
-from scheduler.day_json.roster import format_roster
 from scheduler.day_json.towns import TOWNS
 from scheduler.db import engine as db
 from scheduler.errors import InvalidRequest, SchedulerError
 from scheduler.planning.jobs import fail_interrupted_plans
-from scheduler.planning.worker import checked, solve_in_worker
-from solver import Params, Progress
-
-if TYPE_CHECKING:
-    from scheduler.cli.clinic import Tick
-
-EXIT_INVALID_INPUT = 2
-
-SOLVE_EXAMPLE = """example:
-  homevisit generate --size medium --seed 1 -o day.json
-  homevisit solve day.json -o plan.json --time-limit 10
-exit codes: 0 planned (possibly with unassigned visits), 1 no plan found, 2 invalid input"""
 
 GENERATE_EXAMPLE = """example:
   homevisit generate --size small --seed 7 -o small.json
@@ -54,22 +39,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="homevisit", description="Route scheduling for therapists who visit patients at home."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    solve = commands.add_parser(
-        "solve",
-        help="plan one day from a problem JSON file",
-        epilog=SOLVE_EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    solve.add_argument("problem", type=Path, help="the problem JSON (DESIGN.md section 9)")
-    solve.add_argument("-o", "--output", type=Path, help="where to write the plan JSON")
-    solve.add_argument("--time-limit", type=float, help="seconds of search (overrides the file)")
-    solve.add_argument("--seed", type=int, help="seed (overrides the file)")
-    solve.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="parallel searches (GLS and ILS) keeping the better plan; shows no best cost",
-    )
+    stateless.add_parsers(commands)
     generate = commands.add_parser(
         "generate",
         help="write a realistic generated day in the problem format",
@@ -185,61 +155,6 @@ def _add_db_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         action.add_argument("--database-url", help="SQLAlchemy URL (overrides the environment)")
 
 
-def _progress_printer(limit_s: float) -> tuple[Tick, list[bool]]:
-    shown = [False]
-
-    def tick(elapsed_s: float, progress: Progress | None) -> None:
-        best = "-" if progress is None else f"{progress.best_cost:,}"
-        found = 0 if progress is None else progress.solutions_found
-        sys.stderr.write(
-            f"\rsolving {min(elapsed_s, limit_s):5.1f}/{limit_s:.0f} s  best cost {best}  "
-            f"solutions {found}   "
-        )
-        sys.stderr.flush()
-        shown[0] = True
-
-    return tick, shown
-
-
-def _params(parsed: ParsedProblem, args: argparse.Namespace) -> Params:
-    params = Params(workers=max(1, args.workers))
-    limit = args.time_limit if args.time_limit is not None else parsed.time_limit_s
-    seed = args.seed if args.seed is not None else parsed.seed
-    if limit is not None:
-        params = replace(params, time_limit_s=limit)
-    if seed is not None:
-        params = replace(params, seed=seed)
-    return params
-
-
-def run_solve(args: argparse.Namespace) -> int:
-    try:
-        parsed = load_problem_file(args.problem)
-    except OSError as error:
-        print(f"{args.problem}: cannot read the file ({error.strerror})", file=sys.stderr)
-        return EXIT_INVALID_INPUT
-    except InvalidRequest as error:
-        print(f"{args.problem}: invalid problem", file=sys.stderr)
-        for fault in error.errors:
-            print(f"  {fault}", file=sys.stderr)
-        return EXIT_INVALID_INPUT
-    params = _params(parsed, args)
-    tick, shown = _progress_printer(params.time_limit_s)
-    interactive = sys.stderr.isatty()
-    solution = checked(
-        parsed.problem,
-        solve_in_worker(parsed.problem, params, tick if interactive else None),
-    )
-    if shown[0]:
-        sys.stderr.write("\n")
-    plan = plan_to_json(parsed, solution)
-    output = args.output or Path(f"{args.problem.stem}.plan.json")
-    output.write_text(json.dumps(plan, indent=2) + "\n")
-    print(format_roster(plan))
-    print(f"\nPlan written to {output}")
-    return 1 if solution.status == "failed" else 0
-
-
 def run_generate(args: argparse.Namespace) -> int:
     day = generate_day(args.size, args.seed, args.date, town=args.town, tight=args.tight)
     text = json.dumps(day, indent=2) + "\n"
@@ -292,7 +207,7 @@ def _print_current(url: str, shown: str) -> int:
 def _run_clinic_command(args: argparse.Namespace) -> int:
     """A clinic command, with the scheduler's errors as messages and exit codes."""
     limit = getattr(args, "time_limit", None) or 0.0
-    tick, _ = _progress_printer(limit)
+    tick, _ = progress_printer(limit)
     interactive = sys.stderr.isatty() and getattr(args, "workers", 1) == 1
     try:
         return clinic_cli.dispatch(args, tick if interactive else None)
@@ -313,8 +228,8 @@ def _run_clinic_command(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "solve":
-        return run_solve(args)
+    if args.command in stateless.COMMANDS:
+        return stateless.dispatch(args)
     if args.command == "db":
         return run_db(args)
     if args.command == "serve":

@@ -110,9 +110,10 @@ def _ids(items: object) -> list[str | None]:
 
 
 def read_therapist(
-    reader: FieldReader, value: object, path: str, refs: References
+    reader: FieldReader, value: object, path: str, refs: References, replan: bool = False
 ) -> Therapist | None:
-    """One entry of ``therapists``."""
+    """One entry of ``therapists``. In a re-plan (``replan``), a break that no longer fits
+    the shift (the therapist stops early) is not asked for, rather than refused."""
     fields = reader.record(value, path, _THERAPIST_REQUIRED, _THERAPIST_OPTIONAL)
     if fields is None:
         return None
@@ -128,7 +129,9 @@ def read_therapist(
     overtime_s = _optional_minutes(reader, fields, "overtime_minutes", path) or 0
     break_rule = None
     if fields.get("break") is not None:
-        break_rule = _read_break(reader, fields["break"], child(path, "break"), shift, overtime_s)
+        break_rule = _read_break(
+            reader, fields["break"], child(path, "break"), shift, overtime_s, replan
+        )
     travel_mode = _read_travel_mode(reader, fields.get("travel_mode"), child(path, "travel_mode"))
     skills = _read_skills(reader, fields.get("skills"), child(path, "skills"))
     if len(reader.errors) > errors_before or therapist_id is None or shift is None:
@@ -277,9 +280,15 @@ def _read_windows(reader: FieldReader, value: object, path: str) -> tuple[TimeWi
 
 
 def _read_break(
-    reader: FieldReader, value: object, path: str, shift: Span | None, overtime_s: int
+    reader: FieldReader,
+    value: object,
+    path: str,
+    shift: Span | None,
+    overtime_s: int,
+    outside_shift_dropped: bool,
 ) -> BreakRule | None:
-    """The break; it must fit its own window, and that window inside the shift."""
+    """The break; it must fit its own window, and that window inside the shift (or, when
+    ``outside_shift_dropped``, a break that does not is None)."""
     fields = reader.record(value, path, ("earliest", "latest_end", "minutes"), ())
     if fields is None:
         return None
@@ -301,6 +310,8 @@ def _read_break(
     if shift is not None:
         shift_end = shift[1] + overtime_s
         if min(latest_end, shift_end) - max(earliest, shift[0]) < duration_s:
+            if outside_shift_dropped:
+                return None
             where = f"{format_hhmm(shift[0])}-{format_hhmm(shift_end)}"
             message = f"break window {window} leaves no {minutes} minutes inside the shift {where}"
             reader.fail(path, message)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
+from solver.changes import Changes, Placement, plan_changes
 from solver.clock import format_hhmmss
 from solver.kpis import has_distances, plan_kpis
-from solver.solution import Route
+from solver.solution import Route, SolveStatus
 
 if TYPE_CHECKING:
     from scheduler.day_json.problem import ParsedProblem
@@ -22,11 +23,12 @@ JsonObject = dict[str, object]
 
 
 def plan_to_json(parsed: ParsedProblem, solution: Solution) -> JsonObject:
-    """The plan JSON: status, error, date, timezone, routes, unassigned, kpis, solver."""
+    """The plan JSON: status, error, date, timezone, routes, unassigned, kpis, solver; a
+    re-plan adds ``changes`` and ``notify``."""
     problem = parsed.problem
     with_distances = has_distances(problem)
     routes = _routes_in_input_order(problem, solution)
-    return {
+    plan: JsonObject = {
         "status": solution.status.value,
         "error": solution.error,
         "date": parsed.date.isoformat(),
@@ -44,6 +46,36 @@ def plan_to_json(parsed: ParsedProblem, solution: Solution) -> JsonObject:
             "strategy": solution.stats.strategy,
         },
     }
+    if problem.replan is not None and solution.status != SolveStatus.FAILED:
+        plan |= changes_json(plan_changes(problem, solution))
+    return plan
+
+
+def changes_json(changes: Changes) -> JsonObject:
+    """``changes`` (one entry per changed visit) and ``notify`` (whom to tell)."""
+    return {
+        "changes": [
+            {
+                "visit_id": change.visit_id,
+                "change": change.kind.value,
+                "before": _placement_json(change.before),
+                "after": _placement_json(change.after),
+                "reason": None if change.reason is None else change.reason.value,
+                "message": change.message,
+            }
+            for change in changes.changes
+        ],
+        "notify": {
+            "therapists": list(changes.therapists_to_tell),
+            "visits": list(changes.visits_to_tell),
+        },
+    }
+
+
+def _placement_json(placement: Placement | None) -> JsonObject | None:
+    if placement is None:
+        return None
+    return {"therapist_id": placement.therapist_id, "start": format_hhmmss(placement.start_s)}
 
 
 def _round_or_none(value: float | None) -> float | None:

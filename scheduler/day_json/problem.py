@@ -13,20 +13,32 @@ import json
 import re
 import zoneinfo
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from scheduler.day_json.entities import References, read_therapist, read_visit
 from scheduler.day_json.matrix import read_matrix
 from scheduler.day_json.reader import FieldReader, child
+from scheduler.day_json.replan import read_replan
 from scheduler.errors import InvalidRequest
 from scheduler.travel import GeodesicProvider, TravelTimeProvider
-from solver.problem import DEFAULT_TRAVEL_MODE, Problem, Therapist, TravelMatrix, Visit
+from solver.problem import (
+    DEFAULT_TRAVEL_MODE,
+    ObjectiveWeights,
+    Problem,
+    Therapist,
+    TravelMatrix,
+    Visit,
+)
+
+if TYPE_CHECKING:
+    from solver.current_plan import Replan
 
 DETAIL = "invalid problem"
 _ROOT_REQUIRED = ("date", "timezone", "locations", "therapists", "visits")
-_ROOT_OPTIONAL = ("matrix", "options")
+_ROOT_OPTIONAL = ("matrix", "options", "replan")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 _T = TypeVar("_T")
@@ -60,6 +72,7 @@ class _Location:
 class _Options:
     time_limit_s: float | None
     seed: int | None
+    weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,7 @@ class _Day:
     visits: list[Visit]
     matrix: TravelMatrix | None
     options: _Options
+    replan: Replan | None
 
 
 def load_problem_file(
@@ -82,9 +96,14 @@ def load_problem_file(
 
     ``OSError`` (a missing or unreadable file) is not caught.
     """
+    return parse_problem(read_json_file(path), provider)
+
+
+def read_json_file(path: str | Path) -> object:
+    """A JSON file's value; text that is not UTF-8 or not JSON is an ``InvalidRequest``."""
     raw = Path(path).read_bytes()
     try:
-        data = json.loads(raw.decode("utf-8-sig"))
+        return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
         raise InvalidRequest.single(
             "", f"{path} is not UTF-8 text: {error.reason}", DETAIL
@@ -92,7 +111,6 @@ def load_problem_file(
     except json.JSONDecodeError as error:
         message = f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         raise InvalidRequest.single("", message, DETAIL) from None
-    return parse_problem(data, provider)
 
 
 def parse_problem(data: object, provider: TravelTimeProvider | None = None) -> ParsedProblem:
@@ -110,7 +128,9 @@ def parse_problem(data: object, provider: TravelTimeProvider | None = None) -> P
         travel=_travel(day.therapists, day.locations, day.matrix, provider),
         therapists=tuple(day.therapists),
         visits=tuple(day.visits),
+        weights=day.options.weights,
         day_label=day.date.isoformat(),
+        replan=day.replan,
     )
     return ParsedProblem(
         problem=problem,
@@ -128,13 +148,24 @@ def _read_day(reader: FieldReader, root: dict[str, object]) -> _Day | None:
     timezone = _read_timezone(reader, root.get("timezone"))
     locations = _read_locations(reader, root.get("locations"))
     refs = References.collect(root.get("locations"), root.get("therapists"))
-    therapists = _read_entities(reader, root.get("therapists"), "therapist", read_therapist, refs)
+    replanning = root.get("replan") is not None
+    therapists = _read_entities(
+        reader,
+        root.get("therapists"),
+        "therapist",
+        partial(read_therapist, replan=replanning),
+        refs,
+    )
     visits = _read_entities(reader, root.get("visits"), "visit", read_visit, refs)
     matrix = None
     if root.get("matrix") is not None:
         size = None if locations is None else len(locations)
         matrix = read_matrix(reader, root["matrix"], "matrix", size)
     options = _read_options(reader, root.get("options"))
+    replan = None
+    if replanning and therapists is not None and visits is not None:
+        known = {visit.id: visit for visit in visits}
+        replan = read_replan(reader, root["replan"], known, {t.id for t in therapists})
     if (
         date is None
         or timezone is None
@@ -144,7 +175,9 @@ def _read_day(reader: FieldReader, root: dict[str, object]) -> _Day | None:
         or options is None
     ):
         return None
-    return _Day(date, timezone, locations, therapists, visits, matrix, options)
+    if replanning and replan is None:
+        return None
+    return _Day(date, timezone, locations, therapists, visits, matrix, options, replan)
 
 
 def _read_date(reader: FieldReader, value: object) -> dt.date | None:
@@ -248,10 +281,13 @@ def _report_duplicates(reader: FieldReader, items: list[object], path: str, noun
             first_index[item_id] = index
 
 
+_OPTIONS = ("time_limit_s", "seed", "therapist_change_minutes", "retime_cost_per_minute")
+
+
 def _read_options(reader: FieldReader, value: object) -> _Options | None:
     if value is None:
         return _Options(None, None)
-    fields = reader.record(value, "options", (), ("time_limit_s", "seed"))
+    fields = reader.record(value, "options", (), _OPTIONS)
     if fields is None:
         return None
     time_limit_s = None
@@ -264,7 +300,24 @@ def _read_options(reader: FieldReader, value: object) -> _Options | None:
     seed = None
     if fields.get("seed") is not None:
         seed = reader.integer(fields["seed"], "options.seed", minimum=0, maximum=2**32 - 1)
-    return _Options(time_limit_s, seed)
+    return _Options(time_limit_s, seed, _read_disruption(reader, fields))
+
+
+def _read_disruption(reader: FieldReader, fields: dict[str, object]) -> ObjectiveWeights:
+    """A re-plan's weights: a therapist change as minutes of driving, and the minutes of
+    driving one minute of moving a start beyond the promise is worth."""
+    weights = ObjectiveWeights()
+    if fields.get("therapist_change_minutes") is not None:
+        path = "options.therapist_change_minutes"
+        change_s = reader.minutes(fields["therapist_change_minutes"], path)
+        if change_s is not None:
+            weights = replace(weights, therapist_change=change_s * weights.travel_per_s)
+    if fields.get("retime_cost_per_minute") is not None:
+        path = "options.retime_cost_per_minute"
+        per_minute = reader.integer(fields["retime_cost_per_minute"], path, maximum=1000)
+        if per_minute is not None:
+            weights = replace(weights, retime_per_s=per_minute * weights.travel_per_s)
+    return weights
 
 
 def _travel(

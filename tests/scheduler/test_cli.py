@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from scheduler.cli.main import EXIT_INVALID_INPUT, main
+from scheduler.cli.main import main
+from scheduler.cli.stateless import EXIT_INVALID_INPUT
 from scheduler.day_json.generate import generate_day
 from scheduler.day_json.problem import parse_problem
 from solver import UnassignedReason

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from scheduler.cli.main import EXIT_INVALID_INPUT, main
+from scheduler.cli.main import main
+from scheduler.cli.stateless import EXIT_INVALID_INPUT
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
