@@ -1,6 +1,6 @@
 """What a re-plan changed against the current plan, and whom to tell.
 
-One entry per visit that was added to a route, removed (no longer in the day), moved to
+One entry per visit (frozen ones aside) that was added to a route, removed (no longer in the day), moved to
 another therapist, retimed beyond the promise, or left out of the new plan. The therapists
 to tell are those whose sequence of stops changed or one of whose stops was retimed; the
 patients, those of every visit with a change.
@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from solver.freeze import frozen_routes
 
 if TYPE_CHECKING:
     from solver.current_plan import Replan
@@ -75,12 +77,15 @@ def plan_changes(problem: Problem, solution: Solution) -> Changes:
     after_routes = {
         r.therapist_id: [(s.visit_id, s.start_s) for s in r.stops] for r in solution.routes
     }
+    frozen = {vid for route in frozen_routes(problem).values() for vid in route.visit_ids}
     before, after = _placements(before_routes), _placements(after_routes)
     left_out = {item.visit_id: item for item in solution.unassigned}
     in_day = [visit.id for visit in problem.visits]
     removed = [vid for vid in before if vid not in set(in_day)]
     changes = []
     for vid in [*in_day, *removed]:
+        if vid in frozen:  # it happened as it happened; nobody is told
+            continue
         change = _change(vid, before.get(vid), after.get(vid), replan, vid in set(in_day))
         if (
             change is None
