@@ -45,7 +45,9 @@ EXPORT_FORMATS = ("csv", "json", "ics", "geojson")
 
 
 def _print_plan(session: Session, plan: Plan) -> None:
-    print(format_roster(exporting.plan_json(session, plan)))
+    """The roster, naming therapists and patients, then the plan's id, version and status."""
+    names = exporting.roster_names(session, plan)
+    print(format_roster(exporting.plan_json(session, plan), names))
     print(f"\nPlan {plan.id}: version {plan.version} of {plan.date.isoformat()}, {plan.status}")
 
 

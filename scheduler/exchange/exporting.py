@@ -1,4 +1,5 @@
-"""Exports of a stored plan: CSV (one row per stop), the plan JSON, ICS per therapist, GeoJSON.
+"""Exports of a stored plan: CSV (one row per stop), the plan JSON, ICS per therapist, GeoJSON,
+and the names its terminal roster shows.
 
 Every export reads the plan's stored rows (routes in the order they were stored, stops in
 route order) and names therapists, visits and patients by their external ids and names.
@@ -19,9 +20,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from scheduler.day_json.plan import route_json, stop_json
+from scheduler.day_json.roster import RosterNames, VisitNames
 from scheduler.errors import Conflict, NotFound
 from scheduler.exchange import ics
-from scheduler.models import Plan, PlanRoute, PlanStatus, PlanStop, PlanUnassigned, Visit
+from scheduler.models import (
+    Patient,
+    Plan,
+    PlanRoute,
+    PlanStatus,
+    PlanStop,
+    PlanUnassigned,
+    Therapist,
+    Visit,
+)
 from solver.clock import format_hhmmss
 
 if TYPE_CHECKING:
@@ -29,7 +40,6 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from scheduler.models import Patient, Therapist
 
 JsonObject = dict[str, Any]
 CSV_COLUMNS = (
@@ -149,6 +159,29 @@ def plan_json(session: Session, plan: Plan) -> JsonObject:
 def _route_json(route: PlanRoute) -> JsonObject:
     stops = [stop_json(stop.visit.external_id, stop, stop.distance_m) for stop in route.stops]
     return route_json(route.therapist.external_id, route, route.distance_m, stops)
+
+
+def roster_names(session: Session, plan: Plan) -> RosterNames:
+    """The names ``format_roster`` shows with the plan JSON of ``plan``: the name of each
+    therapist with a route in it, the patient's name and address of each visit in it."""
+    therapists = session.execute(
+        sa.select(Therapist.external_id, Therapist.name)
+        .join(PlanRoute, PlanRoute.therapist_id == Therapist.id)
+        .where(PlanRoute.plan_id == plan.id)
+    )
+    in_plan = sa.union(
+        sa.select(PlanStop.visit_id).join(PlanRoute).where(PlanRoute.plan_id == plan.id),
+        sa.select(PlanUnassigned.visit_id).where(PlanUnassigned.plan_id == plan.id),
+    )
+    visits = session.execute(
+        sa.select(Visit.external_id, Patient.name, Patient.address)
+        .join(Visit.patient)
+        .where(Visit.id.in_(in_plan))
+    )
+    return RosterNames(
+        therapists=dict(therapists.all()),
+        visits={external_id: VisitNames(name, address) for external_id, name, address in visits},
+    )
 
 
 # --- ICS -----------------------------------------------------------------------------

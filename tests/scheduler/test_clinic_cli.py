@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from pathlib import Path
@@ -42,6 +43,32 @@ def _import_examples(capsys: pytest.CaptureFixture[str], url: str) -> None:
         assert f"Leeds: {kind}:" in out
 
 
+def _assert_roster_names(out: str) -> None:
+    """The printed roster names the therapists, and every visit's patient: with the start of
+    the address on a stop line, first on an unassigned line."""
+    with (EXAMPLES / "patients.csv").open(newline="") as rows:
+        patients = {row["external_id"]: row for row in csv.DictReader(rows)}
+    with (EXAMPLES / "visits.csv").open(newline="") as rows:
+        visits = {row["external_id"]: patients[row["patient"]] for row in csv.DictReader(rows)}
+    assert "Amira Hussain (t001): " in out
+    lines = out.splitlines()
+    heading = next(
+        number
+        for number, line in enumerate(lines)
+        if line.startswith("Unassigned") or line == "Every visit is planned."
+    )
+    stops = [line for line in lines[:heading] if line.split() and line.split()[-1] in visits]
+    for line in stops:
+        patient = visits[line.split()[-1]]
+        assert f"  {patient['name']}  " in line
+        assert f"  {patient['address'][:12]}" in line
+    left_out = lines[heading + 1 : lines.index("", heading)]
+    for line in left_out:
+        visit_id = next(word for word in line.split() if word in visits)
+        assert line.strip().startswith(f"{visits[visit_id]['name']}  {visit_id}")
+    assert len(stops) + len(left_out) == len(visits)
+
+
 @pytest.mark.slow
 def test_import_plan_publish_compare_export(
     capsys: pytest.CaptureFixture[str], migrated: Engine, tmp_path: Path
@@ -53,6 +80,7 @@ def test_import_plan_publish_compare_export(
     code, out, _ = _run(capsys, *plan_args)
     assert code == 0
     assert "Plan 1: version 1 of 2026-11-30, draft" in out
+    _assert_roster_names(out)
     assert _run(capsys, "publish", "1", "--database-url", url)[0] == 0
     assert _run(capsys, *plan_args)[0] == 0
     code, out, _ = _run(capsys, "compare", "1", "2", "--database-url", url)

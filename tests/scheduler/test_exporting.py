@@ -14,8 +14,16 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from scheduler.day_json.roster import VisitNames, format_roster
 from scheduler.errors import Conflict, NotFound
-from scheduler.exchange.exporting import CSV_COLUMNS, plan_csv, plan_geojson, plan_ics, plan_json
+from scheduler.exchange.exporting import (
+    CSV_COLUMNS,
+    plan_csv,
+    plan_geojson,
+    plan_ics,
+    plan_json,
+    roster_names,
+)
 from scheduler.models import PlanRoute, PlanStatus, PlanStop, PlanUnassigned
 from tests.scheduler.factories import add_clinic, add_patient, add_plan, add_therapist, add_visit
 
@@ -190,6 +198,42 @@ def test_a_plan_still_solving_is_not_exported(session: Session, plan: Plan) -> N
 
     with pytest.raises(Conflict):
         plan_csv(session, plan)
+
+
+def test_roster_names_name_the_therapists_and_patients_of_the_plan(
+    session: Session, plan: Plan
+) -> None:
+    add_therapist(session, plan.clinic, "t9")
+    elsewhere = add_visit(session, add_patient(session, plan.clinic, "p9"), "v9")
+    elsewhere.date = plan.date
+
+    names = roster_names(session, plan)
+
+    assert names.therapists == {"t1": "Núria Puig", "t2": "Therapist t2", "t3": "Therapist t3"}
+    assert sorted(names.visits) == ["v1", "v2", "v3", "v4"]
+    assert names.visits["v4"] == VisitNames(
+        "Patient 4", "Carrer Major 4, AD500 Andorra la Vella; 2n pis"
+    )
+
+
+def test_the_roster_of_a_stored_plan_names_therapists_and_patients(
+    session: Session, plan: Plan
+) -> None:
+    """What ``homevisit plan`` and ``demo`` print; the address is cut to fit the line."""
+    plan.kpis = {
+        **(plan.kpis or {}),
+        **dict.fromkeys(("distance_m", "overtime_s", "preferred_hits", "preferred_misses"), 0),
+        "utilisation": 0.5,
+    }
+    plan.solver_stats = {**(plan.solver_stats or {}), "strategy": "LOCAL_CHEAPEST_INSERTION"}
+    lines = format_roster(plan_json(session, plan), roster_names(session, plan)).splitlines()
+
+    assert "Núria Puig (t1): 08:45-15:00, 2 visits, work 345 min, travel 45 min" in lines
+    assert "Therapist t3 (t3): no visits" in lines
+    first = next(line for line in lines if line.endswith("  v1"))
+    assert "  Patient 1  Carrer Major 1, AD500 Andorra la Vella…  " in first
+    unassigned = next(line for line in lines if "CAPACITY" in line)
+    assert unassigned.split()[:3] == ["Patient", "4", "v4"]
 
 
 def ics_lines(text: str) -> list[str]:

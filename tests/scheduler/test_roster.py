@@ -1,4 +1,5 @@
-"""format_roster: the terminal roster of a hand-built plan JSON."""
+"""format_roster: the terminal roster of a hand-built plan JSON, with ids only (``homevisit
+solve``) and with the names of a stored plan's therapists and patients."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scheduler.day_json.roster import format_roster
+from scheduler.day_json.roster import LINE_WIDTH, RosterNames, VisitNames, format_roster
 
 Plan = dict[str, Any]
 
@@ -82,6 +83,22 @@ def plan() -> Plan:
             "strategy": "PARALLEL_CHEAPEST_INSERTION + GUIDED_LOCAL_SEARCH",
         },
     }
+
+
+LONG_ADDRESS = "Flat 4, Rosemary Court, 112 Harrogate Road, Chapel Allerton, Leeds LS7 4NZ"
+
+
+@pytest.fixture
+def names() -> RosterNames:
+    """t1 and t2 named; v2's address is longer than a line; v3 is missing from the names."""
+    return RosterNames(
+        therapists={"t1": "Amira Hussain", "t2": "Tomasz Nowak"},
+        visits={
+            "v1": VisitNames("Margaret Wilson", "27 Cardigan Road, Leeds LS6"),
+            "v2": VisitNames("Arthur Brooke", LONG_ADDRESS),
+            "v4": VisitNames("Nasreen Akhtar", "15 Roundhay Road, Leeds LS8"),
+        },
+    )
 
 
 def line_index(lines: list[str], fragment: str) -> int:
@@ -172,3 +189,91 @@ def test_without_distances_or_a_first_solution_the_kpis_say_less(plan: Plan) -> 
 def test_a_failed_plan_is_one_message(plan: Plan) -> None:
     plan.update(status="failed", error="the search found no plan in 2 s", routes=[])
     assert format_roster(plan) == "No plan: the search found no plan in 2 s"
+
+
+def test_without_names_the_roster_shows_the_ids_as_before(plan: Plan) -> None:
+    """The roster of ``homevisit solve``, whose problem JSON has no names."""
+    lines = format_roster(plan).splitlines()
+    assert lines[2:14] == [
+        "t1: 08:50-14:40, 3 visits, work 320 min, travel 40 min",
+        "   #  visit        arrive  start  end    travel  wait",
+        "   1  v1           09:00   09:00  10:00     10m    0m",
+        "   2  v2           10:30   10:30  11:30     10m    0m",
+        "      break        12:00-12:30",
+        "   3  v3           12:40   12:40  13:40     10m    0m",
+        "",
+        "t2: no visits",
+        "",
+        "Unassigned (1):",
+        "  v4           NO_QUALIFIED_THERAPIST   no therapist with skills SLP works on 2026-11-30",
+        "",
+    ]
+
+
+# --- with names ----------------------------------------------------------------------------
+
+
+def test_with_names_a_route_is_headed_by_the_therapists_name_and_id(
+    plan: Plan, names: RosterNames
+) -> None:
+    lines = format_roster(plan, names).splitlines()
+    assert "Amira Hussain (t1): 08:50-14:40, 3 visits, work 320 min, travel 40 min" in lines
+    assert "Tomasz Nowak (t2): no visits" in lines
+
+
+def test_with_names_a_stop_shows_the_patient_the_address_and_the_visit_id(
+    plan: Plan, names: RosterNames
+) -> None:
+    lines = format_roster(plan, names).splitlines()
+    heading = lines[line_index(lines, "arrive")]
+    assert heading.split() == [
+        *("#", "arrive", "start", "end", "travel", "wait", "patient", "address", "visit")
+    ]
+    first = lines[line_index(lines, "Margaret Wilson")]
+    assert first.split()[:6] == ["1", "09:00", "09:00", "10:00", "10m", "0m"]
+    assert "  Margaret Wilson  27 Cardigan Road, Leeds LS6  " in first
+    assert first.endswith("  v1")
+    assert first.index("Margaret Wilson") == heading.index("patient")
+    assert first.index("27 Cardigan") == heading.index("address")
+    assert first.index("v1") == heading.index("visit")
+
+
+def test_with_names_an_address_longer_than_the_line_is_cut_with_an_ellipsis(
+    plan: Plan, names: RosterNames
+) -> None:
+    lines = format_roster(plan, names).splitlines()
+    second = lines[line_index(lines, "Arthur Brooke")]
+    assert len(second) <= LINE_WIDTH
+    assert LONG_ADDRESS not in second
+    shown = second.split("Arthur Brooke")[1].split("  v2")[0].strip()
+    assert shown.endswith("…")
+    assert LONG_ADDRESS.startswith(shown.removesuffix("…"))
+    assert len(shown) > 15
+    assert second.endswith("  v2")
+
+
+def test_with_names_a_visit_without_names_shows_its_id(plan: Plan, names: RosterNames) -> None:
+    lines = format_roster(plan, names).splitlines()
+    third = lines[line_index(lines, "12:40")]
+    assert third.split() == ["3", "12:40", "12:40", "13:40", "10m", "0m", "-", "-", "v3"]
+
+
+def test_with_names_the_break_sits_under_the_start_column(plan: Plan, names: RosterNames) -> None:
+    lines = format_roster(plan, names).splitlines()
+    pause = line_index(lines, "break")
+    assert line_index(lines, "Arthur Brooke") < pause < line_index(lines, "12:40")
+    assert lines[pause].index("12:00-12:30") == lines[pause - 1].index("10:30   10:30") + 8
+
+
+def test_with_names_an_unassigned_visit_names_the_patient(plan: Plan, names: RosterNames) -> None:
+    lines = format_roster(plan, names).splitlines()
+    entry = lines[line_index(lines, "Unassigned (1):") + 1]
+    assert entry.split()[:4] == ["Nasreen", "Akhtar", "v4", "NO_QUALIFIED_THERAPIST"]
+    assert entry.endswith("no therapist with skills SLP works on 2026-11-30")
+
+
+def test_with_names_a_therapist_without_a_name_shows_the_id(plan: Plan, names: RosterNames) -> None:
+    names = RosterNames(visits=names.visits)
+    lines = format_roster(plan, names).splitlines()
+    assert "t1: 08:50-14:40, 3 visits, work 320 min, travel 40 min" in lines
+    assert "t2: no visits" in lines
