@@ -318,11 +318,14 @@ def route_at_times(
     travel_s, distance_m = 0, 0
     for visit, stop_start_s, stop_end_s in stops:
         drive_s = int(matrix.durations_s[location, visit.location])
-        pause_s = 0
+        pause_s, arrival_s = 0, free_s + drive_s
         if pause is not None and free_s <= pause[0] and pause[1] <= stop_start_s:
-            pause_s, pause = pause[1] - pause[0], None
+            pause_s = pause[1] - pause[0]
+            if pause[0] < arrival_s:  # the drive was split around the break
+                arrival_s += pause_s
+            pause = None
         leg_m = None if distances is None else int(distances[location, visit.location])
-        arrival_s = min(free_s + drive_s + pause_s, stop_start_s)
+        arrival_s = min(arrival_s, stop_start_s)
         wait_s = stop_start_s - free_s - drive_s - pause_s
         timed.append(Stop(visit.id, arrival_s, stop_start_s, stop_end_s, drive_s, leg_m, wait_s))
         travel_s += drive_s

@@ -56,7 +56,7 @@ def read_replan(
     if fields is None:
         return None
     errors_before = len(reader.errors)
-    now_s = read_time(reader, fields.get("now"), "replan.now")
+    now_s = reader.clock(fields.get("now"), "replan.now")
     current = _read_current(reader, fields.get("current"), therapist_ids)
     actual = _read_actual(reader, fields.get("actual"))
     promised_s = DEFAULT_PROMISED_S

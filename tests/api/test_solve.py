@@ -50,3 +50,29 @@ def test_a_therapist_may_not_use_it(client: TestClient, session: Session) -> Non
     login = add_login(session, clinic, Role.THERAPIST, add_therapist(session, clinic))
     response = client.post("/solve", headers=auth_headers(session, login), json=EXAMPLE_PROBLEM)
     assert response.status_code == 403
+
+
+def test_a_replan_returns_its_changes(client: TestClient, session: Session) -> None:
+    """The example day re-planned at 10:30 against a plan that put v1 at 11:00 on t1 and
+    the break at 12:00: nothing had started, nothing changed, so the plan stands."""
+    headers = auth_headers(session, add_login(session, add_clinic(session), Role.COORDINATOR))
+    problem = copy.deepcopy(EXAMPLE_PROBLEM)
+    problem["replan"] = {
+        "now": "10:30",
+        "current": {
+            "routes": [
+                {
+                    "therapist_id": "t1",
+                    "stops": [{"visit_id": "v1", "start": "11:00"}],
+                    "break": {"start": "12:00", "end": "12:30"},
+                }
+            ]
+        },
+    }
+    plan = client.post("/solve", headers=headers, json=problem).json()
+    assert [s["start"] for s in plan["routes"][0]["stops"]] == ["11:00:00"], plan["solver"]
+    assert plan["changes"] == []
+    problem["replan"]["now"] = "ten"
+    response = client.post("/solve", headers=headers, json=problem)
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json()["errors"]] == ["replan.now"]
