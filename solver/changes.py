@@ -1,7 +1,8 @@
 """What a re-plan changed against the current plan, and whom to tell.
 
-One entry per visit (frozen ones aside) that was added to a route, removed (no longer in the day), moved to
-another therapist, retimed beyond the promise, or left out of the new plan. The therapists
+One entry per visit (frozen ones aside) that was added to a route, removed (no longer in
+the day), moved to another therapist, retimed beyond the promise, or left out of the new
+plan. The therapists
 to tell are those whose sequence of stops changed or one of whose stops was retimed; the
 patients, those of every visit with a change.
 """

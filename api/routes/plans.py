@@ -1,4 +1,5 @@
-"""Plans: start a solve (202), follow it, cancel it, edit the draft, publish, compare."""
+"""Plans: start a solve (202), follow it, cancel it, edit the draft, publish, compare,
+re-plan the published one from events."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.deps import JobsDep, SessionDep, SettingsDep, StaffUser
 from api.schemas.plan_edits import ComparisonRead, EditRead, LockCreate, MoveCreate, PinCreate
-from api.schemas.plans import PlanCreate, PlanRead, PlanSummaryRead
+from api.schemas.plans import PlanCreate, PlanOptionsCreate, PlanRead, PlanSummaryRead
+from api.schemas.replan import ReplanCreate
 from scheduler.models import PlanStatus
 from scheduler.planning import (
     EditResult,
@@ -26,9 +28,11 @@ from scheduler.planning import (
     start_plan,
 )
 from scheduler.planning.jobs import cancel_plan
+from scheduler.planning.replan import clinic_now_s, start_replan
 from scheduler.records.store import MAX_ID
 from scheduler.travel import TravelTimeProvider
 from scheduler.travel.select import travel_provider
+from solver.clock import minute_of_day
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 PlanId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -44,19 +48,22 @@ def create_plan(
     response: Response,
 ) -> PlanRead:
     """Start solving the clinic's day as a new plan version; poll GET /plans/{id}."""
-    chosen = body.options
-    options = PlanOptions(
-        time_limit_s=chosen.time_limit_s or settings.solver_time_limit_s,
-        seed=chosen.seed,
-        workers=chosen.workers,
-        first_solution=chosen.first_solution,
-        metaheuristic=chosen.metaheuristic,
-    )
+    options = _options(body.options, settings.solver_time_limit_s)
     provider = travel_provider(settings, session, user.clinic)
     plan, day = start_plan(session, user.clinic_id, body.date, options, provider)
     jobs.submit(plan.id, day, options.params())
     response.headers["Location"] = f"/plans/{plan.id}"
     return PlanRead.from_record(get_plan(session, user.clinic_id, plan.id))
+
+
+def _options(chosen: PlanOptionsCreate, default_limit_s: float) -> PlanOptions:
+    return PlanOptions(
+        time_limit_s=chosen.time_limit_s or default_limit_s,
+        seed=chosen.seed,
+        workers=chosen.workers,
+        first_solution=chosen.first_solution,
+        metaheuristic=chosen.metaheuristic,
+    )
 
 
 @router.get("")
@@ -89,6 +96,40 @@ def publish(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanRead:
     """Publish a draft; the day's published plan becomes superseded."""
     publish_plan(session, user.clinic_id, plan_id)
     return PlanRead.from_record(get_plan(session, user.clinic_id, plan_id))
+
+
+@router.post("/{plan_id}/replan", status_code=status.HTTP_202_ACCEPTED)
+def replan(
+    plan_id: PlanId,
+    body: ReplanCreate,
+    user: StaffUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    jobs: JobsDep,
+    response: Response,
+) -> PlanRead:
+    """Record the events and start re-planning the published plan from now as a new draft;
+    poll GET /plans/{id}, whose ``replan`` lists the changes."""
+    published = get_plan(session, user.clinic_id, plan_id)
+    now_s = (
+        clinic_now_s(user.clinic, published.date)
+        if body.now is None
+        else minute_of_day(body.now) * 60
+    )
+    options = _options(body.options, settings.solver_time_limit_s)
+    plan, day = start_replan(
+        session,
+        user.clinic_id,
+        plan_id,
+        [event.to_event() for event in body.events],
+        now_s,
+        options,
+        travel_provider(settings, session, user.clinic),
+        promised_s=body.promised_minutes * 60,
+    )
+    jobs.submit(plan.id, day, options.params())
+    response.headers["Location"] = f"/plans/{plan.id}"
+    return PlanRead.from_record(get_plan(session, user.clinic_id, plan.id))
 
 
 @dataclass(frozen=True)

@@ -279,6 +279,11 @@ class PlanRead(PlanSummaryRead):
     violations: list[ViolationRead]
     routes: list[RouteRead]
     unassigned: list[UnassignedRead]
+    replan: dict[str, Any] | None = Field(
+        default=None,
+        description="A re-plan: the plan it re-plans (from_plan), now, the events and, once"
+        " solved, its changes and whom to notify (docs/format.md).",
+    )
 
     @classmethod
     def from_record(cls, plan: Plan) -> PlanRead:
@@ -292,4 +297,5 @@ class PlanRead(PlanSummaryRead):
             violations=[ViolationRead.model_validate(v) for v in plan.violations],
             routes=[RouteRead.from_record(r) for r in sorted(plan.routes, key=lambda r: r.id)],
             unassigned=[UnassignedRead.from_record(item) for item in plan.unassigned],
+            replan=plan.replan,
         )

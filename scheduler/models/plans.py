@@ -79,6 +79,9 @@ class Plan(Base):
     violations: Mapped[list[dict[str, Any]]] = mapped_column(
         sa.JSON, default=list, server_default=sa.text("'[]'")
     )
+    # A re-plan: {"from_plan", "now", "promised_minutes", "events"}, and once solved its
+    # "changes" and "notify" against the plan it re-plans (the plan JSON's fields).
+    replan: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
     clinic: Mapped[Clinic] = relationship()

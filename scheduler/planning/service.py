@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from scheduler.config import DEFAULT_SOLVER_TIME_LIMIT_S
+from scheduler.day_json.plan import changes_json
 from scheduler.errors import Conflict, FieldError, InvalidRequest, NotFound
 from scheduler.models import (
     Clinic,
@@ -36,6 +37,7 @@ from scheduler.planning.translate import stats_json, store_solution, violations_
 from scheduler.planning.worker import solve_in_worker, violations_error
 from scheduler.travel import GeodesicProvider
 from scheduler.travel.geocoding import ensure_coordinates
+from solver.changes import plan_changes
 from solver.check import check_solution
 from solver.params import FirstSolution, Metaheuristic, Params
 from solver.solution import Solution, SolveStatus
@@ -227,6 +229,8 @@ def finish_plan(session: Session, plan: Plan, day: DayProblem, solution: Solutio
     else:
         store_solution(plan, day, solution)
         plan.status = PlanStatus.DRAFT
+        if day.problem.replan is not None:
+            plan.replan = (plan.replan or {}) | changes_json(plan_changes(day.problem, solution))
     session.commit()
 
 

@@ -62,7 +62,8 @@ def test_a_written_plan_is_accepted_as_current() -> None:
         day_with_matrix() | {"replan": {"now": "10:00", "current": plan}}
     ).problem.replan
     assert replan is not None
-    assert replan.unassigned == {u["visit_id"] for u in plan["unassigned"]}
+    unassigned: list[dict[str, str]] = plan["unassigned"]  # type: ignore[assignment]
+    assert replan.unassigned == {u["visit_id"] for u in unassigned}
 
 
 def test_disruption_weights_come_from_the_options() -> None:

@@ -1,0 +1,79 @@
+"""Re-planning a published plan from events (``POST /plans/{id}/replan``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.fields import Clock
+from api.schemas.plans import PlanOptionsCreate
+from api.schemas.visits import VisitCreate
+from scheduler.planning.replan import EventKind, ReplanEvent
+from solver.clock import minute_of_day
+
+MAX_EVENT_MINUTES = 600
+
+
+class AddedVisit(VisitCreate):
+    """The booking of an urgent visit; its date is the plan's."""
+
+    date: dt.date | None = None  # type: ignore[assignment]
+
+
+class ReplanEventCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {"kind": "therapist_unavailable", "therapist_id": "t3", "from": "10:30"},
+                {"kind": "visit_cancelled", "visit_id": "2026-12-02-v0052"},
+                {"kind": "running_late", "therapist_id": "t1", "minutes": 40},
+                {"kind": "visit_extended", "visit_id": "2026-12-02-v0011", "minutes": 15},
+            ]
+        },
+    )
+
+    kind: Literal[
+        "therapist_unavailable", "visit_cancelled", "visit_added", "running_late", "visit_extended"
+    ]
+    therapist_id: str | None = Field(default=None, max_length=100, description="External id.")
+    visit_id: str | None = Field(default=None, max_length=100, description="External id.")
+    from_: Clock | None = Field(
+        default=None, alias="from", description="therapist_unavailable: from when (default now)."
+    )
+    minutes: int | None = Field(default=None, ge=1, le=MAX_EVENT_MINUTES)
+    visit: AddedVisit | None = Field(default=None, description="visit_added: the booking.")
+
+    def to_event(self) -> ReplanEvent:
+        return ReplanEvent(
+            kind=EventKind(self.kind),
+            therapist=self.therapist_id,
+            visit=self.visit_id,
+            from_s=None if self.from_ is None else minute_of_day(self.from_) * 60,
+            minutes=self.minutes,
+            new_visit=None if self.visit is None else self.visit.to_fields(),
+        )
+
+
+class ReplanCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "now": "10:30",
+                    "events": [
+                        {"kind": "therapist_unavailable", "therapist_id": "t3", "from": "10:30"}
+                    ],
+                }
+            ]
+        },
+    )
+
+    events: list[ReplanEventCreate] = Field(default_factory=list, max_length=200)
+    now: Clock | None = Field(default=None, description="Default: the clinic's current time.")
+    promised_minutes: int = Field(default=30, ge=0, le=240)
+    options: PlanOptionsCreate = Field(default_factory=PlanOptionsCreate)
