@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -44,7 +44,8 @@ def test_a_sick_therapist_is_replanned_into_a_draft_with_changes(
         assert isinstance(replan, dict)
         assert replan["from_plan"] == published["id"]
         assert replan["events"] == body["events"]
-        t1_after = [r for r in draft["routes"] if r["therapist_external_id"] == "t1"]  # type: ignore[union-attr]
+        routes: list[dict[str, Any]] = draft["routes"]  # type: ignore[assignment]
+        t1_after = [r for r in routes if r["therapist_external_id"] == "t1"]
         assert all(s["start"] < "10:00" for r in t1_after for s in r["stops"])
         publish = client.post(f"/plans/{draft['id']}/publish", headers=headers)
         assert publish.status_code == 200

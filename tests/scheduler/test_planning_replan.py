@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy.orm import Session
 
 from scheduler import planning
 from scheduler.errors import Conflict, InvalidRequest
-from scheduler.models import PlanStatus, ShiftExceptionKind, VisitStatus
+from scheduler.models import Plan, PlanStatus, Priority, ShiftExceptionKind, VisitStatus
 from scheduler.planning import PlanOptions, create_plan, finish_plan, publish_plan, service
 from scheduler.planning.replan import EventKind, ReplanEvent, clinic_now_s, start_replan
 from scheduler.records.inputs import VisitFields
-from solver import Params, solve
+from solver import Params, Solution, solve
 from solver.check import check_solution
 from solver.freeze import frozen_routes
 from tests.scheduler.factories import DAY
 from tests.scheduler.planning_factories import SmallDay, add_small_day, solve_here
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from scheduler.planning.build import DayProblem
 
 H = 3600
 QUICK = PlanOptions(time_limit_s=30)
@@ -37,7 +42,9 @@ def _published(session: Session) -> tuple[SmallDay, int]:
     return day, plan.id
 
 
-def _replan(session: Session, clinic_id: int, plan_id: int, events: list[ReplanEvent], now_s: int):  # type: ignore[no-untyped-def]
+def _replan(
+    session: Session, clinic_id: int, plan_id: int, events: list[ReplanEvent], now_s: int
+) -> tuple[Plan, DayProblem, Solution]:
     plan, day = start_replan(session, clinic_id, plan_id, events, now_s, QUICK)
     solution = solve(day.problem, Params(time_limit_s=30, max_solutions=20))
     assert check_solution(day.problem, solution) == []
@@ -45,7 +52,13 @@ def _replan(session: Session, clinic_id: int, plan_id: int, events: list[ReplanE
     return plan, day, solution
 
 
-def _stops(plan: planning.Plan) -> dict[str, list[tuple[str, int]]]:  # type: ignore[name-defined]
+def _changes(plan: Plan) -> list[dict[str, object]]:
+    assert plan.replan is not None
+    changes: list[dict[str, object]] = plan.replan["changes"]
+    return changes
+
+
+def _stops(plan: Plan) -> dict[str, list[tuple[str, int]]]:
     return {
         row.therapist.external_id: [(s.visit.external_id, s.start_s) for s in row.stops]
         for row in plan.routes
@@ -61,7 +74,7 @@ def test_a_replan_without_events_is_the_published_plan(session: Session) -> None
     assert _stops(plan) == before
     assert plan.replan is not None
     assert plan.replan["from_plan"] == published_id
-    assert plan.replan["changes"] == []
+    assert _changes(plan) == []
     assert "still holds" in solution.stats.strategy
 
 
@@ -78,7 +91,7 @@ def test_a_sick_therapist_gets_a_changed_shift_and_loses_only_unstarted_visits(
     started = [(v, s) for v, s in before.get("t1", []) if s < now_s]
     assert _stops(plan).get("t1", [])[: len(started)] == started
     assert all(s < now_s for _, s in _stops(plan).get("t1", []))
-    moved = {c["visit_id"] for c in plan.replan["changes"]}
+    moved = {c["visit_id"] for c in _changes(plan)}
     assert moved == {v for v, s in before.get("t1", []) if s >= now_s}
     assert set(frozen_routes(problem_day.problem)) <= {"t1", "t2"}
 
@@ -94,7 +107,7 @@ def test_a_cancelled_visit_is_cancelled_and_listed_as_removed(session: Session) 
     event = ReplanEvent(EventKind.VISIT_CANCELLED, visit=target)
     plan, _, _ = _replan(session, day.clinic.id, published_id, [event], 7 * H)
     assert day.visits[target].status == VisitStatus.CANCELLED
-    assert [(c["visit_id"], c["change"]) for c in plan.replan["changes"]] == [(target, "removed")]
+    assert [(c["visit_id"], c["change"]) for c in _changes(plan)] == [(target, "removed")]
     publish_plan(session, day.clinic.id, plan.id)
     assert planning.get_plan(session, day.clinic.id, published_id).status == PlanStatus.SUPERSEDED
 
@@ -105,13 +118,13 @@ def test_an_urgent_visit_is_booked_and_planned(session: Session) -> None:
     fields = VisitFields(
         external_id="u1",
         patient_id=patient.id,
-        date=None,
+        date=DAY,
         duration_minutes=20,
-        priority="high",  # type: ignore[arg-type]
+        priority=Priority.HIGH,
     )
     event = ReplanEvent(EventKind.VISIT_ADDED, new_visit=fields)
     plan, _, _ = _replan(session, day.clinic.id, published_id, [event], 10 * H)
-    assert ("u1", "added") in {(c["visit_id"], c["change"]) for c in plan.replan["changes"]}
+    assert ("u1", "added") in {(c["visit_id"], c["change"]) for c in _changes(plan)}
 
 
 def test_a_check_in_is_the_actual_start_and_a_checked_in_visit_cannot_be_cancelled(
