@@ -142,6 +142,10 @@ def _draft(w: ClinicWorld) -> Values:
     return {"plan_id": w.draft.id}
 
 
+def _published(w: ClinicWorld) -> Values:
+    return {"plan_id": w.published.id}
+
+
 THERAPIST_BODY = {
     "external_id": "t-new",
     "name": "New Therapist",
@@ -290,6 +294,14 @@ OPERATIONS = [
     Operation("GET", "/plans/{plan_id}", STAFF, 200, _draft),
     Operation("DELETE", "/plans/{plan_id}", STAFF, 200, _draft),
     Operation("POST", "/plans/{plan_id}/publish", STAFF, 200, _draft),
+    Operation(
+        "POST",
+        "/plans/{plan_id}/replan",
+        STAFF,
+        202,
+        _published,
+        lambda _w: {"now": "10:00", "options": {"time_limit_s": 1}},
+    ),
     Operation(
         "POST",
         "/plans/{plan_id}/pin",
