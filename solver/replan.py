@@ -57,15 +57,15 @@ def solve_replan(
     replan = problem.replan
     frozen = frozen_routes(problem)
     reduced, too_late = reduced_day(problem, replan, frozen)
-    current = _current_routes(reduced, replan, frozen)
+    current = current_routes(reduced, replan, frozen)
     if _current_stands(reduced, replan, current):
         strategy = "the current plan still holds"
-        solution = _with_reasons(reduced, current, SolveStats(strategy=strategy))
+        solution = with_reasons(reduced, current, SolveStats(strategy=strategy))
     else:
         solution = solve_day(reduced, _reduced_params(reduced, params, replan, frozen))
     if solution.status == SolveStatus.FAILED:
         return solution
-    routes = _stitched(problem, solution.routes, frozen)
+    routes = stitched(problem, solution.routes, frozen)
     frozen_count = sum(len(f.stops) for f in frozen.values())
     stats = replace(
         solution.stats,
@@ -188,7 +188,7 @@ def _day_end(
 # --- the current plan on the reduced day -----------------------------------------------
 
 
-def _current_routes(
+def current_routes(
     reduced: Problem, replan: Replan, frozen: Mapping[str, FrozenRoute]
 ) -> tuple[Route, ...]:
     """The current plan's unfrozen stops at their own times, one route per therapist."""
@@ -230,7 +230,7 @@ def _current_stands(reduced: Problem, replan: Replan, routes: tuple[Route, ...])
     )
 
 
-def _with_reasons(reduced: Problem, routes: tuple[Route, ...], stats: SolveStats) -> Solution:
+def with_reasons(reduced: Problem, routes: tuple[Route, ...], stats: SolveStats) -> Solution:
     unassigned, visits, candidates = pre_check(reduced)
     unassigned += explain_dropped(reduced, visits, candidates, routes)
     return finish(reduced, routes, unassigned, stats)
@@ -268,7 +268,7 @@ def _reduced_params(
 # --- back to the whole day -------------------------------------------------------------
 
 
-def _stitched(
+def stitched(
     problem: Problem, reduced_routes: tuple[Route, ...], frozen: Mapping[str, FrozenRoute]
 ) -> tuple[Route, ...]:
     """Frozen stops first, at their times, then the reduced day's route."""

@@ -161,7 +161,7 @@ def start_replan(
     )
     visit_ids = [v for v in dict.fromkeys([*in_plan, *booked]) if v not in cancelled]
     day = build_day(session, clinic, published.date, provider or GeodesicProvider(), visit_ids)
-    replan = _replan_of(published, clinic, now_s, promised_s, day)
+    replan = replan_of(published, clinic, now_s, promised_s, day)
     problem = _running_late(replace(day.problem, replan=replan), late)
     plan = _new_version(session, clinic, published.date, options)
     plan.replan = {
@@ -305,15 +305,17 @@ def _book(
         return
     fields = replace(event.new_visit, date=plan.date)
     try:
-        create_visit(session, plan.clinic_id, fields)
+        create_visit(session, plan.clinic_id, fields, commit_now=False)
     except InvalidRequest as error:
         faults += [FieldError(f"{path}.visit.{e.field}", e.message) for e in error.errors]
+    except Conflict as error:
+        faults.append(FieldError(f"{path}.visit.external_id", str(error)))
 
 
 # --- the re-plan's problem -------------------------------------------------------------
 
 
-def _replan_of(
+def replan_of(
     published: Plan, clinic: Clinic, now_s: int, promised_s: int, day: DayProblem
 ) -> Replan:
     solution = plan_solution(published)

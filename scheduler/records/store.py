@@ -111,18 +111,27 @@ class Kind(Generic[R]):
 
 
 def create_record(
-    session: Session, kind: Kind[R], record: R, fields: F, apply: Callable[[R, F], None]
+    session: Session,
+    kind: Kind[R],
+    record: R,
+    fields: F,
+    apply: Callable[[R, F], None],
+    commit_now: bool = True,
 ) -> R:
     """Store the new ``record`` (of its clinic) with ``fields`` set by ``apply``;
     ``InvalidRequest`` if a required field is missing, ``Conflict`` if the external id is
-    taken."""
+    taken. Unless ``commit_now``, it is only flushed: the caller commits it with its other
+    changes, or rolls them all back."""
     errors = fields.missing()
     if errors or isinstance(fields.external_id, Unset):
         raise InvalidRequest(errors)
     check_external_id_free(session, kind.model, record.clinic_id, fields.external_id, kind.noun)
     apply(record, fields)
     session.add(record)
-    commit(session, f"{kind.noun} {fields.external_id!r}")
+    if commit_now:
+        commit(session, f"{kind.noun} {fields.external_id!r}")
+    else:
+        session.flush()
     return record
 
 

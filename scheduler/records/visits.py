@@ -85,11 +85,13 @@ def get_visit(session: Session, clinic_id: int, visit_id: int) -> Visit:
     return get_owned(session, Visit, clinic_id, visit_id, KIND.noun)
 
 
-def create_visit(session: Session, clinic_id: int, fields: VisitFields) -> Visit:
+def create_visit(
+    session: Session, clinic_id: int, fields: VisitFields, commit_now: bool = True
+) -> Visit:
     """A new ``booked`` visit (unless ``status`` says otherwise); ``Conflict`` if the
-    external id is taken."""
+    external id is taken. Unless ``commit_now``, the caller's transaction commits it."""
     visit = Visit(clinic_id=clinic_id, windows=[], skills=[], status=VisitStatus.BOOKED)
-    return create_record(session, KIND, visit, fields, partial(_apply, session))
+    return create_record(session, KIND, visit, fields, partial(_apply, session), commit_now)
 
 
 def update_visit(session: Session, clinic_id: int, visit_id: int, changes: VisitFields) -> Visit:

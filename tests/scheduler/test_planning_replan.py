@@ -6,10 +6,11 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import pytest
+import sqlalchemy as sa
 
 from scheduler import planning
 from scheduler.errors import Conflict, InvalidRequest
-from scheduler.models import Plan, PlanStatus, Priority, ShiftExceptionKind, VisitStatus
+from scheduler.models import Plan, PlanStatus, Priority, ShiftExceptionKind, Visit, VisitStatus
 from scheduler.planning import PlanOptions, create_plan, finish_plan, publish_plan, service
 from scheduler.planning.replan import EventKind, ReplanEvent, clinic_now_s, start_replan
 from scheduler.records.inputs import VisitFields
@@ -154,17 +155,22 @@ def test_a_check_in_is_the_actual_start_and_a_checked_in_visit_cannot_be_cancell
 
 
 def test_faulty_events_are_named_and_nothing_is_recorded(session: Session) -> None:
+    """A booking and a cancellation before the faulty events are not kept either."""
     day, published_id = _published(session)
+    patient = day.visits["v2"].patient
+    booking = VisitFields(external_id="u9", patient_id=patient.id, date=DAY, duration_minutes=20)
     events = [
+        ReplanEvent(EventKind.VISIT_ADDED, new_visit=booking),
+        ReplanEvent(EventKind.VISIT_CANCELLED, visit="v2"),
         ReplanEvent(EventKind.THERAPIST_UNAVAILABLE, therapist="nobody"),
         ReplanEvent(EventKind.VISIT_EXTENDED, visit="v1"),
-        ReplanEvent(EventKind.VISIT_CANCELLED, visit="v2"),
     ]
     with pytest.raises(InvalidRequest) as caught:
         start_replan(session, day.clinic.id, published_id, events, 10 * H, QUICK)
-    assert [e.field for e in caught.value.errors] == ["events[0].therapist_id", "events[1].minutes"]
+    assert [e.field for e in caught.value.errors] == ["events[2].therapist_id", "events[3].minutes"]
     session.expire_all()
     assert day.visits["v2"].status != VisitStatus.CANCELLED
+    assert session.scalar(sa.select(Visit).where(Visit.external_id == "u9")) is None
 
 
 def test_only_the_published_plan_is_replanned(session: Session) -> None:

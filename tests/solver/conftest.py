@@ -6,6 +6,7 @@ in a test can be worked out by hand: location ``i`` to ``j`` takes ``|i - j| * 6
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +25,7 @@ from solver import (
     solve,
 )
 from solver.check import check_solution
+from solver.current_plan import CurrentRoute, CurrentStop, Replan
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -84,3 +86,57 @@ def reason_of(solution: Solution, visit_id: str) -> str:
 def lunch() -> BreakRule:
     """Thirty minutes to be taken between 12:00 and 13:30."""
     return BreakRule(12 * H, 13 * H + 1800, 1800)
+
+
+# --- re-planning ------------------------------------------------------------------------
+
+
+def current_of(solution: Solution) -> tuple[CurrentRoute, ...]:
+    return tuple(
+        CurrentRoute(
+            r.therapist_id,
+            tuple(CurrentStop(s.visit_id, s.start_s) for s in r.stops),
+            r.start_s,
+            r.break_start_s,
+            r.break_end_s,
+        )
+        for r in solution.routes
+    )
+
+
+def replanned(problem: Problem, solution: Solution, now_h: float, **kwargs: object) -> Problem:
+    """``problem`` re-planned from ``now_h`` against ``solution``."""
+    replan = Replan(
+        int(now_h * H),
+        current_of(solution),
+        unassigned=frozenset(u.visit_id for u in solution.unassigned),
+        **kwargs,  # type: ignore[arg-type]
+    )
+    return replace(problem, replan=replan)
+
+
+def stops(solution: Solution, therapist_id: str) -> list[tuple[str, int, int]]:
+    route = next(r for r in solution.routes if r.therapist_id == therapist_id)
+    return [(s.visit_id, s.start_s, s.end_s) for s in route.stops]
+
+
+@pytest.fixture
+def two_ends() -> Problem:
+    """t1 lives at 0 and t2 at 7; t1's four visits run 9:00-12:30 along the line, t2 has one."""
+    return day(
+        [therapist("t1", home=0), therapist("t2", home=7)],
+        [
+            visit("v1", 1, windows=(window(9, 9),)),
+            visit("v2", 2, windows=(window(10, 10),)),
+            visit("v3", 3, windows=(window(11, 11),)),
+            visit("v4", 2, windows=(window(12, 12),)),
+            visit("w1", 6, windows=(window(9, 12),)),
+        ],
+    )
+
+
+@pytest.fixture
+def base(two_ends: Problem) -> Solution:
+    solution = solve_checked(two_ends)
+    assert route_of(solution, "t1") == ["v1", "v2", "v3", "v4"]
+    return solution

@@ -15,7 +15,7 @@ from scheduler.day_json.problem import parse_problem
 from solver import Params, Problem, Solution, solve
 from solver.check import check_solution
 from solver.freeze import frozen_routes
-from tests.solver.test_replan import replanned, stops
+from tests.solver.conftest import replanned, stops
 
 QUICK = Params(time_limit_s=60, max_solutions=3)
 
