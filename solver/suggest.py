@@ -168,14 +168,17 @@ def _replaced(day: _Day, index: int, route: Route) -> tuple[Route, ...]:
     return tuple(route if i == index else r for i, r in enumerate(day.routes))
 
 
-def with_suggestion(problem: Problem, visit: Visit, suggestion: Suggestion) -> Solution:
-    """The whole plan with the visit where ``suggestion`` puts it, every other visit as it
-    was (or left out with its reason)."""
+def with_suggestion(problem: Problem, visit: Visit, therapist_id: str, position: int) -> Solution:
+    """The whole plan with the visit at ``position`` of the therapist's route (as a
+    ``Suggestion`` says), every other visit as it was (or left out with its reason). The
+    caller checks it: a slot chosen from an older suggestion may no longer fit."""
     day = _cut(problem, visit)
     assert day is not None, "the visit's windows closed before now"
-    index = next(i for i, t in enumerate(day.whole.therapists) if t.id == suggestion.therapist_id)
-    frozen = day.frozen.get(suggestion.therapist_id)
-    position = suggestion.position - (0 if frozen is None else len(frozen.stops))
+    index = next(i for i, t in enumerate(day.whole.therapists) if t.id == therapist_id)
+    frozen = day.frozen.get(therapist_id)
+    position -= 0 if frozen is None else len(frozen.stops)
+    if position < 0:
+        position = 0
     by_id = {v.id: v for v in day.reduced.visits}
     order = [by_id[s.visit_id] for s in day.routes[index].stops]
     trial = [*order[:position], by_id[visit.id], *order[position:]]

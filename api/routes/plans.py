@@ -13,8 +13,14 @@ from sqlalchemy.orm import Session
 from api.deps import JobsDep, SessionDep, SettingsDep, StaffUser
 from api.schemas.plan_edits import ComparisonRead, EditRead, LockCreate, MoveCreate, PinCreate
 from api.schemas.plans import PlanCreate, PlanOptionsCreate, PlanRead, PlanSummaryRead
-from api.schemas.replan import ReplanCreate
-from scheduler.models import PlanStatus
+from api.schemas.replan import (
+    ReplanCreate,
+    SuggestionAccept,
+    SuggestionRead,
+    SuggestionsCreate,
+    SuggestionsRead,
+)
+from scheduler.models import Clinic, Plan, PlanStatus
 from scheduler.planning import (
     EditResult,
     PlanOptions,
@@ -29,6 +35,7 @@ from scheduler.planning import (
 )
 from scheduler.planning.jobs import cancel_plan
 from scheduler.planning.replan import clinic_now_s, start_replan
+from scheduler.planning.suggestions import accept_suggestion, suggest_for_plan
 from scheduler.records.store import MAX_ID
 from scheduler.travel import TravelTimeProvider
 from scheduler.travel.select import travel_provider
@@ -110,12 +117,7 @@ def replan(
 ) -> PlanRead:
     """Record the events and start re-planning the published plan from now as a new draft;
     poll GET /plans/{id}, whose ``replan`` lists the changes."""
-    published = get_plan(session, user.clinic_id, plan_id)
-    now_s = (
-        clinic_now_s(user.clinic, published.date)
-        if body.now is None
-        else minute_of_day(body.now) * 60
-    )
+    now_s = _now_s(user.clinic, get_plan(session, user.clinic_id, plan_id), body.now)
     options = _options(body.options, settings.solver_time_limit_s)
     plan, day = start_replan(
         session,
@@ -130,6 +132,57 @@ def replan(
     jobs.submit(plan.id, day, options.params())
     response.headers["Location"] = f"/plans/{plan.id}"
     return PlanRead.from_record(get_plan(session, user.clinic_id, plan.id))
+
+
+def _now_s(user_clinic: Clinic, plan: Plan, now: dt.time | None) -> int:
+    return clinic_now_s(user_clinic, plan.date) if now is None else minute_of_day(now) * 60
+
+
+@router.post("/{plan_id}/suggestions")
+def suggestions(
+    plan_id: PlanId,
+    body: SuggestionsCreate,
+    user: StaffUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> SuggestionsRead:
+    """The best places for a new visit in the plan from now, each checked; stores nothing."""
+    plan = get_plan(session, user.clinic_id, plan_id)
+    options = suggest_for_plan(
+        session,
+        user.clinic_id,
+        plan_id,
+        body.visit.to_fields(),
+        _now_s(user.clinic, plan, body.now),
+        body.count,
+        travel_provider(settings, session, user.clinic),
+        body.promised_minutes * 60,
+    )
+    return SuggestionsRead(suggestions=[SuggestionRead.from_option(o) for o in options])
+
+
+@router.post("/{plan_id}/suggestions/accept", status_code=status.HTTP_201_CREATED)
+def accept(
+    plan_id: PlanId,
+    body: SuggestionAccept,
+    user: StaffUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> PlanRead:
+    """Book the visit at the chosen place: a new draft whose ``replan`` lists the changes."""
+    plan = get_plan(session, user.clinic_id, plan_id)
+    draft = accept_suggestion(
+        session,
+        user.clinic_id,
+        plan_id,
+        body.visit.to_fields(),
+        body.therapist_external_id,
+        body.position,
+        _now_s(user.clinic, plan, body.now),
+        travel_provider(settings, session, user.clinic),
+        body.promised_minutes * 60,
+    )
+    return PlanRead.from_record(get_plan(session, user.clinic_id, draft.id))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Re-planning a published plan from events (``POST /plans/{id}/replan``)."""
+"""Re-planning a published plan from events (``POST /plans/{id}/replan``), and slot
+suggestions for a new visit (``POST /plans/{id}/suggestions``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from api.schemas.fields import Clock
 from api.schemas.plans import PlanOptionsCreate
 from api.schemas.visits import VisitCreate
 from scheduler.planning.replan import EventKind, ReplanEvent
-from solver.clock import minute_of_day
+from scheduler.planning.suggestions import SlotOption
+from solver.clock import format_hhmmss, minute_of_day
 
 MAX_EVENT_MINUTES = 600
 
@@ -77,3 +79,54 @@ class ReplanCreate(BaseModel):
     now: Clock | None = Field(default=None, description="Default: the clinic's current time.")
     promised_minutes: int = Field(default=30, ge=0, le=240)
     options: PlanOptionsCreate = Field(default_factory=PlanOptionsCreate)
+
+
+class SuggestionsCreate(BaseModel):
+    """A visit to place while the patient is on the phone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    visit: AddedVisit
+    now: Clock | None = Field(default=None, description="Default: the clinic's current time.")
+    count: int = Field(default=5, ge=1, le=20)
+    promised_minutes: int = Field(default=30, ge=0, le=240)
+
+
+class SuggestionRead(BaseModel):
+    therapist_id: int
+    therapist_external_id: str
+    therapist_name: str
+    position: int = Field(description="Where in the therapist's route (0: first stop).")
+    start: str = Field(description="Local wall-clock time HH:MM:SS.")
+    added_travel_s: int
+    retimed: list[str] = Field(description="Visits moved beyond their promise (external ids).")
+    cost: int
+
+    @classmethod
+    def from_option(cls, option: SlotOption) -> SuggestionRead:
+        return cls(
+            therapist_id=option.therapist_id,
+            therapist_external_id=option.therapist_key,
+            therapist_name=option.therapist_name,
+            position=option.position,
+            start=format_hhmmss(option.start_s),
+            added_travel_s=option.added_travel_s,
+            retimed=list(option.retimed),
+            cost=option.cost,
+        )
+
+
+class SuggestionsRead(BaseModel):
+    suggestions: list[SuggestionRead]
+
+
+class SuggestionAccept(BaseModel):
+    """Book the visit where a suggestion put it: a new draft."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    visit: AddedVisit
+    therapist_external_id: str = Field(max_length=100)
+    position: int = Field(ge=0, le=1000)
+    now: Clock | None = None
+    promised_minutes: int = Field(default=30, ge=0, le=240)

@@ -32,7 +32,7 @@ from scheduler.models import (
 )
 from scheduler.planning.build import PLANNABLE, DayProblem, build_day, shift_on
 from scheduler.planning.queries import get_plan
-from scheduler.planning.service import PlanOptions, _new_version
+from scheduler.planning.service import PlanOptions, new_version
 from scheduler.planning.translate import plan_solution
 from scheduler.records.visits import create_visit
 from scheduler.travel import GeodesicProvider
@@ -163,7 +163,7 @@ def start_replan(
     day = build_day(session, clinic, published.date, provider or GeodesicProvider(), visit_ids)
     replan = replan_of(published, clinic, now_s, promised_s, day)
     problem = _running_late(replace(day.problem, replan=replan), late)
-    plan = _new_version(session, clinic, published.date, options)
+    plan = new_version(session, clinic, published.date, options)
     plan.replan = {
         "from_plan": published.id,
         "now": format_hhmm(now_s),

@@ -173,7 +173,7 @@ def start_plan(
     if geocoder is not None:
         geocode_patients(session, clinic, date, geocoder)
     day = build_day(session, clinic, date, provider or GeodesicProvider())
-    return _new_version(session, clinic, date, options), day
+    return new_version(session, clinic, date, options), day
 
 
 def geocode_patients(session: Session, clinic: Clinic, date: dt.date, geocoder: Geocoder) -> None:
@@ -196,7 +196,8 @@ def geocode_patients(session: Session, clinic: Clinic, date: dt.date, geocoder: 
     session.flush()
 
 
-def _new_version(session: Session, clinic: Clinic, date: dt.date, options: PlanOptions) -> Plan:
+def new_version(session: Session, clinic: Clinic, date: dt.date, options: PlanOptions) -> Plan:
+    """A new version of the day's plan, ``solving``, committed (``Conflict`` on a race)."""
     latest = session.scalar(
         sa.select(sa.func.max(Plan.version)).where(Plan.clinic_id == clinic.id, Plan.date == date)
     )

@@ -21,7 +21,7 @@ def test_suggestions_are_feasible_ranked_and_after_now(two_ends: Problem, base: 
     with_new = replace(day, visits=(*day.visits, new))
     for suggestion in suggestions:
         assert suggestion.start_s >= int(10.5 * H)
-        plan = with_suggestion(day, new, suggestion)
+        plan = with_suggestion(day, new, suggestion.therapist_id, suggestion.position)
         assert check_solution(with_new, plan) == []
         assert stops(plan, "t1")[:2] == stops(base, "t1")[:2]
 
