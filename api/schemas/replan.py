@@ -81,10 +81,16 @@ class ReplanCreate(BaseModel):
     options: PlanOptionsCreate = Field(default_factory=PlanOptionsCreate)
 
 
+_URGENT = {"external_id": "v-0107", "patient_id": 4, "duration_minutes": 30, "priority": "high"}
+
+
 class SuggestionsCreate(BaseModel):
     """A visit to place while the patient is on the phone."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"visit": _URGENT, "now": "10:30", "count": 5}]},
+    )
 
     visit: AddedVisit
     now: Clock | None = Field(default=None, description="Default: the clinic's current time.")
@@ -92,7 +98,21 @@ class SuggestionsCreate(BaseModel):
     promised_minutes: int = Field(default=30, ge=0, le=240)
 
 
+_SUGGESTION = {
+    "therapist_id": 3,
+    "therapist_external_id": "t-ana",
+    "therapist_name": "Ana Vidal",
+    "position": 4,
+    "start": "11:20:00",
+    "added_travel_s": 412,
+    "retimed": [],
+    "cost": 412,
+}
+
+
 class SuggestionRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_SUGGESTION]})
+
     therapist_id: int
     therapist_external_id: str
     therapist_name: str
@@ -117,13 +137,27 @@ class SuggestionRead(BaseModel):
 
 
 class SuggestionsRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"suggestions": [_SUGGESTION]}]})
+
     suggestions: list[SuggestionRead]
 
 
 class SuggestionAccept(BaseModel):
     """Book the visit where a suggestion put it: a new draft."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "visit": _URGENT,
+                    "now": "10:30",
+                    "therapist_external_id": "t-ana",
+                    "position": 4,
+                }
+            ]
+        },
+    )
 
     visit: AddedVisit
     therapist_external_id: str = Field(max_length=100)

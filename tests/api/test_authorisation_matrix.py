@@ -146,6 +146,10 @@ def _published(w: ClinicWorld) -> Values:
     return {"plan_id": w.published.id}
 
 
+def _urgent(w: ClinicWorld) -> dict[str, object]:
+    return {"external_id": "u1", "patient_id": w.patient_ids["p2"], "duration_minutes": 20}
+
+
 THERAPIST_BODY = {
     "external_id": "t-new",
     "name": "New Therapist",
@@ -294,6 +298,27 @@ OPERATIONS = [
     Operation("GET", "/plans/{plan_id}", STAFF, 200, _draft),
     Operation("DELETE", "/plans/{plan_id}", STAFF, 200, _draft),
     Operation("POST", "/plans/{plan_id}/publish", STAFF, 200, _draft),
+    Operation(
+        "POST",
+        "/plans/{plan_id}/suggestions",
+        STAFF,
+        200,
+        _published,
+        lambda w: {"visit": _urgent(w), "now": "10:00"},
+    ),
+    Operation(
+        "POST",
+        "/plans/{plan_id}/suggestions/accept",
+        STAFF,
+        201,
+        _published,
+        lambda w: {
+            "visit": _urgent(w),
+            "now": "10:00",
+            "therapist_external_id": "t2",
+            "position": 0,
+        },
+    ),
     Operation(
         "POST",
         "/plans/{plan_id}/replan",
