@@ -133,6 +133,6 @@ def _insert_cheapest(
             if earliest_end(therapist, trial, durations) is not None:
                 best = (cost, index, position)
                 break
-    if best is not None and best[0] < weights.drop_penalty[visit.priority]:
+    if best is not None and best[0] < weights.drop_cost(visit):
         _, index, position = best
         routes[index].insert(position, visit)

@@ -248,9 +248,9 @@ def add_capacity(model: RoutingModel) -> None:
 
 
 def add_optional_visits(model: RoutingModel) -> None:
-    penalties = model.problem.weights.drop_penalty
+    weights = model.problem.weights
     for node, visit in enumerate(model.visits):
-        model.routing.AddDisjunction([model.visit_index(node)], penalties[visit.priority])
+        model.routing.AddDisjunction([model.visit_index(node)], weights.drop_cost(visit))
 
 
 def add_preferences(model: RoutingModel) -> None:

@@ -138,7 +138,7 @@ def cost_breakdown(
         and r.therapist_id not in visits[s.visit_id].preferred_therapists
     )
     waiting_s = sum(s.wait_s for r in routes for s in r.stops)
-    dropped = sum(weights.drop_penalty[visits[u.visit_id].priority] for u in unassigned)
+    dropped = sum(weights.drop_cost(visits[u.visit_id]) for u in unassigned)
     used = sum(1 for r in routes if r.is_used)
     objective = (
         travel_s * weights.travel_per_s

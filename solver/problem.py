@@ -175,6 +175,12 @@ class ObjectiveWeights:
     retime_per_s: int = 2
     drop_penalty: dict[Priority, int] = field(default_factory=_default_drop_penalties)
 
+    def drop_cost(self, visit: Visit) -> int:
+        """What leaving the visit out costs: its priority's penalty, and for a visit a
+        re-plan had promised to a patient, a change of therapist on top."""
+        promised = self.therapist_change if visit.promise is not None else 0
+        return self.drop_penalty[visit.priority] + promised
+
     def assignment_cost(self, visit: Visit, therapist_id: str) -> int:
         """What giving the visit to this therapist costs besides the drive: a missed
         preference, a broken promise of a re-plan."""

@@ -239,7 +239,7 @@ def _over_capacity(therapist: Therapist, route: Sequence[Visit]) -> bool:
 
 
 def _not_worth(problem: Problem, visit: Visit, cost: int, therapist_id: str) -> str:
-    if cost >= problem.weights.drop_penalty[visit.priority]:
+    if cost >= problem.weights.drop_cost(visit):
         return (
             f"placing it would cost more than its priority ({visit.priority}) allows, "
             "so the plan leaves it out"

@@ -4,7 +4,7 @@ suggestions for a new visit (``POST /plans/{id}/suggestions``)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,7 +81,12 @@ class ReplanCreate(BaseModel):
     options: PlanOptionsCreate = Field(default_factory=PlanOptionsCreate)
 
 
-_URGENT = {"external_id": "v-0107", "patient_id": 4, "duration_minutes": 30, "priority": "high"}
+_URGENT: dict[str, Any] = {
+    "external_id": "v-0107",
+    "patient_id": 4,
+    "duration_minutes": 30,
+    "priority": "high",
+}
 
 
 class SuggestionsCreate(BaseModel):
@@ -98,7 +103,7 @@ class SuggestionsCreate(BaseModel):
     promised_minutes: int = Field(default=30, ge=0, le=240)
 
 
-_SUGGESTION = {
+_SUGGESTION: dict[str, Any] = {
     "therapist_id": 3,
     "therapist_external_id": "t-ana",
     "therapist_name": "Ana Vidal",

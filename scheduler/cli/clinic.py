@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from scheduler.cli import travel, users
+from scheduler.cli import day_events, travel, users
 from scheduler.cli.common import clinic_of_plan, command_parser, open_session, pick_clinic
 from scheduler.cli.demo import next_working_day, seed_demo_day
 from scheduler.config import Settings
 from scheduler.day_json.roster import format_roster
 from scheduler.errors import InvalidRequest, NotFound
 from scheduler.exchange import exporting, importing
-from scheduler.models import Clinic, Plan, Therapist
+from scheduler.models import Clinic, Plan, Priority, Therapist
 from scheduler.planning import PlanOptions, compare_plans, create_plan, get_plan, publish_plan
 from scheduler.travel.geocoding import nominatim_geocoder
 from scheduler.travel.select import travel_provider
@@ -205,6 +205,8 @@ EXAMPLES = {
     "publish": "homevisit publish 3",
     "compare": "homevisit compare 2 3 --minutes 15",
     "export": "homevisit export 3 --format ics --therapist t001 -o t001.ics",
+    "suggest": "homevisit suggest --date 2026-12-02 --patient p0042 --minutes 30"
+    " --window 10:00-13:00 --priority high --accept 1",
 }
 
 
@@ -250,6 +252,22 @@ def add_parsers(commands: Subparsers) -> None:
     export.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
     export.add_argument("--therapist", help="therapist id (for ics)")
     export.add_argument("-o", "--output", help="file to write (default: stdout)")
+    suggest = command_parser(
+        commands,
+        "suggest",
+        EXAMPLES["suggest"],
+        "the best slots for a new visit in a published day",
+    )
+    suggest.add_argument("--date", type=dt.date.fromisoformat, required=True, help="YYYY-MM-DD")
+    suggest.add_argument("--clinic", help="clinic name (default: the only clinic)")
+    suggest.add_argument("--patient", required=True, help="the patient's id")
+    suggest.add_argument("--minutes", type=int, required=True, help="the visit's duration")
+    suggest.add_argument("--window", action="append", metavar="HH:MM-HH:MM")
+    suggest.add_argument("--priority", choices=[p.value for p in Priority], default="high")
+    suggest.add_argument("--visit-id", help="the new visit's id (default: DATE-PATIENT-urgent)")
+    suggest.add_argument("--now", help="HH:MM (default: the clinic's current time)")
+    suggest.add_argument("-n", "--count", type=int, default=5)
+    suggest.add_argument("--accept", type=int, metavar="K", help="book the K-th into a new draft")
     users.add_parsers(commands)
     travel.add_parsers(commands)
 
@@ -260,6 +278,8 @@ def dispatch(args: argparse.Namespace, tick: Tick | None) -> int:
         return run_demo(args, tick)
     if args.command == "plan":
         return run_plan(args, tick)
+    if args.command == "replan":
+        return day_events.run_replan(args, tick)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "import": run_import,
         "publish": run_publish,
@@ -267,8 +287,21 @@ def dispatch(args: argparse.Namespace, tick: Tick | None) -> int:
         "export": run_export,
         "users": users.run_users_add,
         "travel": travel.run_travel_calibrate,
+        "suggest": day_events.run_suggest,
     }
     return handlers[args.command](args)
 
 
-COMMANDS = ("demo", "import", "plan", "publish", "compare", "export", "users", "travel")
+# ``replan`` is the stored one (``--date``); ``scheduler.cli.stateless`` registers its parser.
+COMMANDS = (
+    "demo",
+    "import",
+    "plan",
+    "publish",
+    "compare",
+    "export",
+    "users",
+    "travel",
+    "suggest",
+    "replan",
+)

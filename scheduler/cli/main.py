@@ -228,7 +228,7 @@ def _run_clinic_command(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command in stateless.COMMANDS:
+    if args.command in stateless.COMMANDS and not stateless.is_stored_replan(args):
         return stateless.dispatch(args)
     if args.command == "db":
         return run_db(args)

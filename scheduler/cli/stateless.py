@@ -4,6 +4,7 @@ against a plan JSON. No database."""
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from dataclasses import replace
@@ -35,8 +36,11 @@ REPLAN_EXAMPLE = """example:
   homevisit solve day.json -o plan.json
   # day.json changed: t3's shift now ends at 10:30, v41 added, v12 removed
   homevisit replan day.json --current plan.json --now 10:30 -o replan.json
+  # the stored clinic: the published plan of a date, with events, into a new draft
+  homevisit replan --date 2026-12-02 --unavailable t003@10:30 --cancel 2026-12-02-v0052
 stops that started before --now stay as they were (check-in times go in the problem's
-replan.actual); the new plan lists its changes and whom to tell.
+replan.actual, or come from the phones' check-ins); the new plan lists its changes and whom
+to tell.
 exit codes: 0 planned, 1 no plan found, 2 invalid input"""
 
 
@@ -56,13 +60,23 @@ def add_parsers(commands: Subparsers) -> None:
         epilog=REPLAN_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    replan.add_argument("problem", type=Path, help="the day as it is now (problem JSON)")
-    replan.add_argument("--current", type=Path, required=True, help="the plan JSON to change")
-    replan.add_argument("--now", required=True, help="HH:MM: what started before it is kept")
+    replan.add_argument("problem", type=Path, nargs="?", help="the day as it is now (problem JSON)")
+    replan.add_argument("--current", type=Path, help="the plan JSON to change")
+    replan.add_argument("--now", help="HH:MM: what started before it is kept")
     replan.add_argument(
         "--promised-minutes", type=int, help="how far a start may move untold (default 30)"
     )
     _output_and_search(replan)
+    clinic = replan.add_argument_group(
+        "the stored clinic", "re-plan the published plan of --date with events instead"
+    )
+    clinic.add_argument("--date", type=dt.date.fromisoformat, help="YYYY-MM-DD")
+    clinic.add_argument("--clinic", help="clinic name (default: the only clinic)")
+    clinic.add_argument("--database-url", help="SQLAlchemy URL (overrides HOMEVISIT_DATABASE_URL)")
+    clinic.add_argument("--unavailable", action="append", metavar="THERAPIST@HH:MM")
+    clinic.add_argument("--cancel", action="append", metavar="VISIT")
+    clinic.add_argument("--late", action="append", metavar="THERAPIST:MINUTES")
+    clinic.add_argument("--extend", action="append", metavar="VISIT:MINUTES")
 
 
 def _output_and_search(parser: argparse.ArgumentParser) -> None:
@@ -77,8 +91,20 @@ def _output_and_search(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def is_stored_replan(args: argparse.Namespace) -> bool:
+    """``replan --date``: the stored clinic's command (``scheduler.cli.day_events``)."""
+    return args.command == "replan" and args.date is not None
+
+
 def dispatch(args: argparse.Namespace) -> int:
     """Run ``solve`` or ``replan``; bad input is reported with exit code 2."""
+    if args.command == "replan" and (
+        args.problem is None or args.current is None or args.now is None
+    ):
+        print(
+            "replan needs PROBLEM.json --current PLAN.json --now HH:MM, or --date", file=sys.stderr
+        )
+        return EXIT_INVALID_INPUT
     try:
         parsed = _load(args)
     except OSError as error:

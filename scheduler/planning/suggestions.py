@@ -150,8 +150,14 @@ def accept_suggestion(
     whole = replace(problem, visits=(*problem.visits, new))
     if violations := check_solution(whole, solution):
         session.rollback()
-        message = f"the slot no longer fits: {violations[0].message}"
-        raise InvalidRequest.single("position", message)
+        mine = [v for v in violations if v.therapist_id == therapist_key]
+        if mine:
+            message = f"the slot no longer fits: {mine[0].message}"
+            raise InvalidRequest.single("position", message)
+        raise Conflict(
+            f"plan {plan_id} no longer keeps the clinic's records ({violations[0].message});"
+            " re-plan the day first"
+        )
     clinic = session.get_one(Clinic, plan.clinic_id)
     draft = new_version(session, clinic, plan.date, PlanOptions())
     draft.replan = {
