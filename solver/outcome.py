@@ -60,7 +60,8 @@ def explain_dropped(
         One entry per routable visit that is on no route.
     """
     matrices = {mode: travel.duration_rows for mode, travel in problem.travel.items()}
-    by_id = {v.id: v for v in visits}
+    # Every visit of the day: a kept route (a re-plan's) may hold one the pre-checks rule out.
+    by_id = {v.id: v for v in problem.visits}
     route_visits = [[by_id[s.visit_id] for s in r.stops] for r in routes]
     routed = {s.visit_id for r in routes for s in r.stops}
     return [

@@ -231,7 +231,9 @@ def _current_stands(reduced: Problem, replan: Replan, routes: tuple[Route, ...])
 
 
 def with_reasons(reduced: Problem, routes: tuple[Route, ...], stats: SolveStats) -> Solution:
-    unassigned, visits, candidates = pre_check(reduced)
+    ruled_out, visits, candidates = pre_check(reduced)
+    routed = {stop.visit_id for route in routes for stop in route.stops}
+    unassigned = [item for item in ruled_out if item.visit_id not in routed]
     unassigned += explain_dropped(reduced, visits, candidates, routes)
     return finish(reduced, routes, unassigned, stats)
 

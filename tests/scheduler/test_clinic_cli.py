@@ -151,10 +151,45 @@ def test_users_add_reads_the_password_from_stdin(
     assert out.strip() == "admin ana@example.org added to Leeds"
 
 
-@pytest.mark.parametrize("command", ["demo", "import", "plan", "publish", "compare", "export"])
+@pytest.mark.parametrize(
+    "command", ["demo", "import", "plan", "publish", "compare", "export", "replan", "suggest"]
+)
 def test_every_command_has_help_with_an_example(
     capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
     with pytest.raises(SystemExit):
         main([command, "--help"])
     assert "example:" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_replan_a_published_day_and_book_a_suggested_slot(
+    capsys: pytest.CaptureFixture[str], migrated: Engine
+) -> None:
+    """The sample day published, t001 unavailable from 11:00: a draft with its changes.
+    Suggesting on the old plan is refused (t001's record changed); once the re-plan is
+    published, the best slot for a new visit of p002 is booked into another draft."""
+    url = migrated.url.render_as_string(hide_password=False)
+    _import_examples(capsys, url)
+    plan_args = ("plan", "--date", "2026-11-30", "--time-limit", "1", "--database-url", url)
+    assert _run(capsys, *plan_args)[0] == 0
+    assert _run(capsys, "publish", "1", "--database-url", url)[0] == 0
+    day = ("--date", "2026-11-30", "--now", "11:00", "--database-url", url)
+    code, out, err = _run(
+        capsys, "replan", *day, "--unavailable", "t001@11:00", "--time-limit", "1"
+    )
+    assert code == 0, err
+    assert "Changes against plan 1 from 11:00:" in out
+    assert "Plan 2: version 2 of 2026-11-30, draft" in out
+    suggest = ("suggest", *day, "--patient", "p002", "--minutes", "20", "--accept", "1")
+    code, _, err = _run(capsys, *suggest)
+    assert code == 1
+    assert "re-plan the day first" in err
+    assert _run(capsys, "publish", "2", "--database-url", url)[0] == 0
+    code, out, err = _run(capsys, *suggest)
+    assert code == 0, err
+    assert " 1  " in out
+    assert "Plan 3: version 3 of 2026-11-30, draft" in out
+    code, _, err = _run(capsys, "replan", *day, "--late", "t002:x")
+    assert code == EXIT_INVALID_INPUT
+    assert "--late" in err
