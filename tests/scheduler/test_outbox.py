@@ -20,7 +20,7 @@ from scheduler.models import (
     User,
     VisitStatus,
 )
-from scheduler.planning import publish_plan, queries, service
+from scheduler.planning import PlanOptions, publish_plan, queries, service
 from tests.scheduler.outbox_factories import H, first_plan, messages, published_day
 from tests.scheduler.planning_factories import add_routed_plan, add_small_day
 
@@ -267,3 +267,11 @@ def test_the_losing_publish_of_a_race_writes_no_message(
         assert status.status is PlanStatus.PUBLISHED
     # The winner's one therapist and one patient, by email and webhook.
     assert dict(written) == {winner: 4}
+
+
+def test_the_promise_is_a_plan_option() -> None:
+    """Stored with the plan's parameters, where publishing finds it."""
+    assert PlanOptions(promised_minutes=5).as_json()["promised_minutes"] == 5
+    assert [fault.field for fault in PlanOptions(promised_minutes=-1).faults()] == [
+        "promised_minutes"
+    ]
