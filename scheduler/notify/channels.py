@@ -12,10 +12,12 @@ under ``HOMEVISIT_WEBHOOK_SECRET``, and ``X-Homevisit-Delivery`` repeats the del
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
 import smtplib
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -79,7 +81,9 @@ class SmtpSender:
         if envelope.address is None:
             raise DeliveryFailed("the message has no email address", permanent=True)
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as server:
+            with smtplib.SMTP(
+                self.host, self.port, _local_hostname(), timeout=self.timeout_s
+            ) as server:
                 if self.starttls:
                     server.starttls()
                 if self.user is not None and self.password is not None:
@@ -100,6 +104,12 @@ class SmtpSender:
             raise DeliveryFailed(
                 f"cannot reach the mail server {self.host}:{self.port}: {error}"
             ) from error
+
+
+@functools.cache
+def _local_hostname() -> str:
+    """The name this host gives in EHLO: looked up once, not for every message."""
+    return socket.getfqdn()
 
 
 def email_message(envelope: Envelope, sender: str) -> EmailMessage:

@@ -145,7 +145,8 @@ class _BoundController(Controller):
     def __init__(self, handler: _Inbox, listener: socket.socket) -> None:
         self.listener = listener
         host, port = listener.getsockname()[:2]
-        super().__init__(handler, hostname=host, port=port)
+        # A fixed server name: aiosmtpd would look up the host's name on every connection.
+        super().__init__(handler, hostname=host, port=port, server_hostname="localhost")
 
     def _create_server(self) -> Awaitable[asyncio.AbstractServer]:
         return self.loop.create_server(self._factory_invoker, sock=self.listener)
