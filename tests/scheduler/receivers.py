@@ -135,7 +135,7 @@ class _Inbox:
         del server, session
         content = envelope.original_content or b""
         message = email.message_from_bytes(content, policy=email.policy.default)
-        self.mails.append((envelope.mail_from or "", list(envelope.rcpt_tos), message))  # type: ignore[arg-type]
+        self.mails.append((envelope.mail_from or "", list(envelope.rcpt_tos), message))
         return "250 Message accepted for delivery"
 
 
