@@ -21,6 +21,19 @@
 | ``HOMEVISIT_OSRM_MAX_SNAP_M`` | ``1000`` | farthest a point may lie from the road it snaps to |
 | ``HOMEVISIT_GEODESIC_DETOUR_FACTOR`` | ``1.3`` | road distance / great-circle distance |
 | ``HOMEVISIT_GEODESIC_SPEEDS_KMH`` | none | speeds replacing the defaults, e.g. ``car=27.5`` |
+| ``HOMEVISIT_PROMISED_MINUTES`` | ``30`` | how far a visit may move before its patient is told |
+| ``HOMEVISIT_SMTP_HOST`` | none | mail server for the outbox's email; none: email is skipped |
+| ``HOMEVISIT_SMTP_PORT`` | ``25`` | its port (587 for submission with STARTTLS) |
+| ``HOMEVISIT_SMTP_FROM`` | none | the sender's address; required with a host |
+| ``HOMEVISIT_SMTP_USER``, ``_PASSWORD`` | none | login, both or neither |
+| ``HOMEVISIT_SMTP_STARTTLS`` | ``false`` | upgrade the connection with STARTTLS before the login |
+| ``HOMEVISIT_WEBHOOK_URL`` | none | where the outbox POSTs every message; none: skipped |
+| ``HOMEVISIT_WEBHOOK_SECRET`` | none | key of the HMAC-SHA256 signature; required with a URL |
+| ``HOMEVISIT_DELIVERY_MAX_ATTEMPTS`` | ``6`` | attempts before a message is ``failed`` |
+| ``HOMEVISIT_DELIVERY_BACKOFF_S`` | ``30`` | pause after a failed attempt, doubling each time |
+| ``HOMEVISIT_DELIVERY_LEASE_S`` | ``60`` | how long a worker holds a claimed message |
+| ``HOMEVISIT_DELIVERY_TIMEOUT_S`` | ``10`` | seconds to wait for the mail server or the webhook |
+| ``HOMEVISIT_DELIVERY_POLL_S`` | ``5`` | pause of ``homevisit deliver`` when nothing is due |
 
 A variable set to the empty string counts as unset. The geocoder domain may start with
 ``http://`` (a self-hosted Nominatim) or ``https://`` (the default). ``osrm`` needs
@@ -35,7 +48,7 @@ import math
 import os
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -65,6 +78,15 @@ DEFAULT_OSRM_TIMEOUT_S = 30.0
 # Geocoded addresses lie on or beside a road; a point farther than this is a wrong one.
 DEFAULT_OSRM_MAX_SNAP_M = 1000.0
 _PROFILE = re.compile(r"[A-Za-z0-9_.-]+")
+DEFAULT_PROMISED_MINUTES = 30
+DEFAULT_SMTP_PORT = 25
+DEFAULT_DELIVERY_MAX_ATTEMPTS = 6
+DEFAULT_DELIVERY_BACKOFF_S = 30.0
+DEFAULT_DELIVERY_LEASE_S = 60.0
+DEFAULT_DELIVERY_TIMEOUT_S = 10.0
+DEFAULT_DELIVERY_POLL_S = 5.0
+EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,20 @@ class Settings:
     geodesic_detour_factor: float = DEFAULT_DETOUR_FACTOR
     # Only the speeds that replace ``DEFAULT_SPEEDS_KMH``.
     geodesic_speeds_kmh: tuple[tuple[str, float], ...] = ()
+    promised_minutes: int = DEFAULT_PROMISED_MINUTES
+    smtp_host: str | None = None
+    smtp_port: int = DEFAULT_SMTP_PORT
+    smtp_from: str | None = None
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    delivery_max_attempts: int = DEFAULT_DELIVERY_MAX_ATTEMPTS
+    delivery_backoff_s: float = DEFAULT_DELIVERY_BACKOFF_S
+    delivery_lease_s: float = DEFAULT_DELIVERY_LEASE_S
+    delivery_timeout_s: float = DEFAULT_DELIVERY_TIMEOUT_S
+    delivery_poll_s: float = DEFAULT_DELIVERY_POLL_S
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -115,6 +151,16 @@ class Settings:
                 environ, "geodesic_detour_factor", DEFAULT_DETOUR_FACTOR
             ),
             geodesic_speeds_kmh=_speeds(_read(environ, "geodesic_speeds_kmh")),
+            promised_minutes=_whole(environ, "promised_minutes", DEFAULT_PROMISED_MINUTES, 0),
+            **_smtp(environ),
+            **_webhook(environ),
+            delivery_max_attempts=_whole(
+                environ, "delivery_max_attempts", DEFAULT_DELIVERY_MAX_ATTEMPTS, 1
+            ),
+            delivery_backoff_s=_positive(environ, "delivery_backoff_s", DEFAULT_DELIVERY_BACKOFF_S),
+            delivery_lease_s=_positive(environ, "delivery_lease_s", DEFAULT_DELIVERY_LEASE_S),
+            delivery_timeout_s=_positive(environ, "delivery_timeout_s", DEFAULT_DELIVERY_TIMEOUT_S),
+            delivery_poll_s=_positive(environ, "delivery_poll_s", DEFAULT_DELIVERY_POLL_S),
         )
 
 
@@ -279,3 +325,73 @@ def _speeds(value: str | None) -> tuple[tuple[str, float], ...]:
             )
         speeds.append((mode, speed))
     return tuple(speeds)
+
+
+def _whole(environ: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    value = _read(environ, name)
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < minimum:
+        raise _invalid(name, f"must be a whole number of at least {minimum}, got {value!r}")
+    return int(value)
+
+
+def _flag(environ: Mapping[str, str], name: str) -> bool:
+    value = _read(environ, name)
+    if value is None:
+        return False
+    if value.lower() not in _FLAGS:
+        raise _invalid(name, f"must be true or false, got {value!r}")
+    return _FLAGS[value.lower()]
+
+
+class _Smtp(TypedDict):
+    smtp_host: str | None
+    smtp_port: int
+    smtp_from: str | None
+    smtp_user: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+
+
+class _Webhook(TypedDict):
+    webhook_url: str | None
+    webhook_secret: str | None
+
+
+def _smtp(environ: Mapping[str, str]) -> _Smtp:
+    """The mail server: a sender address is required with a host, a login is both or neither."""
+    host, sender = _read(environ, "smtp_host"), _read(environ, "smtp_from")
+    user, password = _read(environ, "smtp_user"), _read(environ, "smtp_password")
+    port = _whole(environ, "smtp_port", DEFAULT_SMTP_PORT, 1)
+    if port > 65535:
+        raise _invalid("smtp_port", f"must be a port number up to 65535, got {port}")
+    if host is not None and sender is None:
+        raise _invalid("smtp_from", "must be set when HOMEVISIT_SMTP_HOST is")
+    if sender is not None and EMAIL_ADDRESS.fullmatch(sender) is None:
+        raise _invalid("smtp_from", f"must be an email address, got {sender!r}")
+    if (user is None) != (password is None):
+        given, missing = ("user", "password") if password is None else ("password", "user")
+        raise _invalid(f"smtp_{missing}", f"must be set when HOMEVISIT_SMTP_{given.upper()} is")
+    return {
+        "smtp_host": host,
+        "smtp_port": port,
+        "smtp_from": sender,
+        "smtp_user": user,
+        "smtp_password": password,
+        "smtp_starttls": _flag(environ, "smtp_starttls"),
+    }
+
+
+def _webhook(environ: Mapping[str, str]) -> _Webhook:
+    """The integrator's webhook: an http(s) URL, signed with a secret it must come with."""
+    url, secret = _read(environ, "webhook_url"), _read(environ, "webhook_secret")
+    if url is None:
+        return {"webhook_url": None, "webhook_secret": secret}
+    scheme, separator, rest = url.partition("://")
+    if scheme not in GEOCODER_SCHEMES or not separator or not rest or " " in url:
+        raise _invalid("webhook_url", f"must be an http:// or https:// URL, got {url!r}")
+    if secret is None:
+        # An unsigned webhook would let anyone who finds the URL post fake changes.
+        raise _invalid("webhook_secret", "must be set when HOMEVISIT_WEBHOOK_URL is")
+    return {"webhook_url": url, "webhook_secret": secret}

@@ -21,6 +21,7 @@ from api.schemas.replan import (
     SuggestionsRead,
 )
 from scheduler.models import Clinic, Plan, PlanStatus
+from scheduler.notify import notification_summary
 from scheduler.planning import (
     EditResult,
     PlanOptions,
@@ -60,7 +61,13 @@ def create_plan(
     plan, day = start_plan(session, user.clinic_id, body.date, options, provider)
     jobs.submit(plan.id, day, options.params())
     response.headers["Location"] = f"/plans/{plan.id}"
-    return PlanRead.from_record(get_plan(session, user.clinic_id, plan.id))
+    return plan_read(session, user.clinic_id, plan.id)
+
+
+def plan_read(session: Session, clinic_id: int, plan_id: int) -> PlanRead:
+    """The stored plan with its routes and its outbox's summary."""
+    plan = get_plan(session, clinic_id, plan_id)
+    return PlanRead.from_record(plan, notification_summary(session, clinic_id, plan_id))
 
 
 def _options(chosen: PlanOptionsCreate, default_limit_s: float) -> PlanOptions:
@@ -70,6 +77,7 @@ def _options(chosen: PlanOptionsCreate, default_limit_s: float) -> PlanOptions:
         workers=chosen.workers,
         first_solution=chosen.first_solution,
         metaheuristic=chosen.metaheuristic,
+        promised_minutes=chosen.promised_minutes,
     )
 
 
@@ -87,8 +95,8 @@ def list_clinic_plans(
 
 @router.get("/{plan_id}")
 def read_plan(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanRead:
-    """A plan: status and progress while solving; routes, unassigned visits, KPIs when done."""
-    return PlanRead.from_record(get_plan(session, user.clinic_id, plan_id))
+    """A plan: progress while solving; routes, unassigned visits, KPIs, messages when done."""
+    return plan_read(session, user.clinic_id, plan_id)
 
 
 @router.delete("/{plan_id}")
@@ -99,10 +107,12 @@ def cancel(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanSummary
 
 
 @router.post("/{plan_id}/publish")
-def publish(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanRead:
-    """Publish a draft; the day's published plan becomes superseded."""
-    publish_plan(session, user.clinic_id, plan_id)
-    return PlanRead.from_record(get_plan(session, user.clinic_id, plan_id))
+def publish(
+    plan_id: PlanId, user: StaffUser, session: SessionDep, settings: SettingsDep
+) -> PlanRead:
+    """Publish a draft (the day's published plan becomes superseded); tell those affected."""
+    publish_plan(session, user.clinic_id, plan_id, settings.promised_minutes)
+    return plan_read(session, user.clinic_id, plan_id)
 
 
 @router.post("/{plan_id}/replan", status_code=status.HTTP_202_ACCEPTED)
@@ -131,7 +141,7 @@ def replan(
     )
     jobs.submit(plan.id, day, options.params())
     response.headers["Location"] = f"/plans/{plan.id}"
-    return PlanRead.from_record(get_plan(session, user.clinic_id, plan.id))
+    return plan_read(session, user.clinic_id, plan.id)
 
 
 def _now_s(user_clinic: Clinic, plan: Plan, now: dt.time | None) -> int:
@@ -182,7 +192,7 @@ def accept(
         travel_provider(settings, session, user.clinic),
         body.promised_minutes * 60,
     )
-    return PlanRead.from_record(get_plan(session, user.clinic_id, draft.id))
+    return plan_read(session, user.clinic_id, draft.id)
 
 
 @dataclass(frozen=True)
@@ -195,11 +205,7 @@ class DraftEdit:
     provider: TravelTimeProvider
 
     def read(self, result: EditResult, dry_run: bool) -> EditRead:
-        plan = (
-            None
-            if dry_run
-            else PlanRead.from_record(get_plan(self.session, self.clinic_id, self.plan_id))
-        )
+        plan = None if dry_run else plan_read(self.session, self.clinic_id, self.plan_id)
         return EditRead(
             ok=result.ok,
             dry_run=dry_run,

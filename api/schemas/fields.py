@@ -94,6 +94,26 @@ Skill = Annotated[
 Skills = Annotated[list[Skill], Field(max_length=limits.MAX_SKILLS)]
 Address = Annotated[str, _text(limits.ADDRESS_LENGTH), _checked_text(_PLAIN)]
 Phone = Annotated[str, _text(limits.PHONE_LENGTH), _checked_text(_PLAIN)]
+
+
+def _email(value: str) -> str:
+    if re.fullmatch(limits.EMAIL_PATTERN, value) is None:
+        raise PydanticCustomError(
+            "email", "{value} is not an email address", {"value": repr(value)}
+        )
+    return value
+
+
+Email = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=limits.EMAIL_LENGTH,
+        json_schema_extra={"pattern": f"^{limits.EMAIL_PATTERN}$"},
+        description="Where the outbox's email goes.",
+    ),
+    AfterValidator(_email),
+]
 Notes = Annotated[str, _text(limits.ACCESS_NOTES_LENGTH, _ANY_TEXT), _checked_text(_ANY_TEXT)]
 SearchText = Annotated[str, _text(limits.NAME_LENGTH), _checked_text(_PLAIN)]
 RecordId = Annotated[int, Field(ge=1, le=MAX_ID)]

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.fields import (
     Address,
+    Email,
     ExternalId,
     Latitude,
     Longitude,
@@ -38,6 +39,7 @@ PATIENT_EXAMPLE: dict[str, Any] = {
     "lat": 42.5078,
     "lon": 1.5211,
     "phone": "+376 812 345",
+    "email": "maria.serra@example.org",
     "access_notes": "Second floor, no lift; ring twice.",
     "required_skills": ["lang:es"],
     "preferred_therapist_ids": [7],
@@ -56,6 +58,7 @@ class PatientCreate(BaseModel):
     lat: Latitude | None = None
     lon: Longitude | None = None
     phone: Phone | None = None
+    email: Email | None = None
     access_notes: Notes = ""
     required_skills: Skills = Field(default_factory=list)
     preferred_therapist_ids: TherapistIds = Field(default_factory=list)
@@ -80,6 +83,7 @@ class PatientUpdate(PatchBody):
     lat: Latitude | None = None
     lon: Longitude | None = None
     phone: Phone | None = None
+    email: Email | None = None
     access_notes: Notes = omitted()
     required_skills: Skills = omitted()
     preferred_therapist_ids: TherapistIds = omitted()
@@ -98,6 +102,7 @@ def _fields(body: PatientCreate | PatientUpdate) -> inputs.PatientFields:
         lat=body.lat,
         lon=body.lon,
         phone=body.phone,
+        email=body.email,
         access_notes=body.access_notes,
         required_skills=body.required_skills,
         preferred_therapist_ids=body.preferred_therapist_ids,
@@ -118,6 +123,7 @@ class PatientRead(BaseModel):
     lat: float | None
     lon: float | None
     phone: str | None
+    email: str | None
     access_notes: str
     required_skills: list[str]
     preferred_therapist_ids: list[int]

@@ -8,13 +8,23 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from scheduler.day_json.plan import break_json
-from scheduler.models import Plan, PlanRoute, PlanStatus, PlanStop, PlanUnassigned
+from scheduler.models import (
+    Channel,
+    Plan,
+    PlanRoute,
+    PlanStatus,
+    PlanStop,
+    PlanUnassigned,
+    RecipientKind,
+)
+from scheduler.notify import FailedMessage, NotificationSummary
 from scheduler.records.store import MAX_ID
 from solver.clock import format_hhmmss
 from solver.params import FirstSolution, Metaheuristic
 
 MAX_TIME_LIMIT_S = 600.0
 MAX_WORKERS = 4
+MAX_PROMISED_MINUTES = 24 * 60
 
 _CLOCK = Field(description="Local wall-clock time HH:MM:SS on the plan's date.")
 
@@ -34,6 +44,13 @@ class PlanOptionsCreate(BaseModel):
     workers: int = Field(default=1, ge=1, le=MAX_WORKERS, description="Solver processes.")
     first_solution: FirstSolution = FirstSolution.AUTO
     metaheuristic: Metaheuristic = Metaheuristic.GUIDED_LOCAL_SEARCH
+    promised_minutes: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_PROMISED_MINUTES,
+        description="How far a visit may move before its patient is told when the plan is"
+        " published; the server's HOMEVISIT_PROMISED_MINUTES if omitted.",
+    )
 
 
 class PlanCreate(BaseModel):
@@ -221,6 +238,78 @@ class ViolationRead(BaseModel):
     visit_id: str | None = None
 
 
+_FAILED_EXAMPLE: dict[str, Any] = {
+    "delivery_id": "0b8f6c1e-3f1a-4c47-9a57-1f0d2b7c9e15",
+    "recipient_kind": "patient",
+    "recipient_id": 42,
+    "channel": "webhook",
+    "subject": "Your visit on Monday 30 November 2026",
+    "attempts": 6,
+    "error": "the webhook answered HTTP 500",
+}
+_COUNTS_EXAMPLE: dict[str, Any] = {
+    "pending": 0,
+    "sending": 0,
+    "sent": 11,
+    "failed": 1,
+    "skipped": 6,
+}
+
+
+class NotificationCountsRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_COUNTS_EXAMPLE]})
+
+    pending: int
+    sending: int
+    sent: int
+    failed: int
+    skipped: int
+
+
+class FailedMessageRead(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_FAILED_EXAMPLE]})
+
+    delivery_id: str
+    recipient_kind: RecipientKind
+    recipient_id: int = Field(description="The therapist's or the patient's id.")
+    channel: Channel
+    subject: str
+    attempts: int
+    error: str
+
+    @classmethod
+    def from_failed(cls, message: FailedMessage) -> FailedMessageRead:
+        return cls(
+            delivery_id=message.delivery_id,
+            recipient_kind=message.recipient_kind,
+            recipient_id=message.recipient_id,
+            channel=message.channel,
+            subject=message.subject,
+            attempts=message.attempts,
+            error=message.error,
+        )
+
+
+class NotificationsRead(BaseModel):
+    """The messages that publishing the plan wrote to the outbox, by status, and the ones
+    that failed for good; all zero for a plan never published."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"counts": _COUNTS_EXAMPLE, "failed": [_FAILED_EXAMPLE]}]}
+    )
+
+    counts: NotificationCountsRead
+    failed: list[FailedMessageRead]
+
+    @classmethod
+    def from_summary(cls, summary: NotificationSummary) -> NotificationsRead:
+        counts = {status.value: count for status, count in summary.counts.items()}
+        return cls(
+            counts=NotificationCountsRead.model_validate(counts),
+            failed=[FailedMessageRead.from_failed(message) for message in summary.failed],
+        )
+
+
 class PlanSummaryRead(BaseModel):
     model_config = ConfigDict(
         from_attributes=True,
@@ -268,6 +357,16 @@ class PlanRead(PlanSummaryRead):
                     "violations": [],
                     "routes": [],
                     "unassigned": [],
+                    "notifications": {
+                        "counts": {
+                            "pending": 0,
+                            "sending": 0,
+                            "sent": 0,
+                            "failed": 0,
+                            "skipped": 0,
+                        },
+                        "failed": [],
+                    },
                 }
             ]
         }
@@ -279,6 +378,7 @@ class PlanRead(PlanSummaryRead):
     violations: list[ViolationRead]
     routes: list[RouteRead]
     unassigned: list[UnassignedRead]
+    notifications: NotificationsRead
     replan: dict[str, Any] | None = Field(
         default=None,
         description="A re-plan: the plan it re-plans (from_plan), now, the events and, once"
@@ -286,8 +386,9 @@ class PlanRead(PlanSummaryRead):
     )
 
     @classmethod
-    def from_record(cls, plan: Plan) -> PlanRead:
-        """The API's view of a stored plan (routes, stops and unassigned visits loaded)."""
+    def from_record(cls, plan: Plan, notifications: NotificationSummary) -> PlanRead:
+        """The API's view of a stored plan (routes, stops and unassigned visits loaded) and
+        of its outbox."""
         summary = PlanSummaryRead.model_validate(plan)
         return cls(
             **summary.model_dump(),
@@ -297,5 +398,6 @@ class PlanRead(PlanSummaryRead):
             violations=[ViolationRead.model_validate(v) for v in plan.violations],
             routes=[RouteRead.from_record(r) for r in sorted(plan.routes, key=lambda r: r.id)],
             unassigned=[UnassignedRead.from_record(item) for item in plan.unassigned],
+            notifications=NotificationsRead.from_summary(notifications),
             replan=plan.replan,
         )

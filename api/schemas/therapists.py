@@ -11,11 +11,13 @@ from api.schemas.fields import (
     Clock,
     DayMinutes,
     Discipline,
+    Email,
     ExternalId,
     Latitude,
     Longitude,
     Name,
     PatchBody,
+    Phone,
     Skills,
     omitted,
 )
@@ -54,6 +56,8 @@ BREAK_EXAMPLE: dict[str, Any] = {"earliest": "11:30", "latest_end": "14:00", "mi
 THERAPIST_EXAMPLE: dict[str, Any] = {
     "external_id": "t-ana",
     "name": "Ana Puig",
+    "email": "ana.puig@clinic.example",
+    "phone": "+376 812 000",
     "discipline": "PT",
     "skills": ["PT", "lang:es"],
     "home_lat": 42.507,
@@ -81,6 +85,8 @@ class TherapistCreate(BaseModel):
 
     external_id: ExternalId
     name: Name
+    email: Email | None = None
+    phone: Phone | None = None
     discipline: Discipline
     skills: Skills = Field(default_factory=list)
     home_lat: Latitude
@@ -102,6 +108,8 @@ class TherapistUpdate(PatchBody):
 
     external_id: ExternalId = omitted()
     name: Name = omitted()
+    email: Email | None = None
+    phone: Phone | None = None
     discipline: Discipline = omitted()
     skills: Skills = omitted()
     home_lat: Latitude = omitted()
@@ -127,6 +135,8 @@ def _fields(body: TherapistCreate | TherapistUpdate) -> inputs.TherapistFields:
     fields = inputs.TherapistFields(
         external_id=body.external_id,
         name=body.name,
+        email=body.email,
+        phone=body.phone,
         discipline=body.discipline,
         skills=body.skills,
         home_lat=body.home_lat,
@@ -149,6 +159,8 @@ class TherapistRead(BaseModel):
     id: int
     external_id: str
     name: str
+    email: str | None
+    phone: str | None
     discipline: str
     skills: list[str]
     home_lat: float

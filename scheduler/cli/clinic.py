@@ -1,6 +1,6 @@
 """The coordinator's commands on the stored clinic: demo, import, plan, publish, compare,
-export; ``users`` and ``travel`` register from their own modules. ``scheduler.cli.main``
-adds them to its parser and handles the exit codes."""
+export; ``users``, ``travel`` and ``deliver`` register from their own modules.
+``scheduler.cli.main`` adds them to its parser and handles the exit codes."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from scheduler.cli import day_events, travel, users
+from scheduler.cli import day_events, deliver, travel, users
 from scheduler.cli.common import clinic_of_plan, command_parser, open_session, pick_clinic
 from scheduler.cli.demo import next_working_day, seed_demo_day
 from scheduler.config import Settings
@@ -20,6 +20,7 @@ from scheduler.day_json.roster import format_roster
 from scheduler.errors import InvalidRequest, NotFound
 from scheduler.exchange import exporting, importing
 from scheduler.models import Clinic, Plan, Priority, Therapist
+from scheduler.notify import notification_summary
 from scheduler.planning import PlanOptions, compare_plans, create_plan, get_plan, publish_plan
 from scheduler.travel.geocoding import nominatim_geocoder
 from scheduler.travel.select import travel_provider
@@ -61,7 +62,8 @@ def run_demo(args: argparse.Namespace, tick: Tick | None) -> int:
         options = PlanOptions(time_limit_s=args.time_limit, workers=args.workers)
         plan = _plan_day(session, clinic, date, options, tick)
         if plan.status == "draft":
-            plan = publish_plan(session, plan.clinic_id, plan.id)
+            promised = Settings.from_env().promised_minutes
+            plan = publish_plan(session, plan.clinic_id, plan.id, promised)
         session.commit()
         _print_plan(session, plan)
         return 0 if plan.status == "published" else 1
@@ -123,9 +125,12 @@ def run_plan(args: argparse.Namespace, tick: Tick | None) -> int:
 
 def run_publish(args: argparse.Namespace) -> int:
     with open_session(args) as session:
-        plan = publish_plan(session, clinic_of_plan(session, args.plan), args.plan)
+        promised = Settings.from_env().promised_minutes
+        plan = publish_plan(session, clinic_of_plan(session, args.plan), args.plan, promised)
         session.commit()
         print(f"Plan {plan.id} ({plan.date.isoformat()}, version {plan.version}) is published")
+        summary = notification_summary(session, plan.clinic_id, plan.id)
+        print(f"{summary.total} messages in the outbox; `homevisit deliver` sends them")
     return 0
 
 
@@ -270,6 +275,7 @@ def add_parsers(commands: Subparsers) -> None:
     suggest.add_argument("--accept", type=int, metavar="K", help="book the K-th into a new draft")
     users.add_parsers(commands)
     travel.add_parsers(commands)
+    deliver.add_parsers(commands)
 
 
 def dispatch(args: argparse.Namespace, tick: Tick | None) -> int:
@@ -288,6 +294,7 @@ def dispatch(args: argparse.Namespace, tick: Tick | None) -> int:
         "users": users.run_users_add,
         "travel": travel.run_travel_calibrate,
         "suggest": day_events.run_suggest,
+        "deliver": deliver.run_deliver,
     }
     return handlers[args.command](args)
 
@@ -303,5 +310,6 @@ COMMANDS = (
     "users",
     "travel",
     "suggest",
+    "deliver",
     "replan",
 )

@@ -13,6 +13,7 @@ The functions flush but do not commit: the caller commits the transaction (or ro
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -43,6 +44,8 @@ Shift = tuple[int, dt.time, dt.time]
 THERAPIST_COLUMNS = Columns(
     required=("external_id", "name", "discipline", "home_lat", "home_lon", "availability"),
     optional=(
+        "email",
+        "phone",
         "skills",
         "travel_mode",
         "max_visits",
@@ -60,6 +63,7 @@ PATIENT_COLUMNS = Columns(
         "lat",
         "lon",
         "phone",
+        "email",
         "access_notes",
         "required_skills",
         "excluded_therapists",
@@ -228,6 +232,8 @@ def _therapist_values(row: RowCells) -> Values:
         "home_lon": row.need("home_lon", LONGITUDE),
         "availability": row.need("availability", cell.availability),
     }
+    _put(values, row, "email", _email, None)
+    _put(values, row, "phone", cell.text(limits.PHONE_LENGTH), None)
     _put(values, row, "skills", cell.items, [])
     _put(values, row, "travel_mode", cell.choice(TRAVEL_MODES), DEFAULT_TRAVEL_MODE)
     _put(values, row, "max_visits", cell.integer(1, limits.MAX_VISITS), None)
@@ -269,6 +275,7 @@ def _patient_values(row: RowCells, therapists: Mapping[str, Therapist]) -> Value
         empty, given = ("lon", "lat") if row.cell("lat") else ("lat", "lon")
         row.fail(empty, f"empty while {given} is given; give both coordinates or neither")
     _put(values, row, "phone", cell.text(limits.PHONE_LENGTH), None)
+    _put(values, row, "email", _email, None)
     _put(values, row, "access_notes", cell.text(limits.ACCESS_NOTES_LENGTH), "")
     _put(values, row, "required_skills", cell.items, [])
     for column in ("excluded_therapists", "preferred_therapists"):
@@ -299,6 +306,13 @@ def _visit_values(
     if fixed_start is not None and windows and not in_windows(fixed_start, windows):
         row.fail("fixed_start", f"{fixed_start:%H:%M} is outside every one of the visit's windows")
     return values
+
+
+def _email(value: str) -> str:
+    cell.text(limits.EMAIL_LENGTH)(value)
+    if re.fullmatch(limits.EMAIL_PATTERN, value) is None:
+        raise CellError(f"{value!r} is not an email address")
+    return value
 
 
 def _priority(value: str) -> Priority:

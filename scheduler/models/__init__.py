@@ -9,6 +9,7 @@ May import: nothing else in scheduler.
 from scheduler.models.base import Base
 from scheduler.models.caches import GeocodeCache, MatrixCache, to_microdegrees
 from scheduler.models.clinic import Clinic
+from scheduler.models.outbox import Channel, MessageStatus, OutboxMessage, RecipientKind
 from scheduler.models.patients import (
     Patient,
     patient_excluded_therapists,
@@ -28,9 +29,12 @@ from solver.problem import Priority
 __all__ = [
     "ApiToken",
     "Base",
+    "Channel",
     "Clinic",
     "GeocodeCache",
     "MatrixCache",
+    "MessageStatus",
+    "OutboxMessage",
     "Patient",
     "Plan",
     "PlanRoute",
@@ -38,6 +42,7 @@ __all__ = [
     "PlanStop",
     "PlanUnassigned",
     "Priority",
+    "RecipientKind",
     "Role",
     "ShiftException",
     "ShiftExceptionKind",

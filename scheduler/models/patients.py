@@ -32,6 +32,7 @@ class Patient(Base):
     """A patient of one clinic. ``lat``/``lon`` stay null until the address is geocoded.
 
     ``required_skills`` apply to every visit of the patient (a visit may add its own).
+    ``email`` and ``phone`` are where the patient hears of their visit's time.
     """
 
     __tablename__ = "patients"
@@ -45,6 +46,7 @@ class Patient(Base):
     lat: Mapped[float | None]
     lon: Mapped[float | None]
     phone: Mapped[str | None] = mapped_column(sa.String(40))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
     access_notes: Mapped[str] = mapped_column(sa.Text, default="")
     required_skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 

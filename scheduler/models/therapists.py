@@ -19,6 +19,7 @@ class Therapist(Base):
     ``travel_mode`` is a plain string (``car``, ``bicycle``, ``walking``, ``transit`` by
     default): the travel provider's configuration may add modes, so the provider checks it.
     The break is either fully set (earliest start, latest end, minutes) or not at all.
+    ``email`` and ``phone`` are where the therapist gets their route when a plan is published.
     """
 
     __tablename__ = "therapists"
@@ -35,6 +36,8 @@ class Therapist(Base):
     clinic_id: Mapped[int] = mapped_column(sa.ForeignKey("clinics.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(sa.String(100))
     name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
     discipline: Mapped[str] = mapped_column(sa.String(40))
     skills: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     home_lat: Mapped[float]

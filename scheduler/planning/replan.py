@@ -163,6 +163,8 @@ def start_replan(
     day = build_day(session, clinic, published.date, provider or GeodesicProvider(), visit_ids)
     replan = replan_of(published, clinic, now_s, promised_s, day)
     problem = _running_late(replace(day.problem, replan=replan), late)
+    # Publishing the re-plan tells the patients by the same promise (``scheduler.notify``).
+    options = replace(options, promised_minutes=promised_s // 60)
     plan = new_version(session, clinic, published.date, options)
     plan.replan = {
         "from_plan": published.id,

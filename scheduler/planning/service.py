@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from scheduler.config import DEFAULT_SOLVER_TIME_LIMIT_S
+from scheduler.config import DEFAULT_PROMISED_MINUTES, DEFAULT_SOLVER_TIME_LIMIT_S
 from scheduler.day_json.plan import changes_json
 from scheduler.errors import Conflict, FieldError, InvalidRequest, NotFound
 from scheduler.models import (
@@ -25,6 +25,7 @@ from scheduler.models import (
     Visit,
     VisitStatus,
 )
+from scheduler.notify import write_outbox
 from scheduler.planning.build import DayProblem, build_day
 from scheduler.planning.compare import PlanComparison, compare
 from scheduler.planning.queries import (
@@ -56,13 +57,18 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PlanOptions:
-    """How to solve; stored with the plan as its ``parameters``."""
+    """How to solve; stored with the plan as its ``parameters``.
+
+    ``promised_minutes``: how far a visit may move before its patient is told when the plan
+    is published (None: the installation's ``HOMEVISIT_PROMISED_MINUTES``).
+    """
 
     time_limit_s: float = DEFAULT_SOLVER_TIME_LIMIT_S
     seed: int = 0
     workers: int = 1
     first_solution: FirstSolution = FirstSolution.AUTO
     metaheuristic: Metaheuristic = Metaheuristic.GUIDED_LOCAL_SEARCH
+    promised_minutes: int | None = None
 
     def faults(self) -> list[FieldError]:
         """What is wrong with these options (empty when they can be used)."""
@@ -75,6 +81,9 @@ class PlanOptions:
             faults.append(FieldError("workers", f"must be at least 1, got {self.workers}"))
         if self.seed < 0:
             faults.append(FieldError("seed", f"must not be negative, got {self.seed}"))
+        if self.promised_minutes is not None and self.promised_minutes < 0:
+            message = f"must not be negative, got {self.promised_minutes}"
+            faults.append(FieldError("promised_minutes", message))
         return faults
 
     def params(self) -> Params:
@@ -235,9 +244,16 @@ def finish_plan(session: Session, plan: Plan, day: DayProblem, solution: Solutio
     session.commit()
 
 
-def publish_plan(session: Session, clinic_id: int, plan_id: int) -> Plan:
+def publish_plan(
+    session: Session,
+    clinic_id: int,
+    plan_id: int,
+    promised_minutes: int = DEFAULT_PROMISED_MINUTES,
+) -> Plan:
     """Publish a draft, atomically: the day's published plan (if any) becomes superseded,
-    the visits on its routes become ``planned`` (visits it leaves out go back to ``booked``).
+    the visits on its routes become ``planned`` (visits it leaves out go back to ``booked``),
+    and the messages to the therapists and patients affected are written to the outbox
+    (``scheduler.notify.write_outbox``), all in one transaction.
 
     Two publishes of the same day that overlap in time: one wins, the other gets
     ``Conflict`` and writes nothing (the partial unique index on published plans, and
@@ -251,6 +267,9 @@ def publish_plan(session: Session, clinic_id: int, plan_id: int) -> Plan:
         The caller's clinic: a plan of another clinic is not found.
     plan_id
         The draft to publish.
+    promised_minutes
+        How far a visit may move before its patient is told, unless the plan's options
+        set it (``HOMEVISIT_PROMISED_MINUTES`` is the installation's).
 
     Returns
     -------
@@ -279,6 +298,7 @@ def publish_plan(session: Session, clinic_id: int, plan_id: int) -> Plan:
         plan.status = PlanStatus.PUBLISHED
         session.flush()
         _mark_visits(session, plan.id)
+        write_outbox(session, plan, previous, promised_minutes)
         session.commit()
     return plan
 

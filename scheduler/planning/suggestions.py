@@ -159,7 +159,7 @@ def accept_suggestion(
             " re-plan the day first"
         )
     clinic = session.get_one(Clinic, plan.clinic_id)
-    draft = new_version(session, clinic, plan.date, PlanOptions())
+    draft = new_version(session, clinic, plan.date, PlanOptions(promised_minutes=promised_s // 60))
     draft.replan = {
         "from_plan": plan.id,
         "now": format_hhmm(now_s),

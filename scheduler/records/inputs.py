@@ -83,6 +83,8 @@ class TherapistFields(RecordFields):
     )
 
     name: str | Unset = UNSET
+    email: str | Unset | None = UNSET
+    phone: str | Unset | None = UNSET
     discipline: str | Unset = UNSET
     skills: Sequence[str] | Unset = UNSET
     home_lat: float | Unset = UNSET
@@ -106,6 +108,7 @@ class PatientFields(RecordFields):
     lat: float | Unset | None = UNSET
     lon: float | Unset | None = UNSET
     phone: str | Unset | None = UNSET
+    email: str | Unset | None = UNSET
     access_notes: str | Unset = UNSET
     required_skills: Sequence[str] | Unset = UNSET
     preferred_therapist_ids: Sequence[int] | Unset = UNSET

@@ -9,6 +9,9 @@ DISCIPLINE_LENGTH = 40
 SKILL_LENGTH = 40
 ADDRESS_LENGTH = 1000
 PHONE_LENGTH = 40
+EMAIL_LENGTH = 254
+# An address as the outbox's email needs it: something@domain.tld, no white space.
+EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 ACCESS_NOTES_LENGTH = 5000
 
 DAY_MINUTES = 24 * 60

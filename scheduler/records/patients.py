@@ -43,6 +43,7 @@ COLUMNS = (
     "lat",
     "lon",
     "phone",
+    "email",
     "access_notes",
     "required_skills",
 )

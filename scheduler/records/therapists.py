@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 COLUMNS = (
     "external_id",
     "name",
+    "email",
+    "phone",
     "discipline",
     "skills",
     "home_lat",

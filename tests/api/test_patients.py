@@ -53,6 +53,7 @@ def test_a_patient_reads_back_with_their_therapists(
         "id": created["id"],
         **MARIA,
         "phone": None,
+        "email": None,
         "access_notes": "",
         "required_skills": ["lang:es"],
         "preferred_therapist_ids": [ana.id],
@@ -112,6 +113,7 @@ def test_a_patch_cannot_make_a_preferred_therapist_excluded(
         ({"lat": None}, {"lat"}),
         ({"lat": 100}, {"lat"}),
         ({"phone": "1" * 41}, {"phone"}),
+        ({"email": "maria@"}, {"email"}),
         ({"access_notes": "x\x00"}, {"access_notes"}),
         ({"preferred_therapist_ids": [0]}, {"preferred_therapist_ids[0]"}),
         ({"preferred_therapist_ids": [2**31]}, {"preferred_therapist_ids[0]"}),
@@ -131,8 +133,14 @@ def test_a_new_address_without_coordinates_waits_for_geocoding(
 ) -> None:
     created = create(client, staff)
     url = f"/patients/{created['id']}"
-    kept = client.patch(url, headers=staff.headers, json={"phone": "+376 812 345"})
-    assert (kept.json()["lat"], kept.json()["phone"]) == (MARIA["lat"], "+376 812 345")
+    kept = client.patch(
+        url, headers=staff.headers, json={"phone": "+376 812 345", "email": "maria@example.org"}
+    )
+    assert (kept.json()["lat"], kept.json()["phone"], kept.json()["email"]) == (
+        MARIA["lat"],
+        "+376 812 345",
+        "maria@example.org",
+    )
     moved = client.patch(url, headers=staff.headers, json={"address": "Carrer Major 3"})
     assert (moved.json()["lat"], moved.json()["lon"]) == (None, None)
     placed = client.patch(url, headers=staff.headers, json={"lat": 42.51, "lon": 1.53})

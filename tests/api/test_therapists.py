@@ -46,8 +46,20 @@ def test_a_created_therapist_reads_back_with_defaults(client: TestClient, staff:
         None,
         0,
     )
+    assert (created["email"], created["phone"]) == (None, None)
     read = client.get(f"/therapists/{created['id']}", headers=staff.headers)
     assert read.json() == created
+
+
+def test_a_therapists_contact_details_are_set_and_cleared(
+    client: TestClient, staff: Caller
+) -> None:
+    """Where the outbox sends the route: an email address and a phone, both optional."""
+    created = create(client, staff, email="ana@clinic.example", phone="+376 812 000")
+    assert (created["email"], created["phone"]) == ("ana@clinic.example", "+376 812 000")
+    url = f"/therapists/{created['id']}"
+    cleared = client.patch(url, headers=staff.headers, json={"email": None})
+    assert (cleared.json()["email"], cleared.json()["phone"]) == (None, "+376 812 000")
 
 
 def test_listing_pages_and_filters(client: TestClient, staff: Caller) -> None:
@@ -113,6 +125,9 @@ def test_bad_list_parameters_are_422(
         ({"break": {"earliest": "11:30", "minutes": 30}}, "break.latest_end"),
         ({"break": {"earliest": "12:00", "latest_end": "12:20", "minutes": 30}}, "break.minutes"),
         ({"skills": [""]}, "skills[0]"),
+        ({"email": "ana at clinic"}, "email"),
+        ({"email": "a" * 250 + "@x.es"}, "email"),
+        ({"phone": "1" * 41}, "phone"),
         ({"nickname": "Ana"}, "nickname"),
     ],
 )

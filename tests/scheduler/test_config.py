@@ -83,6 +83,14 @@ def test_settings_are_frozen() -> None:
         ("HOMEVISIT_GEODESIC_DETOUR_FACTOR", "-1.3", "must be a positive number, got '-1.3'"),
         ("HOMEVISIT_GEODESIC_SPEEDS_KMH", "car=fast", "the speed of car must be positive"),
         ("HOMEVISIT_GEODESIC_SPEEDS_KMH", "car:30", "expected mode=value pairs such as"),
+        ("HOMEVISIT_PROMISED_MINUTES", "-5", "whole number of at least 0, got '-5'"),
+        ("HOMEVISIT_SMTP_FROM", "roster", "must be an email address, got 'roster'"),
+        ("HOMEVISIT_SMTP_PORT", "70000", "must be a port number up to 65535"),
+        ("HOMEVISIT_SMTP_STARTTLS", "maybe", "must be true or false, got 'maybe'"),
+        ("HOMEVISIT_WEBHOOK_URL", "hooks.example/x", "must be an http:// or https:// URL"),
+        ("HOMEVISIT_DELIVERY_MAX_ATTEMPTS", "0", "whole number of at least 1, got '0'"),
+        ("HOMEVISIT_DELIVERY_BACKOFF_S", "soon", "must be a positive number, got 'soon'"),
+        ("HOMEVISIT_DELIVERY_LEASE_S", "0", "must be a positive number, got '0'"),
     ],
 )
 def test_a_bad_value_names_the_variable(variable: str, value: str, message: str) -> None:
@@ -136,3 +144,67 @@ def test_osrm_as_the_installations_provider_needs_its_url() -> None:
     [error] = raised.value.errors
     assert error.field == "HOMEVISIT_OSRM_URL"
     assert error.message == "must be set when HOMEVISIT_TRAVEL_PROVIDER is osrm"
+
+
+def test_the_outbox_variables_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "HOMEVISIT_PROMISED_MINUTES": "20",
+            "HOMEVISIT_SMTP_HOST": "mail.clinic.example",
+            "HOMEVISIT_SMTP_PORT": "587",
+            "HOMEVISIT_SMTP_FROM": "roster@clinic.example",
+            "HOMEVISIT_SMTP_USER": "roster",
+            "HOMEVISIT_SMTP_PASSWORD": "s3cret",
+            "HOMEVISIT_SMTP_STARTTLS": "true",
+            "HOMEVISIT_WEBHOOK_URL": "https://hooks.clinic.example/homevisit",
+            "HOMEVISIT_WEBHOOK_SECRET": "hook-key",
+            "HOMEVISIT_DELIVERY_MAX_ATTEMPTS": "4",
+            "HOMEVISIT_DELIVERY_BACKOFF_S": "10",
+            "HOMEVISIT_DELIVERY_LEASE_S": "120",
+            "HOMEVISIT_DELIVERY_TIMEOUT_S": "3",
+            "HOMEVISIT_DELIVERY_POLL_S": "1",
+        }
+    )
+    assert settings.promised_minutes == 20
+    assert (settings.smtp_host, settings.smtp_port, settings.smtp_from) == (
+        "mail.clinic.example",
+        587,
+        "roster@clinic.example",
+    )
+    assert (settings.smtp_user, settings.smtp_password, settings.smtp_starttls) == (
+        "roster",
+        "s3cret",
+        True,
+    )
+    assert (settings.webhook_url, settings.webhook_secret) == (
+        "https://hooks.clinic.example/homevisit",
+        "hook-key",
+    )
+    assert (settings.delivery_max_attempts, settings.delivery_backoff_s) == (4, 10.0)
+    assert (settings.delivery_lease_s, settings.delivery_timeout_s) == (120.0, 3.0)
+    assert settings.delivery_poll_s == 1.0
+
+
+def test_the_outbox_defaults_configure_no_channel() -> None:
+    settings = Settings.from_env({})
+    assert (settings.promised_minutes, settings.smtp_host, settings.webhook_url) == (30, None, None)
+    assert (settings.smtp_port, settings.smtp_starttls) == (25, False)
+    assert (settings.delivery_max_attempts, settings.delivery_lease_s) == (6, 60.0)
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"),
+    [
+        ("HOMEVISIT_SMTP_HOST", "HOMEVISIT_SMTP_FROM"),
+        ("HOMEVISIT_SMTP_USER", "HOMEVISIT_SMTP_PASSWORD"),
+        ("HOMEVISIT_SMTP_PASSWORD", "HOMEVISIT_SMTP_USER"),
+        ("HOMEVISIT_WEBHOOK_URL", "HOMEVISIT_WEBHOOK_SECRET"),
+    ],
+)
+def test_a_channel_setting_needs_its_partner(given: str, missing: str) -> None:
+    """A mail server without a sender, a login without a password, an unsigned webhook."""
+    value = "https://hooks.clinic.example/x" if given.endswith("URL") else "x"
+    with pytest.raises(InvalidRequest) as raised:
+        Settings.from_env({given: value})
+    [error] = raised.value.errors
+    assert (error.field, error.message) == (missing, f"must be set when {given} is")

@@ -259,6 +259,7 @@ def test_an_empty_file_is_reported(session: Session, clinic: Clinic) -> None:
         ),
         ("availability", "mon 08:00-12:00; mon 11:00-15:00", "two shifts overlap on mon"),
         ("availability", "mon-fri 16:30-08:00", "'16:30-08:00' ends before it starts"),
+        ("email", "ann.lee at clinic", "'ann.lee at clinic' is not an email address"),
     ],
 )
 def test_therapist_cell_faults(
@@ -395,6 +396,31 @@ def test_coordinates_stay_unless_the_address_changes(session: Session, stocked: 
 
     assert kept == (53.81893, -1.57482)
     assert (patient(session, "p001").lat, patient(session, "p001").lon) == (None, None)
+
+
+def test_contact_details_import_and_empty_cells_clear_them(
+    session: Session, stocked: Clinic
+) -> None:
+    """The outbox's addresses: email and phone of therapists, email of patients."""
+    import_therapists(
+        session,
+        stocked,
+        THERAPIST_HEADER.strip()
+        + ",email,phone\n"
+        + "t002,Tomasz Nowak,OT,53.8,-1.6,mon 08:00-12:00,tomasz@clinic.example,0113 496 0001\n",
+    )
+    import_patients(
+        session, stocked, "external_id,name,address,email\np100,Ann Lee,1 Main St,ann@example.org\n"
+    )
+    assert (therapist(session, "t002").email, therapist(session, "t002").phone) == (
+        "tomasz@clinic.example",
+        "0113 496 0001",
+    )
+    assert patient(session, "p100").email == "ann@example.org"
+
+    import_patients(session, stocked, "external_id,name,address,email\np100,Ann Lee,1 Main St,\n")
+
+    assert patient(session, "p100").email is None
 
 
 def test_a_patient_may_not_prefer_an_excluded_therapist(session: Session, stocked: Clinic) -> None:

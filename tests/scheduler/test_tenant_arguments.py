@@ -1,8 +1,8 @@
 """Every service on clinic data takes the clinic: no default drops the tenant filter.
 
-A service in ``records/``, ``planning/`` or ``therapist_day/`` that takes a ``Session`` must
-also take ``clinic_id`` or ``clinic`` without a default, or an entity that a clinic-scoped
-query already loaded (a plan, a therapist, a route).
+A service in ``records/``, ``planning/``, ``therapist_day/`` or ``notify/`` that takes a
+``Session`` must also take ``clinic_id`` or ``clinic`` without a default, or an entity that a
+clinic-scoped query already loaded (a plan, a therapist, a route).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import scheduler.notify
 import scheduler.planning
 import scheduler.records
 import scheduler.therapist_day
@@ -21,7 +22,7 @@ import scheduler.therapist_day
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-PACKAGES = (scheduler.records, scheduler.planning, scheduler.therapist_day)
+PACKAGES = (scheduler.records, scheduler.planning, scheduler.therapist_day, scheduler.notify)
 CLINIC_PARAMETERS = {"clinic_id", "clinic"}
 # Entities whose rows carry their clinic: a caller got them through a scoped lookup.
 SCOPED_ENTITIES = {"Plan", "Therapist", "PlanRoute", "Clinic"}
@@ -29,6 +30,11 @@ SCOPED_ENTITIES = {"Plan", "Therapist", "PlanRoute", "Clinic"}
 NOT_ON_CLINIC_DATA = {
     "scheduler.planning.queries.conflict_on_lost_race": "turns a lost commit race into a 409",
     "scheduler.planning.jobs.fail_interrupted_plans": "the start-up sweep covers every clinic",
+    # The delivery worker serves the outbox of every clinic; it reads no records but it.
+    "scheduler.notify.delivery.claim_due": "the delivery worker claims any clinic's messages",
+    "scheduler.notify.delivery.deliver_due": "the delivery worker sends any clinic's messages",
+    "scheduler.notify.delivery.deliver_one": "sends one message the worker claimed",
+    "scheduler.notify.delivery.release_claims": "gives back what one worker run claimed",
 }
 # The plumbing the record services share: each helper takes a record the service already
 # found through ``get_owned`` (which requires the clinic) or a query already filtered by it.
