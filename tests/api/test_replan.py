@@ -33,7 +33,7 @@ def test_a_sick_therapist_is_replanned_into_a_draft_with_changes(
         published = _published_plan(client, headers)
         body = {
             "now": "10:00",
-            "events": [{"kind": "therapist_unavailable", "therapist_id": "t1", "from": "10:00"}],
+            "events": [{"kind": "therapist_unavailable", "therapist_id": "t2", "from": "10:00"}],
             "options": {"time_limit_s": 1},
         }
         started = client.post(f"/plans/{published['id']}/replan", headers=headers, json=body)
@@ -45,8 +45,10 @@ def test_a_sick_therapist_is_replanned_into_a_draft_with_changes(
         assert replan["from_plan"] == published["id"]
         assert replan["events"] == body["events"]
         routes: list[dict[str, Any]] = draft["routes"]  # type: ignore[assignment]
-        t1_after = [r for r in routes if r["therapist_external_id"] == "t1"]
-        assert all(s["start"] < "10:00" for r in t1_after for s in r["stops"])
+        t2_after = [r for r in routes if r["therapist_external_id"] == "t2"]
+        assert all(s["start"] < "10:00" for r in t2_after for s in r["stops"])
+        changed = {c["visit_id"] for c in replan["changes"]}
+        assert changed == {"v2", "v3"}  # t2's two afternoon visits: to t1, and left out (OT)
         publish = client.post(f"/plans/{draft['id']}/publish", headers=headers)
         assert publish.status_code == 200
         old = client.get(f"/plans/{published['id']}", headers=headers).json()

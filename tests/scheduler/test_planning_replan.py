@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
 
 from scheduler import planning
 from scheduler.errors import Conflict, InvalidRequest
-from scheduler.models import Plan, PlanStatus, Priority, ShiftExceptionKind, Visit, VisitStatus
+from scheduler.models import (
+    OutboxMessage,
+    Plan,
+    PlanStatus,
+    Priority,
+    RecipientKind,
+    ShiftExceptionKind,
+    Visit,
+    VisitStatus,
+)
 from scheduler.planning import PlanOptions, create_plan, finish_plan, publish_plan, service
 from scheduler.planning.replan import EventKind, ReplanEvent, clinic_now_s, start_replan
 from scheduler.records.inputs import VisitFields
@@ -44,9 +53,16 @@ def _published(session: Session) -> tuple[SmallDay, int]:
 
 
 def _replan(
-    session: Session, clinic_id: int, plan_id: int, events: list[ReplanEvent], now_s: int
+    session: Session,
+    clinic_id: int,
+    plan_id: int,
+    events: list[ReplanEvent],
+    now_s: int,
+    promised_s: int = 1800,
 ) -> tuple[Plan, DayProblem, Solution]:
-    plan, day = start_replan(session, clinic_id, plan_id, events, now_s, QUICK)
+    plan, day = start_replan(
+        session, clinic_id, plan_id, events, now_s, QUICK, promised_s=promised_s
+    )
     solution = solve(day.problem, Params(time_limit_s=30, max_solutions=20))
     assert check_solution(day.problem, solution) == []
     finish_plan(session, plan, day, solution)
@@ -82,19 +98,22 @@ def test_a_replan_without_events_is_the_published_plan(session: Session) -> None
 def test_a_sick_therapist_gets_a_changed_shift_and_loses_only_unstarted_visits(
     session: Session,
 ) -> None:
+    """t2 (v3 at 13:00, v2 after it) stops at 10:00: v2 goes to t1, v3 (OT, which only t2
+    has) is left out; t2 gets a changed shift."""
     day, published_id = _published(session)
     before = _stops(planning.get_plan(session, day.clinic.id, published_id))
+    assert [v for v, _ in before["t2"]] == ["v3", "v2"]
     now_s = 10 * H
-    event = ReplanEvent(EventKind.THERAPIST_UNAVAILABLE, therapist="t1", from_s=now_s)
+    event = ReplanEvent(EventKind.THERAPIST_UNAVAILABLE, therapist="t2", from_s=now_s)
     plan, problem_day, _ = _replan(session, day.clinic.id, published_id, [event], now_s)
-    exception = next(e for e in day.therapists["t1"].exceptions if e.date == DAY)
+    exception = next(e for e in day.therapists["t2"].exceptions if e.date == DAY)
     assert (exception.kind, exception.end) == (ShiftExceptionKind.CHANGED, dt.time(10, 0))
-    started = [(v, s) for v, s in before.get("t1", []) if s < now_s]
-    assert _stops(plan).get("t1", [])[: len(started)] == started
-    assert all(s < now_s for _, s in _stops(plan).get("t1", []))
-    moved = {c["visit_id"] for c in _changes(plan)}
-    assert moved == {v for v, s in before.get("t1", []) if s >= now_s}
-    assert set(frozen_routes(problem_day.problem)) <= {"t1", "t2"}
+    assert _stops(plan).get("t2", []) == []
+    assert [v for v, _ in _stops(plan)["t1"]] == ["v1", "v2"]
+    assert _stops(plan)["t1"][0] == before["t1"][0]
+    kinds = {c["visit_id"]: c["change"] for c in _changes(plan)}
+    assert kinds == {"v2": "moved", "v3": "unassigned"}
+    assert set(frozen_routes(problem_day.problem)) == {"t1"}
 
 
 def test_a_cancelled_visit_is_cancelled_and_listed_as_removed(session: Session) -> None:
@@ -190,3 +209,41 @@ def test_now_is_the_clinics_local_time_clamped_to_the_day(session: Session) -> N
     )
     assert clinic_now_s(clinic, DAY + dt.timedelta(days=1), at) == 0
     assert clinic_now_s(clinic, DAY - dt.timedelta(days=1), at) == 86400
+
+
+def test_publishing_a_replan_tells_the_sick_therapist_and_the_moved_patients(
+    session: Session,
+) -> None:
+    """The outbox of the re-plan's publish: the therapists whose routes changed, and the
+    patient of every visit the re-plan lists as moved by more than the (one-minute) promise or
+    left out."""
+    day, published_id = _published(session)
+    event = ReplanEvent(EventKind.THERAPIST_UNAVAILABLE, therapist="t2", from_s=10 * H)
+    plan, _, _ = _replan(session, day.clinic.id, published_id, [event], 10 * H, promised_s=60)
+    publish_plan(session, day.clinic.id, plan.id)
+    messages = session.scalars(
+        sa.select(OutboxMessage).where(OutboxMessage.plan_id == plan.id)
+    ).all()
+    told_therapists = {
+        m.recipient_id for m in messages if m.recipient_kind == RecipientKind.THERAPIST
+    }
+    assert {day.therapists["t1"].id, day.therapists["t2"].id} <= told_therapists
+    must_tell: set[str] = set()
+    for change in _changes(plan):
+        before: Any = change["before"]
+        after: Any = change["after"]
+        moved_s = (
+            None
+            if before is None or after is None
+            else _seconds(after["start"]) - _seconds(before["start"])
+        )
+        if moved_s is None or abs(moved_s) > 60:
+            must_tell.add(str(change["visit_id"]))
+    told_patients = {m.recipient_id for m in messages if m.recipient_kind == RecipientKind.PATIENT}
+    assert must_tell, "the scenario has a patient to tell"
+    assert {day.visits[str(v)].patient_id for v in must_tell} <= told_patients
+
+
+def _seconds(clock: str) -> int:
+    hours, minutes, seconds = (int(part) for part in clock.split(":"))
+    return hours * 3600 + minutes * 60 + seconds
