@@ -21,10 +21,10 @@ from solver.outcome import explain_dropped, finish, pre_check
 from solver.problem import Problem, Promise, TimeWindow
 from solver.reasons import describe_windows
 from solver.solution import Route, Solution, SolveStats, SolveStatus, Unassigned, UnassignedReason
-from solver.timing import earliest_end, route_at_times, route_faults
+from solver.timing import earliest_end, route_at_times, route_faults, time_route
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from solver.current_plan import FrozenRoute, Replan
     from solver.params import Params
@@ -288,3 +288,29 @@ def stitched(
             pause = (route.break_start_s, route.break_end_s)
         routes.append(route_at_times(problem, therapist, stops, done.start_s, pause))
     return tuple(routes)
+
+
+def retime_route(problem: Problem, therapist: Therapist, visit_ids: Sequence[str]) -> Route:
+    """A route in the given order, timed as ``solver.timing.time_route`` does; in a re-plan
+    its frozen stops keep their times and the rest starts where the last one ended.
+
+    A manual edit of a re-planned draft uses it: an order that moves a frozen stop keeps
+    that stop's place in the order, and the checker reports the broken lock.
+    """
+    if problem.replan is None:
+        visits = {v.id: v for v in problem.visits}
+        return time_route(problem, therapist, [visits[v] for v in visit_ids])
+    frozen = frozen_routes(problem)
+    done = frozen.get(therapist.id)
+    if done is None or list(visit_ids[: len(done.stops)]) != list(done.visit_ids):
+        visits = {v.id: v for v in problem.visits}
+        return time_route(problem, therapist, [visits[v] for v in visit_ids])
+    reduced, _ = reduced_day(problem, problem.replan, frozen)
+    index = next(i for i, t in enumerate(problem.therapists) if t.id == therapist.id)
+    rest = {v.id: v for v in reduced.visits}
+    order = [rest[v] for v in visit_ids[len(done.stops) :] if v in rest]
+    routes = tuple(
+        time_route(reduced, t, order) if i == index else Route(t.id)
+        for i, t in enumerate(reduced.therapists)
+    )
+    return stitched(problem, routes, frozen)[index]

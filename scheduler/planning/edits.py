@@ -8,6 +8,9 @@ warm start was the alternative, but the search would undo what the coordinator a
 (drop the visit, reorder the route) rather than show its cost. Then the independent
 checker runs over the whole plan; its findings are stored with the plan (a plan that
 breaks a rule cannot be published) and returned, with the ones this edit introduced.
+
+A re-planned draft is edited against its re-plan (``solver.replan.retime_route``): stops
+frozen at its ``now`` keep their times, and an edit that moves one breaks a lock.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from typing import TYPE_CHECKING
 from scheduler.errors import Conflict, InvalidRequest, NotFound
 from scheduler.models import Clinic, PlanRoute, Therapist, Visit
 from scheduler.planning.build import build_day
-from scheduler.planning.queries import conflict_on_lost_race, lock_draft
+from scheduler.planning.queries import conflict_on_lost_race, get_plan, lock_draft
+from scheduler.planning.replan import replan_of
 from scheduler.planning.translate import (
     plan_solution,
     set_route_times,
@@ -27,9 +31,11 @@ from scheduler.planning.translate import (
 )
 from scheduler.travel import GeodesicProvider
 from solver.check import check_solution
+from solver.clock import parse_hhmm
 from solver.kpis import plan_kpis
+from solver.replan import retime_route
 from solver.solution import Route, Solution, SolveStatus
-from solver.timing import route_faults, time_route
+from solver.timing import route_faults
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -281,10 +287,22 @@ def _open(
     routed = [stop.visit_id for row in plan.routes for stop in row.stops]
     visit_ids = [*routed, *(item.visit_id for item in plan.unassigned)]
     day = build_day(session, clinic, plan.date, provider or GeodesicProvider(), visit_ids)
+    day = _with_replan(session, plan, clinic, day)
     solution = plan_solution(plan)
     orders = {route.therapist_id: [s.visit_id for s in route.stops] for route in solution.routes}
     before = check_solution(day.problem, solution, _locks(plan))
     return _Edit(plan, day, solution, orders, before)
+
+
+def _with_replan(session: Session, plan: Plan, clinic: Clinic, day: DayProblem) -> DayProblem:
+    """A re-planned draft is edited against its re-plan: its frozen stops stay locks."""
+    if not plan.replan or "from_plan" not in plan.replan:
+        return day
+    origin = get_plan(session, plan.clinic_id, int(plan.replan["from_plan"]))
+    now_s = parse_hhmm(str(plan.replan["now"]), end_of_day=True) or 0
+    promised_s = int(plan.replan.get("promised_minutes", 30)) * 60
+    replan = replan_of(origin, clinic, now_s, promised_s, day)
+    return replace(day, problem=replace(day.problem, replan=replan))
 
 
 def _locks(plan: Plan) -> dict[str, tuple[str, ...]]:
@@ -332,8 +350,9 @@ def _best_position(edit: _Edit, therapist_key: str, visit_key: str) -> int:
     order = edit.orders.get(therapist_key, [])
     scores = []
     for position in range(len(order) + 1):
-        trial = [visits[key] for key in [*order[:position], visit_key, *order[position:]]]
-        route = time_route(problem, therapist, trial)
+        keys = [*order[:position], visit_key, *order[position:]]
+        trial = [visits[key] for key in keys]
+        route = retime_route(problem, therapist, keys)
         scores.append((route_faults(problem, therapist, trial, route), route.travel_s, position))
     return min(scores)[2]
 
@@ -343,10 +362,9 @@ def _apply(session: Session, edit: _Edit, changed: set[str], dry_run: bool) -> E
     broke."""
     problem = edit.day.problem
     therapists = {t.id: t for t in problem.therapists}
-    visits = {v.id: v for v in problem.visits}
     routes = {route.therapist_id: route for route in edit.solution.routes}
     for key in changed:
-        routes[key] = time_route(problem, therapists[key], [visits[v] for v in edit.orders[key]])
+        routes[key] = retime_route(problem, therapists[key], edit.orders[key])
     routed = {stop.visit_id for route in routes.values() for stop in route.stops}
     unassigned = tuple(u for u in edit.solution.unassigned if u.visit_id not in routed)
     status = SolveStatus.PARTIAL if unassigned else SolveStatus.COMPLETE

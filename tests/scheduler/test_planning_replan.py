@@ -20,7 +20,14 @@ from scheduler.models import (
     Visit,
     VisitStatus,
 )
-from scheduler.planning import PlanOptions, create_plan, finish_plan, publish_plan, service
+from scheduler.planning import (
+    PlanOptions,
+    create_plan,
+    finish_plan,
+    move_visit,
+    publish_plan,
+    service,
+)
 from scheduler.planning.replan import EventKind, ReplanEvent, clinic_now_s, start_replan
 from scheduler.records.inputs import VisitFields
 from solver import Params, Solution, solve
@@ -247,3 +254,18 @@ def test_publishing_a_replan_tells_the_sick_therapist_and_the_moved_patients(
 def _seconds(clock: str) -> int:
     hours, minutes, seconds = (int(part) for part in clock.split(":"))
     return hours * 3600 + minutes * 60 + seconds
+
+
+def test_editing_a_replanned_draft_keeps_its_frozen_stops_as_locks(session: Session) -> None:
+    """On the re-plan of t2's sick day, moving v2 within t1's route after the frozen v1 is
+    fine and keeps v1's time; moving it before v1 breaks the lock, which the edit says."""
+    day, published_id = _published(session)
+    event = ReplanEvent(EventKind.THERAPIST_UNAVAILABLE, therapist="t2", from_s=10 * H)
+    plan, _, _ = _replan(session, day.clinic.id, published_id, [event], 10 * H)
+    v1_before = _stops(plan)["t1"][0]
+    t1, v2 = day.therapists["t1"], day.visits["v2"]
+    after = move_visit(session, day.clinic.id, plan.id, v2.id, t1.id, 1, dry_run=True)
+    assert after.ok, after.violations
+    assert _stops(after.plan)["t1"][0] == v1_before
+    before_v1 = move_visit(session, day.clinic.id, plan.id, v2.id, t1.id, 0, dry_run=True)
+    assert any("already under way or done" in message for message in before_v1.broken)
