@@ -8,7 +8,8 @@ it prints the wall time, whether every frozen stop kept its times (the independe
 holds them as locks), how many unfrozen visits of the *other* therapists changed therapist,
 where the sick therapist's unstarted visits went, and, for comparison, how many visits a
 from-scratch plan of the same day moves (another therapist, or a start moved beyond the
-30-minute promise).
+30-minute promise). For the urgent visits it also times ``suggest_slots`` (five slots each)
+on the published plan.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from solver.changes import ChangeKind, plan_changes
 from solver.check import check_solution
 from solver.current_plan import CurrentRoute, CurrentStop, Replan
 from solver.freeze import frozen_routes
+from solver.suggest import suggest_slots
 
 if TYPE_CHECKING:
     from solver import Problem, Solution, Therapist
@@ -167,11 +169,22 @@ def run(town: str, seed: int, limit_s: float, replan_limit_s: float) -> None:
         if name == "urgent":
             placed = {s.visit_id for r in again.routes for s in r.stops}
             print(f"  urgent visits placed: {sorted(v for v in placed if v.startswith('urgent'))}")
+            _time_suggestions(replace(problem, replan=replan), changed.visits[-3:])
         scratch = solve(changed, Params(time_limit_s=limit_s))
         print(
             f"  from scratch: {scratch.planned_count} planned,"
             f" {_moved_from_scratch(base, scratch)} visits of the published plan moved"
         )
+
+
+def _time_suggestions(day: Problem, visits: tuple[Visit, ...]) -> None:
+    """Five suggestions for each urgent visit on the published plan, timed one by one."""
+    for visit in visits:
+        started = time.perf_counter()
+        found = suggest_slots(day, visit, 5)
+        elapsed_ms = 1000 * (time.perf_counter() - started)
+        best = "none" if not found else f"best +{found[0].added_travel_s} s travel"
+        print(f"  suggestions for {visit.id}: {len(found)} in {elapsed_ms:.0f} ms, {best}")
 
 
 def main(argv: list[str] | None = None) -> None:
