@@ -85,7 +85,8 @@ def reduced_day(
     """The day after ``now`` without its frozen stops, and the visits it is too late for."""
     visits = {visit.id: visit for visit in problem.visits}
     frozen_ids = {vid for route in frozen.values() for vid in route.visit_ids}
-    horizon_s = max(t.shift_end_s + t.overtime_max_s for t in problem.therapists)
+    ends = (t.shift_end_s + t.overtime_max_s for t in problem.therapists)
+    horizon_s = max(ends, default=replan.now_s)
     therapist_of, start_of = replan.current_therapist(), replan.current_start()
     kept: list[Visit] = []
     too_late: list[Unassigned] = []

@@ -202,7 +202,7 @@ def _record_events(
                     event, path, faults
                 )
             else:
-                _stop_working(session, therapist, plan.date, event, path, faults, now_s)
+                _stop_working(session, therapist, plan, event, path, faults, now_s)
     if faults:
         session.rollback()
         raise InvalidRequest(faults, "the events cannot be applied")
@@ -264,20 +264,37 @@ def _therapist(
 def _stop_working(
     session: Session,
     therapist: Therapist,
-    date: dt.date,
+    plan: Plan,
     event: ReplanEvent,
     path: str,
     faults: list[FieldError],
     now_s: int,
 ) -> None:
     """The therapist works no more from ``from_s`` (default now): a changed shift that
-    day, or leave if that is before the shift starts."""
+    day, or leave if that is before the shift starts. It cannot be before a visit of theirs
+    that has started (that visit happened)."""
+    date = plan.date
     shift = shift_on(therapist, date)
     if shift is None:
         message = f"therapist {therapist.external_id} does not work on {date.isoformat()}"
         faults.append(FieldError(f"{path}.therapist_id", message))
         return
     stop_s = now_s if event.from_s is None else event.from_s
+    started = [
+        stop
+        for row in plan.routes
+        if row.therapist_id == therapist.id
+        for stop in row.stops
+        if stop.visit.checked_in_at is not None or stop.start_s < now_s
+    ]
+    if started and stop_s < started[-1].start_s:
+        last = started[-1]
+        message = (
+            f"therapist {therapist.external_id} started visit {last.visit.external_id} at"
+            f" {format_hhmm(last.start_s)}; they cannot stop before it"
+        )
+        faults.append(FieldError(f"{path}.from", message))
+        return
     if stop_s >= shift[1]:
         message = f"the shift already ends at {format_hhmm(shift[1])}"
         faults.append(FieldError(f"{path}.from", message))

@@ -269,3 +269,13 @@ def test_editing_a_replanned_draft_keeps_its_frozen_stops_as_locks(session: Sess
     assert _stops(after.plan)["t1"][0] == v1_before
     before_v1 = move_visit(session, day.clinic.id, plan.id, v2.id, t1.id, 0, dry_run=True)
     assert any("already under way or done" in message for message in before_v1.broken)
+
+
+def test_a_therapist_cannot_stop_before_a_visit_they_started(session: Session) -> None:
+    """t1 did v1 at 9:00: at 10:00, "unavailable from 8:30" contradicts what happened."""
+    day, published_id = _published(session)
+    event = ReplanEvent(EventKind.THERAPIST_UNAVAILABLE, therapist="t1", from_s=8 * H + 1800)
+    with pytest.raises(InvalidRequest) as caught:
+        start_replan(session, day.clinic.id, published_id, [event], 10 * H, QUICK)
+    assert [e.field for e in caught.value.errors] == ["events[0].from"]
+    assert "started visit v1 at 09:00" in caught.value.errors[0].message

@@ -231,3 +231,14 @@ def test_the_checker_forgives_a_frozen_stop_that_broke_its_window(
     problem = replanned(relaxed, base, 10.25, actual=actual)
     solution = solve_checked(problem)
     assert stops(solution, "t1")[0][1] == 9 * H + 2400
+
+
+def test_a_day_without_therapists_left_leaves_every_unstarted_visit_out(
+    two_ends: Problem, base: Solution
+) -> None:
+    """Both therapists are gone (the stored day then has none on shift): nothing is routed,
+    every visit is unassigned with a reason, nothing fails."""
+    problem = replanned(replace(two_ends, therapists=()), base, 10.5)
+    solution = solve_checked(problem)
+    assert solution.planned_count == 0
+    assert {u.visit_id for u in solution.unassigned} == {v.id for v in two_ends.visits}
