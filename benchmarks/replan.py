@@ -24,7 +24,7 @@ from scheduler.day_json.problem import parse_problem
 from solver import Params, Priority, Visit, solve
 from solver.changes import ChangeKind, plan_changes
 from solver.check import check_solution
-from solver.current_plan import CurrentRoute, CurrentStop, Replan
+from solver.current_plan import Replan, current_routes_of
 from solver.freeze import frozen_routes
 from solver.suggest import suggest_slots
 
@@ -33,19 +33,6 @@ if TYPE_CHECKING:
 
 NOW_S = 10 * 3600 + 1800
 PROMISED_S = 1800
-
-
-def _current(solution: Solution) -> tuple[CurrentRoute, ...]:
-    return tuple(
-        CurrentRoute(
-            r.therapist_id,
-            tuple(CurrentStop(s.visit_id, s.start_s) for s in r.stops),
-            r.start_s,
-            r.break_start_s,
-            r.break_end_s,
-        )
-        for r in solution.routes
-    )
 
 
 def _moved_from_scratch(base: Solution, scratch: Solution) -> int:
@@ -119,7 +106,9 @@ def run(town: str, seed: int, limit_s: float, replan_limit_s: float) -> None:
     problem = parse_problem(generate_day("large", seed, town=town)).problem
     base = solve(problem, Params(time_limit_s=limit_s))
     replan = Replan(
-        NOW_S, _current(base), unassigned=frozenset(u.visit_id for u in base.unassigned)
+        NOW_S,
+        current_routes_of(base.routes),
+        unassigned=frozenset(u.visit_id for u in base.unassigned),
     )
     unstarted = {r.therapist_id: sum(s.start_s >= NOW_S for s in r.stops) for r in base.routes}
     sick = max(unstarted, key=lambda tid: unstarted[tid])

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
+
+    from solver.solution import Route
 
 # How far a visit may move without telling the patient, by default.
 DEFAULT_PROMISED_S = 30 * 60
@@ -97,3 +99,17 @@ class Replan:
         if actual is not None and actual.start_s is not None:
             return actual.start_s
         return stop.start_s
+
+
+def current_routes_of(routes: Iterable[Route]) -> tuple[CurrentRoute, ...]:
+    """A plan's routes as the current plan of a re-plan."""
+    return tuple(
+        CurrentRoute(
+            route.therapist_id,
+            tuple(CurrentStop(stop.visit_id, stop.start_s) for stop in route.stops),
+            route.start_s,
+            route.break_start_s,
+            route.break_end_s,
+        )
+        for route in routes
+    )

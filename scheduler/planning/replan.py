@@ -37,7 +37,13 @@ from scheduler.planning.translate import plan_solution
 from scheduler.records.visits import create_visit
 from scheduler.travel import GeodesicProvider
 from solver.clock import format_hhmm, time_of_day
-from solver.current_plan import DEFAULT_PROMISED_S, ActualTimes, CurrentRoute, CurrentStop, Replan
+from solver.current_plan import (
+    DEFAULT_PROMISED_S,
+    ActualTimes,
+    CurrentStop,
+    Replan,
+    current_routes_of,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -338,17 +344,8 @@ def replan_of(
     published: Plan, clinic: Clinic, now_s: int, promised_s: int, day: DayProblem
 ) -> Replan:
     solution = plan_solution(published)
-    routes = tuple(
-        CurrentRoute(
-            route.therapist_id,
-            tuple(CurrentStop(stop.visit_id, stop.start_s) for stop in route.stops),
-            route.start_s,
-            route.break_start_s,
-            route.break_end_s,
-        )
-        for route in solution.routes
-        if route.therapist_id in day.therapist_ids
-    )
+    on_shift = [r for r in solution.routes if r.therapist_id in day.therapist_ids]
+    routes = current_routes_of(on_shift)
     return Replan(
         now_s=now_s,
         routes=routes,

@@ -25,7 +25,7 @@ from solver import (
     solve,
 )
 from solver.check import check_solution
-from solver.current_plan import CurrentRoute, CurrentStop, Replan
+from solver.current_plan import Replan, current_routes_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -91,24 +91,11 @@ def lunch() -> BreakRule:
 # --- re-planning ------------------------------------------------------------------------
 
 
-def current_of(solution: Solution) -> tuple[CurrentRoute, ...]:
-    return tuple(
-        CurrentRoute(
-            r.therapist_id,
-            tuple(CurrentStop(s.visit_id, s.start_s) for s in r.stops),
-            r.start_s,
-            r.break_start_s,
-            r.break_end_s,
-        )
-        for r in solution.routes
-    )
-
-
 def replanned(problem: Problem, solution: Solution, now_h: float, **kwargs: object) -> Problem:
     """``problem`` re-planned from ``now_h`` against ``solution``."""
     replan = Replan(
         int(now_h * H),
-        current_of(solution),
+        current_routes_of(solution.routes),
         unassigned=frozenset(u.visit_id for u in solution.unassigned),
         **kwargs,  # type: ignore[arg-type]
     )
