@@ -1,8 +1,9 @@
-"""The roster page's re-planning: a re-plan's changes in names.
+"""The roster page's re-planning: the panel's choices, and a re-plan's changes in names.
 
-A re-planned plan keeps its changes and whom to tell in ``Plan.replan`` with external ids
-only; here they get the therapists' and patients' names so that the coordinator reads who
-and when.
+The panel lists what an event may name in the published plan (its therapists and visits,
+by external id, as ``POST /plans/{id}/replan`` takes them). A re-planned plan keeps its
+changes and whom to tell in ``Plan.replan`` with external ids only; here they get the
+therapists' and patients' names so that the coordinator reads who and when.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from api.pages.common import clock_hhmm
+from api.pages.common import clock_hhmm, hhmm
 
 if TYPE_CHECKING:
     from scheduler.day_json.roster import RosterNames
+    from scheduler.models import Plan
 
+# The latest time the panel's time field can hold (``clinic_now_s`` may answer 24:00).
+LAST_MINUTE_S = 24 * 3600 - 60
 DASH = "\N{EM DASH}"
 CHANGE_WORDS = {
     "added": "Added",
@@ -23,6 +27,53 @@ CHANGE_WORDS = {
     "retimed": "Retimed",
     "unassigned": "Unassigned",
 }
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option of a select: the external id the API takes, and what the coordinator reads."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ReplanPanel:
+    """The "re-plan from now" form of the published plan ``plan_id``."""
+
+    plan_id: int
+    version: int
+    now: str
+    therapists: list[Choice]
+    visits: list[Choice]
+
+
+def replan_panel(published: Plan, now_s: int) -> ReplanPanel:
+    """The form's choices: the published plan's therapists, and its visits with where and
+    when each is planned (stops first, by start, then the unassigned ones)."""
+    routes = sorted(published.routes, key=lambda route: route.therapist.name)
+    therapists = [Choice(r.therapist.external_id, r.therapist.name) for r in routes]
+    stops = sorted(
+        ((stop, route) for route in routes for stop in route.stops),
+        key=lambda pair: (pair[0].start_s, pair[1].therapist.name),
+    )
+    visits = [
+        Choice(
+            stop.visit.external_id,
+            f"{hhmm(stop.start_s)} {stop.visit.patient.name}, {route.therapist.name}"
+            f" ({stop.visit.external_id})",
+        )
+        for stop, route in stops
+    ]
+    visits += [
+        Choice(
+            item.visit.external_id,
+            f"{item.visit.patient.name}, unassigned ({item.visit.external_id})",
+        )
+        for item in published.unassigned
+    ]
+    now = hhmm(min(max(now_s, 0), LAST_MINUTE_S))
+    return ReplanPanel(published.id, published.version, now, therapists, visits)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
-"""The coordinator's roster page: a date's plan versions, solving, the result, edits, publishing.
+"""The coordinator's roster page: a date's plan versions, solving, the result, edits, publishing,
+re-planning the published plan from events.
 
-The page shows the stored plan; its script starts solves, follows their progress, previews
-and saves edits and publishes through the JSON API (the token cookie authenticates it),
-then reloads the page.
+The page shows the stored plan; its script starts solves and re-plans, follows their
+progress, previews and saves edits and publishes through the JSON API (the token cookie
+authenticates it), then reloads the page. A re-plan's changes are the server's, so the page
+its solve opens, or any reload, shows them.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import SessionDep, SettingsDep
 from api.pages.common import PageUser, hhmm, landing_path, redirect, render, to_login
-from api.pages.replan_view import ReplanChanges, replan_changes
+from api.pages.replan_view import ReplanChanges, ReplanPanel, replan_changes, replan_panel
 from api.pages.roster_view import comparison_view, kpi_rows, plan_map, timeline
 from scheduler.day_json.roster import RosterNames
 from scheduler.exchange.exporting import roster_names
-from scheduler.models import Plan, PlanStatus, Role, Visit
+from scheduler.models import Clinic, Plan, PlanStatus, Role, Visit
 from scheduler.planning import compare_plans, get_plan, list_plans
+from scheduler.planning.replan import clinic_now_s
 from scheduler.records.store import MAX_ID
 from scheduler.therapist_day.service import CHANGE_MINUTES, clinic_date_today
 
@@ -101,6 +104,18 @@ def _replan_changes(session: SessionDep, plan: Plan, versions: list[Plan]) -> Re
     return replan_changes(plan.replan, names, before.version if before else None)
 
 
+def _replan_panel(
+    session: SessionDep, clinic: Clinic, day: dt.date, chosen: Plan | None, published: Plan | None
+) -> ReplanPanel | None:
+    """The "re-plan from now" form of a date with a published plan; none while the page
+    follows a solve."""
+    if published is None or (chosen is not None and chosen.status == PlanStatus.SOLVING):
+        return None
+    shown = chosen if chosen is not None and chosen.id == published.id else None
+    shown = shown or get_plan(session, clinic.id, published.id)
+    return replan_panel(shown, clinic_now_s(clinic, day))
+
+
 @router.get("/app/roster", response_model=None)
 def roster_page(
     request: Request,
@@ -139,4 +154,5 @@ def roster_page(
     }
     if chosen is not None and chosen.status not in (PlanStatus.SOLVING, PlanStatus.FAILED):
         context |= _plan_context(session, chosen, published, versions)
+    context["replan_panel"] = _replan_panel(session, clinic, day, chosen, published)
     return render(request, "roster.html", context)

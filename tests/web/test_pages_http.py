@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.deps import PAGE_HEADER, TOKEN_COOKIE, get_session
+from api.pages.replan_view import replan_panel
 from scheduler.models import PlanStatus, Role
 from tests.api.conftest import settings_for
 from tests.api.factories import PASSWORD, add_login
@@ -218,12 +219,50 @@ def _cells(page: str, visit_id: str) -> list[str]:
     return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip() for cell in cells]
 
 
+def test_a_published_day_offers_to_replan_with_its_therapists_and_visits(
+    client: TestClient, session: Session
+) -> None:
+    """The panel posts to the published plan; its selects name each therapist and each
+    visit by external id, with where and when the visit is; a day without a published plan
+    has no panel."""
+    day = add_small_day(session)
+    t1, t2 = day.therapists["t1"], day.therapists["t2"]
+    v1, v2, v3 = (day.visits[key] for key in ("v1", "v2", "v3"))
+    draft = add_routed_plan(session, day.clinic, {t1: [(v1, 9 * 3600)]})
+    _log_in(client, add_login(session, day.clinic, Role.COORDINATOR))
+    page = client.get("/app/roster", params={"date": DAY.isoformat()}).text
+    assert "Version 1: draft" in page
+    assert "replan-form" not in page
+
+    draft.status = PlanStatus.SUPERSEDED
+    published = add_routed_plan(
+        session,
+        day.clinic,
+        {t1: [(v1, 9 * 3600)], t2: [(v3, 13 * 3600), (v2, 14 * 3600 + 15 * 60)]},
+        unassigned=(day.visits["v4"],),
+        status=PlanStatus.PUBLISHED,
+    )
+    page = client.get("/app/roster", params={"date": DAY.isoformat()}).text
+    assert f'<form id="replan-form" data-plan="{published.id}"' in page
+    assert "Re-plan from now" in page
+    assert '<option value="t2">Therapist t2</option>' in page
+    assert '<option value="v3">13:00 Patient p3, Therapist t2 (v3)</option>' in page
+    assert '<option value="v4">Patient p4, unassigned (v4)</option>' in page
+    for kind in ("therapist_unavailable", "visit_cancelled", "running_late", "visit_extended"):
+        assert f'data-add="{kind}"' in page
+        assert f'<template id="replan-{kind}">' in page
+    # The clinic's time now on DAY: midnight before the day, its last minute after it.
+    assert re.search(r'id="replan-now" name="now" type="time" value="\d\d:\d\d"', page)
+    now = {s: replan_panel(published, s).now for s in (0, 10 * 3600 + 30 * 60, 86400)}
+    assert now == {0: "00:00", 37800: "10:30", 86400: "23:59"}
+
+
 def test_a_replan_draft_shows_its_changes_and_whom_to_tell(
     client: TestClient, session: Session
 ) -> None:
     """Each change in names (patient, therapist, time, reason), the events it answers, and
     the therapists and patients told once it is published; no second comparison."""
-    day, _published, draft = _published_and_replanned(session)
+    day, published, draft = _published_and_replanned(session)
     day.visits["v2"].patient.name = "<b>Patient p2</b>"
     _log_in(client, add_login(session, day.clinic, Role.COORDINATOR))
     page = client.get("/app/roster", params={"plan": draft.id}).text
@@ -252,6 +291,7 @@ def test_a_replan_draft_shows_its_changes_and_whom_to_tell(
     assert "<li>Patient p3: not planned</li>" in page
     assert "<b>Patient p2</b>" not in page
     assert "Compared with the published version" not in page
+    assert f'data-plan="{published.id}"' in page  # the panel re-plans the published one
     assert 'id="publish"' in page
 
 
@@ -274,10 +314,13 @@ def test_a_published_replan_still_lists_its_changes(client: TestClient, session:
         "Therapist t2 14:15",
         "Therapist t1 11:00",
     ]
+    assert f'data-plan="{draft.id}"' in page  # the next re-plan starts from this version
 
 
-def test_a_replan_still_solving_shows_no_changes(client: TestClient, session: Session) -> None:
-    """While the re-plan solves, the page follows it."""
+def test_a_replan_still_solving_shows_no_changes_and_no_panel(
+    client: TestClient, session: Session
+) -> None:
+    """While the re-plan solves, the page follows it; it offers no second re-plan."""
     day, _published, draft = _published_and_replanned(session)
     draft.status = PlanStatus.SOLVING
     stored = draft.replan or {}
@@ -287,6 +330,7 @@ def test_a_replan_still_solving_shows_no_changes(client: TestClient, session: Se
     page = client.get("/app/roster", params={"plan": draft.id}).text
     assert 'data-status="solving"' in page
     assert "Changes against" not in page
+    assert "replan-form" not in page
 
 
 def test_after_a_published_replan_each_phone_says_what_changed(
