@@ -402,10 +402,10 @@ def _running_late(problem: Problem, late: Mapping[str, int]) -> Problem:
                 therapist, shift_start_s=max(therapist.shift_start_s, free_s)
             )
             continue
-        checked = actual.get(stop.visit_id) or ActualTimes()
-        start_s = stop.start_s if checked.start_s is None else checked.start_s
+        checked = actual.get(last.visit_id) or ActualTimes()
+        start_s = last.start_s if checked.start_s is None else checked.start_s
         end_s = (
-            start_s + service_s.get(stop.visit_id, 0) if checked.end_s is None else checked.end_s
+            start_s + service_s.get(last.visit_id, 0) if checked.end_s is None else checked.end_s
         )
-        actual[stop.visit_id] = ActualTimes(start_s, max(free_s, end_s))
+        actual[last.visit_id] = ActualTimes(start_s, max(free_s, end_s))
     return replace(problem, therapists=tuple(therapists), replan=replace(replan, actual=actual))

@@ -154,6 +154,20 @@ def test_an_urgent_visit_is_booked_and_planned(session: Session) -> None:
     assert ("u1", "added") in {(c["visit_id"], c["change"]) for c in _changes(plan)}
 
 
+def test_a_therapist_running_late_holds_their_visit_under_way(session: Session) -> None:
+    """t1 is in v1 (09:00-09:45) at 09:30 and runs 40 minutes late: v1 ends at 10:10 at the
+    earliest; no other therapist's visit gets an actual time."""
+    day, published_id = _published(session)
+    event = ReplanEvent(EventKind.RUNNING_LATE, therapist="t1", minutes=40)
+    _, problem_day = start_replan(
+        session, day.clinic.id, published_id, [event], 9 * H + 30 * 60, QUICK
+    )
+    replan = problem_day.problem.replan
+    assert replan is not None
+    assert set(replan.actual) == {"v1"}
+    assert (replan.actual["v1"].start_s, replan.actual["v1"].end_s) == (9 * H, 10 * H + 600)
+
+
 def test_a_check_in_is_the_actual_start_and_a_checked_in_visit_cannot_be_cancelled(
     session: Session,
 ) -> None:

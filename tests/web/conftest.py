@@ -3,7 +3,8 @@
 One server for the whole run, on a SQLite file of its own, seeded with two generated days
 of the demo clinic ("small": 6 therapists, 40 visits): today, with a published plan in two
 versions (the second drops the therapist's last visit, so the day says what changed), and
-tomorrow, without a plan, for the coordinator to solve.
+tomorrow, without a plan, for the coordinator to solve. A second clinic holds the planning
+tests' small day (``add_small_day``), solved and published, for a re-plan during the day.
 
 Chromium is Debian's (``apt-get install chromium``); Playwright's own browser download is
 not used. Without ``/usr/bin/chromium`` the browser tests are skipped, saying why. The
@@ -42,6 +43,8 @@ from scheduler.models import (
     WeeklyAvailability,
 )
 from scheduler.planning import PlanOptions, create_plan, get_plan, publish_plan
+from tests.scheduler.factories import DAY
+from tests.scheduler.planning_factories import add_small_day
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -71,6 +74,17 @@ START_GUARD_S = 30
 
 
 @dataclass(frozen=True)
+class SmallDaySite:
+    """The small day's clinic: its date, published plan and logins (by therapist id)."""
+
+    date: dt.date
+    plan_id: int
+    coordinator_email: str
+    therapist_emails: dict[str, str]
+    stops: dict[str, list[str]]
+
+
+@dataclass(frozen=True)
 class Site:
     """The running app and what was seeded in it."""
 
@@ -82,6 +96,7 @@ class Site:
     therapist_name: str
     removed_patient: str
     stops: list[str]
+    small_day: SmallDaySite
 
 
 def _free_socket() -> socket.socket:
@@ -153,6 +168,26 @@ def _without_last_stop(session: Session, published: Plan, therapist_id: int) -> 
     return copy
 
 
+def _seed_small_day(session: Session) -> SmallDaySite:
+    """The small day solved and published: t1 visits v1, t2 v3 (OT) and then v2."""
+    day = add_small_day(session)
+    session.commit()
+    draft = create_plan(session, day.clinic.id, DAY, PlanOptions(time_limit_s=1))
+    plan = get_plan(session, day.clinic.id, publish_plan(session, day.clinic.id, draft.id).id)
+    stops = {
+        route.therapist.external_id: [stop.visit.external_id for stop in route.stops]
+        for route in plan.routes
+        if route.stops
+    }
+    assert stops == {"t1": ["v1"], "t2": ["v3", "v2"]}, f"the small day's plan changed: {stops}"
+    emails = {key: f"{key}@andorra.example" for key in ("t1", "t2")}
+    for key, email in emails.items():
+        add_user(session, day.clinic, email, PASSWORD, Role.THERAPIST, day.therapists[key])
+    add_user(session, day.clinic, "coordinator@andorra.example", PASSWORD, Role.COORDINATOR)
+    session.commit()
+    return SmallDaySite(DAY, plan.id, "coordinator@andorra.example", emails, stops)
+
+
 def _seed(engine: sa.Engine, today: dt.date) -> Site:
     tomorrow = today + dt.timedelta(days=1)
     with Session(engine, expire_on_commit=False) as session:
@@ -181,6 +216,7 @@ def _seed(engine: sa.Engine, today: dt.date) -> Site:
             therapist_name=busiest.therapist.name,
             removed_patient=removed,
             stops=[stop.visit.patient.name for stop in busiest.stops[:-1]],
+            small_day=_seed_small_day(session),
         )
 
 

@@ -1,4 +1,5 @@
-// The roster page: start a solve and follow it, preview and save edits, publish.
+// The roster page: start a solve and follow it, preview and save edits, publish, re-plan
+// the published plan from events.
 // Every call goes to the JSON API with the HttpOnly token cookie; text from the server is
 // only ever set as textContent.
 "use strict";
@@ -19,10 +20,18 @@ async function api(method, url, body) {
     location.assign("/app/login");
     throw new Error("logged out");
   }
-  const data = await response.json();
+  let data;
+  try {
+    data = await response.json();
+  } catch {
+    throw new Error(`the server answered ${response.status} ${response.statusText}`.trim());
+  }
   if (!response.ok) {
     const fields = (data.errors || []).map((e) => `${e.field}: ${e.message}`).join("; ");
-    throw new Error(fields ? `${data.detail} (${fields})` : data.detail);
+    const error = new Error(fields ? `${data.detail} (${fields})` : data.detail);
+    error.detail = data.detail;
+    error.fields = data.errors || [];
+    throw error;
   }
   return data;
 }
@@ -162,6 +171,112 @@ if (editResult) {
   document.getElementById("edit-discard").addEventListener("click", () => {
     pendingEdit = null;
     editResult.hidden = true;
+  });
+}
+
+// Re-plan from now: each event is a row cloned from the page's <template> for its kind
+// (the options come escaped from the server); the rows are posted to the published plan,
+// the new version is followed like a solve, and its page lists the changes.
+const replanForm = document.getElementById("replan-form");
+const FIELD_WORDS = { therapist_id: "therapist", visit_id: "visit", from: "from", minutes: "minutes" };
+
+if (replanForm) {
+  const rows = document.getElementById("replan-events");
+  const errorBox = document.getElementById("replan-errors");
+  let added = 0;
+  const showNone = () => {
+    document.getElementById("replan-none").hidden = rows.children.length > 0;
+  };
+
+  for (const button of replanForm.querySelectorAll("[data-add]")) {
+    button.addEventListener("click", () => {
+      const template = document.getElementById(`replan-${button.dataset.add}`);
+      const row = template.content.firstElementChild.cloneNode(true);
+      added += 1;
+      for (const element of row.querySelectorAll("[id]")) {
+        element.id = element.id.replace("EVENT", `replan-event-${added}`);
+      }
+      for (const label of row.querySelectorAll("label[for]")) {
+        label.htmlFor = label.htmlFor.replace("EVENT", `replan-event-${added}`);
+      }
+      const from = row.querySelector("[name=from]");
+      if (from) {
+        from.value = replanForm.elements.now.value;
+      }
+      row.querySelector("[data-remove]").addEventListener("click", () => {
+        row.remove();
+        showNone();
+      });
+      rows.append(row);
+      showNone();
+      row.querySelector("select, input").focus();
+    });
+  }
+
+  const replanBody = () => ({
+    now: replanForm.elements.now.value,
+    events: [...rows.children].map((row) => {
+      const event = { kind: row.dataset.kind };
+      for (const field of row.querySelectorAll("[name]")) {
+        event[field.name] = field.type === "number" ? Number(field.value) : field.value;
+      }
+      return event;
+    }),
+    options: { time_limit_s: Number(document.getElementById("time-limit").value) },
+  });
+
+  // "events[1].minutes" -> the second row's minutes field, named as the coordinator sees it.
+  const faultPlace = (field) => {
+    const event = /^events\[(\d+)\](?:\.(\w+))?/.exec(field);
+    if (event) {
+      const row = rows.children[Number(event[1])];
+      const control = row && event[2] ? row.querySelector(`[name="${event[2]}"]`) : null;
+      const title = row ? ` (${row.querySelector("legend").textContent.toLowerCase()})` : "";
+      const part = event[2] ? `, ${FIELD_WORDS[event[2]] || event[2]}` : "";
+      return { text: `Event ${Number(event[1]) + 1}${title}${part}`, control };
+    }
+    if (field === "now") {
+      return { text: "Now", control: replanForm.elements.now };
+    }
+    if (field === "options.time_limit_s") {
+      return { text: "Search time", control: document.getElementById("time-limit") };
+    }
+    return { text: field, control: null };
+  };
+
+  const showErrors = (error) => {
+    const list = document.getElementById("replan-error-list");
+    list.replaceChildren();
+    for (const control of document.querySelectorAll("[aria-invalid]")) {
+      control.removeAttribute("aria-invalid");
+    }
+    const faults = error.fields || [];
+    for (const fault of faults) {
+      const place = faultPlace(fault.field);
+      const item = document.createElement("li");
+      item.textContent = `${place.text}: ${fault.message}`;
+      list.append(item);
+      place.control?.setAttribute("aria-invalid", "true");
+    }
+    const why = faults.length ? error.detail : error.message;
+    document.getElementById("replan-error-summary").textContent = `Not re-planned: ${why}.`;
+    errorBox.hidden = false;
+  };
+
+  replanForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = replanForm.querySelector("button[type=submit]");
+    button.disabled = true;
+    errorBox.hidden = true;
+    try {
+      const body = replanBody();
+      const plan = await api("POST", `/plans/${replanForm.dataset.plan}/replan`, body);
+      say(`Re-planning as version ${plan.version}…`);
+      await follow(plan.id, body.options.time_limit_s);
+    } catch (error) {
+      showErrors(error);
+      button.disabled = false;
+    }
   });
 }
 
