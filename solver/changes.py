@@ -3,8 +3,9 @@
 One entry per visit (frozen ones aside) that was added to a route, removed (no longer in
 the day), moved to another therapist, retimed beyond the promise, or left out of the new
 plan. The therapists
-to tell are those whose sequence of stops changed or one of whose stops was retimed; the
-patients, those of every visit with a change.
+to tell are those whose sequence of stops changed or who have a changed visit; the patients,
+those of every visit with a change except a move to another therapist at the promised time
+(the rule the outbox sends by).
 """
 
 from __future__ import annotations
@@ -104,8 +105,15 @@ def plan_changes(problem: Problem, solution: Solution) -> Changes:
     return Changes(
         tuple(changes),
         _therapists_to_tell(problem, before_routes, after_routes, changes),
-        tuple(change.visit_id for change in changes),
+        tuple(change.visit_id for change in changes if _patient_told(change, replan)),
     )
+
+
+def _patient_told(change: Change, replan: Replan) -> bool:
+    """A patient hears of every change but a new therapist at the promised time."""
+    if change.kind != ChangeKind.MOVED or change.before is None or change.after is None:
+        return True
+    return abs(change.after.start_s - change.before.start_s) > replan.promised_s
 
 
 def _change(

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from scheduler.day_json.plan import changes_json
 from scheduler.errors import Conflict, InvalidRequest, NotFound
 from scheduler.models import Clinic, PlanRoute, Therapist, Visit
 from scheduler.planning.build import build_day
@@ -30,6 +31,7 @@ from scheduler.planning.translate import (
     violations_json,
 )
 from scheduler.travel import GeodesicProvider
+from solver.changes import plan_changes
 from solver.check import check_solution
 from solver.clock import parse_hhmm
 from solver.kpis import plan_kpis
@@ -373,6 +375,9 @@ def _apply(session: Session, edit: _Edit, changed: set[str], dry_run: bool) -> E
     _store(session, edit, [routes[key] for key in changed], routed)
     edit.plan.kpis = plan_kpis(problem, solution.routes).to_json()
     edit.plan.violations = violations_json(after)
+    if problem.replan is not None and edit.plan.replan is not None:
+        # The draft's changes are against the plan it re-plans: the edit changes them too.
+        edit.plan.replan = edit.plan.replan | changes_json(plan_changes(problem, solution))
     if dry_run:
         session.rollback()
     else:

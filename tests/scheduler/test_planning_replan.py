@@ -285,11 +285,14 @@ def test_editing_a_replanned_draft_keeps_its_frozen_stops_as_locks(session: Sess
     assert any("already under way or done" in message for message in before_v1.broken)
 
 
-def test_a_therapist_cannot_stop_before_a_visit_they_started(session: Session) -> None:
-    """t1 did v1 at 9:00: at 10:00, "unavailable from 8:30" contradicts what happened."""
+def test_an_edit_of_a_replanned_draft_updates_its_changes(session: Session) -> None:
+    """The re-plan moved v2 from the sick t2 to t1; an edit that puts it back on t2 (which
+    breaks t2's shortened shift, and says so) leaves no "moved" change for v2."""
     day, published_id = _published(session)
-    event = ReplanEvent(EventKind.THERAPIST_UNAVAILABLE, therapist="t1", from_s=8 * H + 1800)
-    with pytest.raises(InvalidRequest) as caught:
-        start_replan(session, day.clinic.id, published_id, [event], 10 * H, QUICK)
-    assert [e.field for e in caught.value.errors] == ["events[0].from"]
-    assert "started visit v1 at 09:00" in caught.value.errors[0].message
+    event = ReplanEvent(EventKind.THERAPIST_UNAVAILABLE, therapist="t2", from_s=10 * H)
+    plan, _, _ = _replan(session, day.clinic.id, published_id, [event], 10 * H)
+    assert ("v2", "moved") in {(c["visit_id"], c["change"]) for c in _changes(plan)}
+    t2, v2 = day.therapists["t2"], day.visits["v2"]
+    edited = move_visit(session, day.clinic.id, plan.id, v2.id, t2.id, 0)
+    assert not edited.ok
+    assert ("v2", "moved") not in {(c["visit_id"], c["change"]) for c in _changes(edited.plan)}
