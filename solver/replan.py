@@ -232,6 +232,11 @@ def _current_stands(reduced: Problem, replan: Replan, routes: tuple[Route, ...])
 
 
 def with_reasons(reduced: Problem, routes: tuple[Route, ...], stats: SolveStats) -> Solution:
+    """The solution of routes kept as they are, every visit on none explained.
+
+    A kept route may hold a visit the pre-checks now rule out (a plan the records have
+    outgrown); such a visit stays on its route, for the checker to judge.
+    """
     ruled_out, visits, candidates = pre_check(reduced)
     routed = {stop.visit_id for route in routes for stop in route.stops}
     unassigned = [item for item in ruled_out if item.visit_id not in routed]

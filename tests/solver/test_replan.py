@@ -249,3 +249,32 @@ def test_a_day_without_therapists_left_leaves_every_unstarted_visit_out(
     solution = solve_checked(problem)
     assert solution.planned_count == 0
     assert {u.visit_id for u in solution.unassigned} == {v.id for v in two_ends.visits}
+
+
+@pytest.mark.parametrize(("retime_per_s", "x_goes_to"), [(1, "t1"), (10, "t2")])
+def test_the_retime_cost_trades_off_against_a_change_of_therapist(
+    far_visit: Problem, retime_per_s: int, x_goes_to: str
+) -> None:
+    """x (an hour, at 1 next to t1's home, promised 11:00) must make room for a pinned must
+    visit at 11:00 there: on t1 it starts 30 minutes beyond its promise either way; on t2
+    it costs a change and 100 minutes' more driving. A cheap minute keeps it on t1."""
+    current = (CurrentRoute("t1", (CurrentStop("x", 11 * H),)), CurrentRoute("t2", ()))
+    visits = (
+        visit("x", 1, minutes=60, windows=(window(9, 15),)),
+        visit(
+            "u",
+            1,
+            minutes=60,
+            windows=(window(11, 11),),
+            pinned_therapist="t1",
+            priority=Priority.MUST,
+        ),
+    )
+    problem = replace(
+        far_visit,
+        visits=visits,
+        weights=replace(far_visit.weights, retime_per_s=retime_per_s),
+        replan=Replan(int(9.5 * H), current),
+    )
+    solution = solve_checked(problem)
+    assert "x" in route_of(solution, x_goes_to)
