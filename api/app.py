@@ -1,8 +1,9 @@
 """The FastAPI application: ``create_app(settings)``.
 
 At creation it refuses a database whose schema is behind (``homevisit db upgrade`` fixes it)
-and a missing secret key. ``homevisit serve`` also marks plans left ``solving`` by a stopped
-server as failed, once, before it starts the server processes.
+and a missing secret key. While it runs, it sweeps the solve jobs (``scheduler.jobs``):
+a job that lost its server or worker is run again, or its plan fails, by whichever server
+or worker sweeps first.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from api.schemas.common import ERROR_RESPONSES
 from scheduler.config import Settings
 from scheduler.db.engine import make_engine, require_current_schema
 from scheduler.errors import InvalidRequest
-from scheduler.planning.jobs import PlanJobs
+from scheduler.jobs import job_queue
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -57,11 +58,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     require_current_schema(engine)
     sessions = sessionmaker(engine, expire_on_commit=False)
-    jobs = PlanJobs(sessions, settings.solver_processes)
+    jobs = job_queue(settings, sessions)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = DATABASE_CONNECTIONS
+        jobs.start_sweeping()
         yield
         jobs.shutdown()
 

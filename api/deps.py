@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from scheduler.accounts.tokens import user_for_token
 from scheduler.config import Settings
 from scheduler.errors import NotAuthenticated, NotPermitted
+from scheduler.jobs import JobQueue
 from scheduler.models import Role, Therapist, User
-from scheduler.planning.jobs import PlanJobs
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -40,14 +40,14 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
-def get_jobs(request: Request) -> PlanJobs:
-    jobs: PlanJobs = request.app.state.jobs
+def get_jobs(request: Request) -> JobQueue:
+    jobs: JobQueue = request.app.state.jobs
     return jobs
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
-JobsDep = Annotated[PlanJobs, Depends(get_jobs)]
+JobsDep = Annotated[JobQueue, Depends(get_jobs)]
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 

@@ -27,6 +27,7 @@ from scheduler.errors import (
     NotPermitted,
     SchedulerError,
     TravelServiceUnavailable,
+    Unavailable,
 )
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ STATUS_BY_ERROR: tuple[tuple[type[SchedulerError], int], ...] = (
     (InvalidRequest, 422),
     (SchemaOutOfDate, 503),
     (TravelServiceUnavailable, 503),
+    (Unavailable, 503),
 )
 _REQUEST_PARTS = {"body", "query", "path", "header", "cookie"}
 
@@ -72,6 +74,8 @@ def _scheduler_error(_request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, InvalidRequest):
         return error_response(status, error.detail, ((e.field, e.message) for e in error.errors))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(error, Unavailable):
+        headers = {"Retry-After": str(error.retry_after_s)}
     return error_response(status, str(error), headers=headers)
 
 

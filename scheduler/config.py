@@ -34,6 +34,16 @@
 | ``HOMEVISIT_DELIVERY_LEASE_S`` | ``60`` | how long a worker holds a claimed message |
 | ``HOMEVISIT_DELIVERY_TIMEOUT_S`` | ``10`` | seconds to wait for the mail server or the webhook |
 | ``HOMEVISIT_DELIVERY_POLL_S`` | ``5`` | pause of ``homevisit deliver`` when nothing is due |
+| ``HOMEVISIT_JOBS`` | ``inline`` | who solves: ``inline`` (API servers) or ``celery`` (workers) |
+| ``HOMEVISIT_BROKER_URL`` | ``amqp://guest:guest@127.0.0.1:5672//`` | Celery's broker |
+| ``HOMEVISIT_RESULT_BACKEND`` | ``redis://127.0.0.1:6379/0`` | stateless solves' answers |
+| ``HOMEVISIT_PLAN_QUEUE`` | ``homevisit.plans`` | the broker queue of plan solves |
+| ``HOMEVISIT_SOLVE_QUEUE`` | ``homevisit.solve`` | the queue of stateless ``POST /solve`` |
+| ``HOMEVISIT_JOBS_PER_CLINIC`` | ``2`` | a clinic's solves queued or running at once |
+| ``HOMEVISIT_JOB_MAX_ATTEMPTS`` | ``3`` | starts of a solve whose worker is lost, then failed |
+| ``HOMEVISIT_JOB_LEASE_S`` | ``15`` | a solve not renewed for this long is taken over |
+| ``HOMEVISIT_JOB_RESEND_S`` | ``600`` | a queued solve no worker took is sent again |
+| ``HOMEVISIT_SOLVE_WAIT_S`` | ``30`` | ``POST /solve``'s wait for a worker, beyond its limit |
 
 A variable set to the empty string counts as unset. The geocoder domain may start with
 ``http://`` (a self-hosted Nominatim) or ``https://`` (the default). ``osrm`` needs
@@ -85,6 +95,16 @@ DEFAULT_DELIVERY_BACKOFF_S = 30.0
 DEFAULT_DELIVERY_LEASE_S = 60.0
 DEFAULT_DELIVERY_TIMEOUT_S = 10.0
 DEFAULT_DELIVERY_POLL_S = 5.0
+JOB_RUNNERS = ("inline", "celery")
+DEFAULT_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672//"
+DEFAULT_RESULT_BACKEND = "redis://127.0.0.1:6379/0"
+DEFAULT_PLAN_QUEUE = "homevisit.plans"
+DEFAULT_SOLVE_QUEUE = "homevisit.solve"
+DEFAULT_JOBS_PER_CLINIC = 2
+DEFAULT_JOB_MAX_ATTEMPTS = 3
+DEFAULT_JOB_LEASE_S = 15.0
+DEFAULT_JOB_RESEND_S = 600.0
+DEFAULT_SOLVE_WAIT_S = 30.0
 EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
@@ -124,6 +144,16 @@ class Settings:
     delivery_lease_s: float = DEFAULT_DELIVERY_LEASE_S
     delivery_timeout_s: float = DEFAULT_DELIVERY_TIMEOUT_S
     delivery_poll_s: float = DEFAULT_DELIVERY_POLL_S
+    jobs: str = "inline"
+    broker_url: str = DEFAULT_BROKER_URL
+    result_backend: str = DEFAULT_RESULT_BACKEND
+    plan_queue: str = DEFAULT_PLAN_QUEUE
+    solve_queue: str = DEFAULT_SOLVE_QUEUE
+    jobs_per_clinic: int = DEFAULT_JOBS_PER_CLINIC
+    job_max_attempts: int = DEFAULT_JOB_MAX_ATTEMPTS
+    job_lease_s: float = DEFAULT_JOB_LEASE_S
+    job_resend_s: float = DEFAULT_JOB_RESEND_S
+    solve_wait_s: float = DEFAULT_SOLVE_WAIT_S
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -161,6 +191,7 @@ class Settings:
             delivery_lease_s=_positive(environ, "delivery_lease_s", DEFAULT_DELIVERY_LEASE_S),
             delivery_timeout_s=_positive(environ, "delivery_timeout_s", DEFAULT_DELIVERY_TIMEOUT_S),
             delivery_poll_s=_positive(environ, "delivery_poll_s", DEFAULT_DELIVERY_POLL_S),
+            **_jobs(environ),
         )
 
 
@@ -395,3 +426,66 @@ def _webhook(environ: Mapping[str, str]) -> _Webhook:
         # An unsigned webhook would let anyone who finds the URL post fake changes.
         raise _invalid("webhook_secret", "must be set when HOMEVISIT_WEBHOOK_URL is")
     return {"webhook_url": url, "webhook_secret": secret}
+
+
+class _Jobs(TypedDict):
+    jobs: str
+    broker_url: str
+    result_backend: str
+    plan_queue: str
+    solve_queue: str
+    jobs_per_clinic: int
+    job_max_attempts: int
+    job_lease_s: float
+    job_resend_s: float
+    solve_wait_s: float
+
+
+def _jobs(environ: Mapping[str, str]) -> _Jobs:
+    """Who runs the solves, and the queue's rules (``scheduler.jobs``)."""
+    runner = _read(environ, "jobs") or "inline"
+    if runner not in JOB_RUNNERS:
+        raise _invalid("jobs", f"must be one of {', '.join(JOB_RUNNERS)}, got {runner!r}")
+    queues = {
+        name: _queue_name(environ, name, default)
+        for name, default in (
+            ("plan_queue", DEFAULT_PLAN_QUEUE),
+            ("solve_queue", DEFAULT_SOLVE_QUEUE),
+        )
+    }
+    if queues["plan_queue"] == queues["solve_queue"]:
+        # Stateless solves must not wait behind the clinics' plans, nor the other way round.
+        raise _invalid("solve_queue", "must differ from HOMEVISIT_PLAN_QUEUE")
+    return {
+        "jobs": runner,
+        "broker_url": _broker_url(environ, "broker_url", DEFAULT_BROKER_URL, ("amqp", "redis")),
+        "result_backend": _broker_url(
+            environ, "result_backend", DEFAULT_RESULT_BACKEND, ("redis", "rpc")
+        ),
+        "plan_queue": queues["plan_queue"],
+        "solve_queue": queues["solve_queue"],
+        "jobs_per_clinic": _whole(environ, "jobs_per_clinic", DEFAULT_JOBS_PER_CLINIC, 1),
+        "job_max_attempts": _whole(environ, "job_max_attempts", DEFAULT_JOB_MAX_ATTEMPTS, 1),
+        "job_lease_s": _positive(environ, "job_lease_s", DEFAULT_JOB_LEASE_S),
+        "job_resend_s": _positive(environ, "job_resend_s", DEFAULT_JOB_RESEND_S),
+        "solve_wait_s": _positive(environ, "solve_wait_s", DEFAULT_SOLVE_WAIT_S),
+    }
+
+
+def _queue_name(environ: Mapping[str, str], name: str, default: str) -> str:
+    value = _read(environ, name) or default
+    if _PROFILE.fullmatch(value) is None:
+        raise _invalid(name, f"must be a plain name (letters, digits, . _ -), got {value!r}")
+    return value
+
+
+def _broker_url(
+    environ: Mapping[str, str], name: str, default: str, schemes: tuple[str, ...]
+) -> str:
+    value = _read(environ, name) or default
+    scheme, separator, _rest = value.partition("://")
+    if not separator or scheme not in schemes:
+        known = ", ".join(f"{s}://" for s in schemes)
+        # Not echoed: a broker URL may hold a password.
+        raise _invalid(name, f"must be a URL starting with one of {known}")
+    return value

@@ -129,3 +129,11 @@ class UnroutableLocations(InvalidRequest):
 
 class TravelServiceUnavailable(SchedulerError):
     """The travel-time service is down, answers with an error, or is not configured."""
+
+
+class Unavailable(SchedulerError):
+    """A service this request needs (the solve workers) cannot answer now; try again later."""
+
+    def __init__(self, message: str, retry_after_s: int = 30) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -34,8 +34,8 @@ from scheduler.planning import (
     publish_plan,
     start_plan,
 )
-from scheduler.planning.jobs import cancel_plan
 from scheduler.planning.replan import clinic_now_s, start_replan
+from scheduler.planning.service import cancel_plan
 from scheduler.planning.suggestions import accept_suggestion, suggest_for_plan
 from scheduler.records.store import MAX_ID
 from scheduler.travel import TravelTimeProvider
@@ -59,7 +59,7 @@ def create_plan(
     options = _options(body.options, settings.solver_time_limit_s)
     provider = travel_provider(settings, session, user.clinic)
     plan, day = start_plan(session, user.clinic_id, body.date, options, provider)
-    jobs.submit(plan.id, day, options.params())
+    jobs.submit(session, plan, day, options.params())
     response.headers["Location"] = f"/plans/{plan.id}"
     return plan_read(session, user.clinic_id, plan.id)
 
@@ -100,9 +100,10 @@ def read_plan(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanRead
 
 
 @router.delete("/{plan_id}")
-def cancel(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanSummaryRead:
+def cancel(plan_id: PlanId, user: StaffUser, session: SessionDep, jobs: JobsDep) -> PlanSummaryRead:
     """Cancel a solve (it stops within about a second) or discard a draft."""
     plan = cancel_plan(session, user.clinic_id, plan_id)
+    jobs.dispatch(user.clinic_id)  # the clinic's next waiting solve may take its place
     return PlanSummaryRead.model_validate(plan)
 
 
@@ -139,7 +140,7 @@ def replan(
         travel_provider(settings, session, user.clinic),
         promised_s=body.promised_minutes * 60,
     )
-    jobs.submit(plan.id, day, options.params())
+    jobs.submit(session, plan, day, options.params())
     response.headers["Location"] = f"/plans/{plan.id}"
     return plan_read(session, user.clinic_id, plan.id)
 

@@ -7,10 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from api.deps import JobsDep, SessionDep, SettingsDep, StaffUser
-from scheduler.day_json.plan import plan_to_json
 from scheduler.day_json.problem import parse_problem
 from scheduler.errors import InvalidRequest
-from scheduler.planning.worker import checked
 from solver.params import Params
 
 router = APIRouter(tags=["solve"])
@@ -72,4 +70,6 @@ def solve_problem(
             f"must be at most {MAX_SOLVE_TIME_LIMIT_S:g} s here; use POST /plans for longer",
         )
     params = Params(time_limit_s=time_limit_s, seed=parsed.seed or 0)
-    return plan_to_json(parsed, checked(parsed.problem, jobs.solve_now(parsed.problem, params)))
+    # Parsed here so that a bad field is a 422 at once; the runner (this server, or a worker
+    # through the broker) solves the same JSON.
+    return jobs.solve_problem(problem, params)

@@ -1,5 +1,5 @@
 """The coordinator's commands on the stored clinic: demo, import, plan, publish, compare,
-export; ``users``, ``travel`` and ``deliver`` register from their own modules.
+export; ``users``, ``travel``, ``deliver`` and ``worker`` register from their own modules.
 ``scheduler.cli.main`` adds them to its parser and handles the exit codes."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from scheduler.cli import day_events, deliver, travel, users
+from scheduler.cli import day_events, deliver, travel, users, worker
 from scheduler.cli.common import clinic_of_plan, command_parser, open_session, pick_clinic
 from scheduler.cli.demo import next_working_day, seed_demo_day
 from scheduler.config import Settings
@@ -276,6 +276,7 @@ def add_parsers(commands: Subparsers) -> None:
     users.add_parsers(commands)
     travel.add_parsers(commands)
     deliver.add_parsers(commands)
+    worker.add_parsers(commands)
 
 
 def dispatch(args: argparse.Namespace, tick: Tick | None) -> int:
@@ -295,6 +296,7 @@ def dispatch(args: argparse.Namespace, tick: Tick | None) -> int:
         "travel": travel.run_travel_calibrate,
         "suggest": day_events.run_suggest,
         "deliver": deliver.run_deliver,
+        "worker": worker.run_worker,
     }
     return handlers[args.command](args)
 
@@ -311,5 +313,6 @@ COMMANDS = (
     "travel",
     "suggest",
     "deliver",
+    "worker",
     "replan",
 )

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from scheduler.cli import clinic as clinic_cli
 from scheduler.cli import stateless
@@ -20,7 +19,6 @@ from scheduler.day_json.generate import SIZES, generate_day
 from scheduler.day_json.towns import TOWNS
 from scheduler.db import engine as db
 from scheduler.errors import InvalidRequest, SchedulerError
-from scheduler.planning.jobs import fail_interrupted_plans
 
 GENERATE_EXAMPLE = """example:
   homevisit generate --size small --seed 7 -o small.json
@@ -84,17 +82,17 @@ def _add_serve_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
-        "--workers", type=int, default=1, help="server processes (each runs its own solves)"
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (with inline jobs each runs solves)",
     )
 
 
-def prepare_to_serve(settings: Settings) -> int:
-    """Check what the API needs (a secret key, a current schema), then mark the plans that
-    a stopped server left ``solving`` as failed; returns how many.
-
-    Done once here, not in each server process: a process restarted next to running ones
-    would otherwise fail the solves they are running.
-    """
+def prepare_to_serve(settings: Settings) -> None:
+    """Check what the API needs (a secret key, a current schema), once, before the server
+    processes start. Solves a stopped server left behind are not touched here: the servers'
+    job sweep runs them again (``scheduler.jobs``), which works with many servers."""
     if not settings.secret_key:
         raise InvalidRequest.single(
             "HOMEVISIT_SECRET_KEY", "must be set to serve the API", "invalid configuration"
@@ -102,8 +100,6 @@ def prepare_to_serve(settings: Settings) -> int:
     engine = db.make_engine(settings.database_url)
     try:
         db.require_current_schema(engine)
-        with Session(engine) as session:
-            return fail_interrupted_plans(session)
     finally:
         engine.dispose()
 
@@ -112,15 +108,13 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     try:
-        interrupted = prepare_to_serve(Settings.from_env())
+        prepare_to_serve(Settings.from_env())
     except SchedulerError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID_INPUT
     except SQLAlchemyError as error:
         print(f"cannot reach the database: {error.__class__.__name__}", file=sys.stderr)
         return 1
-    if interrupted:
-        print(f"{interrupted} plans left solving by a stopped server are now failed")
     # The app is named, not imported: the scheduler package never imports the api package.
     uvicorn.run(
         "api.app:create_app",

@@ -9,6 +9,7 @@ May import: nothing else in scheduler.
 from scheduler.models.base import Base
 from scheduler.models.caches import GeocodeCache, MatrixCache, to_microdegrees
 from scheduler.models.clinic import Clinic
+from scheduler.models.jobs import JobState, PlanJob
 from scheduler.models.outbox import Channel, MessageStatus, OutboxMessage, RecipientKind
 from scheduler.models.patients import (
     Patient,
@@ -32,11 +33,13 @@ __all__ = [
     "Channel",
     "Clinic",
     "GeocodeCache",
+    "JobState",
     "MatrixCache",
     "MessageStatus",
     "OutboxMessage",
     "Patient",
     "Plan",
+    "PlanJob",
     "PlanRoute",
     "PlanStatus",
     "PlanStop",

@@ -16,8 +16,10 @@ from scheduler.day_json.plan import changes_json
 from scheduler.errors import Conflict, FieldError, InvalidRequest, NotFound
 from scheduler.models import (
     Clinic,
+    JobState,
     Patient,
     Plan,
+    PlanJob,
     PlanRoute,
     PlanStatus,
     PlanStop,
@@ -357,3 +359,23 @@ def compare_plans(
     a = get_plan(session, clinic_id, a_id)
     b = get_plan(session, clinic_id, b_id)
     return compare(a, b, shift_minutes)
+
+
+def cancel_plan(session: Session, clinic_id: int, plan_id: int) -> Plan:
+    """Cancel a solve (its worker stops within about a second); a draft or failed plan is
+    cancelled too, so it cannot be published. ``Conflict`` for a published or superseded one.
+
+    A job no worker has started yet is forgotten at once, so that it no longer takes a place
+    in its clinic's share of the queue; a running one stops itself.
+    """
+    plan = get_plan(session, clinic_id, plan_id)
+    if plan.status in (PlanStatus.PUBLISHED, PlanStatus.SUPERSEDED):
+        raise Conflict(f"plan {plan_id} is {plan.status.value}; it can no longer be cancelled")
+    if plan.status != PlanStatus.CANCELLED:
+        plan.status = PlanStatus.CANCELLED
+        plan.progress = None
+        session.execute(
+            sa.delete(PlanJob).where(PlanJob.plan_id == plan_id, PlanJob.state != JobState.RUNNING)
+        )
+        session.commit()
+    return plan

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.cli.main import prepare_to_serve
 from scheduler.errors import InvalidRequest
-from scheduler.models import Plan, PlanStatus, Role
-from scheduler.planning.jobs import INTERRUPTED
+from scheduler.models import Role
 from tests.api.conftest import settings_for
 from tests.api.factories import add_login, auth_headers
 from tests.scheduler.factories import DAY, add_clinic, add_plan
@@ -87,21 +86,6 @@ def test_delete_cancels_a_running_solve(app_on: FastAPI, migrated: Engine) -> No
         assert client.get(f"/plans/{plan_id}", headers=headers).json()["status"] == "cancelled"
         publish = client.post(f"/plans/{plan_id}/publish", headers=headers)
     assert publish.status_code == 409
-
-
-def test_a_plan_left_solving_by_a_previous_server_is_failed_at_start_up(migrated: Engine) -> None:
-    """``homevisit serve`` fails it before the server starts; a draft is left alone."""
-    with Session(migrated) as session:
-        clinic = add_clinic(session)
-        solving = add_plan(session, clinic, PlanStatus.SOLVING).id
-        draft = add_plan(session, clinic, PlanStatus.DRAFT).id
-        session.commit()
-    assert prepare_to_serve(settings_for(migrated)) == 1
-    with Session(migrated) as session:
-        plan = session.get_one(Plan, solving)
-        assert plan.status == PlanStatus.FAILED
-        assert plan.error == INTERRUPTED
-        assert session.get_one(Plan, draft).status == PlanStatus.DRAFT
 
 
 def test_serving_needs_a_secret_key(migrated: Engine) -> None:

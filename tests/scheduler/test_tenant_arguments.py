@@ -3,6 +3,9 @@
 A service in ``records/``, ``planning/``, ``therapist_day/`` or ``notify/`` that takes a
 ``Session`` must also take ``clinic_id`` or ``clinic`` without a default, or an entity that a
 clinic-scoped query already loaded (a plan, a therapist, a route).
+
+``scheduler.jobs`` is not among them on purpose: workers run any clinic's solve by its plan
+id, and nothing there answers a user.
 """
 
 from __future__ import annotations
@@ -29,7 +32,6 @@ SCOPED_ENTITIES = {"Plan", "Therapist", "PlanRoute", "Clinic"}
 # Helpers that read no clinic's records, each with why.
 NOT_ON_CLINIC_DATA = {
     "scheduler.planning.queries.conflict_on_lost_race": "turns a lost commit race into a 409",
-    "scheduler.planning.jobs.fail_interrupted_plans": "the start-up sweep covers every clinic",
     # The delivery worker serves the outbox of every clinic; it reads no records but it.
     "scheduler.notify.delivery.claim_due": "the delivery worker claims any clinic's messages",
     "scheduler.notify.delivery.deliver_due": "the delivery worker sends any clinic's messages",

@@ -1,0 +1,348 @@
+"""The solve jobs' rows: add, queue a clinic's share, claim, renew, finish, sweep.
+
+Every step is one short transaction whose ``UPDATE ... WHERE`` says what state it expects,
+so servers and workers on many machines can run them at once: the one whose update matched
+the row goes on, the others learn that someone else did. The runner that carries a job to a
+worker (a thread pool, or Celery) only ever carries its plan id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import zlib
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from scheduler.models import Clinic, JobState, Plan, PlanJob, PlanStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from scheduler.config import Settings
+    from scheduler.planning.build import DayProblem
+    from solver.params import Params
+
+LOST_TOO_OFTEN = (
+    "the solve was started {attempts} times and its worker stopped each time (killed, out of "
+    "memory or its machine lost); start a new solve, with a smaller day or a shorter limit"
+)
+NO_JOB = "this plan's solve job was lost (a server stopped before it was queued); start again"
+# A ``solving`` plan with no job row, older than this, lost its job: see ``sweep``.
+ORPHAN_GRACE_S = 60.0
+
+
+@dataclass(frozen=True)
+class JobPolicy:
+    """How jobs share the workers and how a lost worker is noticed.
+
+    ``per_clinic`` jobs of one clinic at most are queued or running at once, so that one
+    clinic's twenty solves do not starve another's one; ``lease_s`` without a renewal means
+    the worker died; ``max_attempts`` claims at most, then the plan fails; a queued job that
+    no worker claimed within ``resend_s`` is sent again (its message may have been lost).
+    """
+
+    per_clinic: int = 2
+    max_attempts: int = 3
+    lease_s: float = 15.0
+    resend_s: float = 600.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> JobPolicy:
+        return cls(
+            per_clinic=settings.jobs_per_clinic,
+            max_attempts=settings.job_max_attempts,
+            lease_s=settings.job_lease_s,
+            resend_s=settings.job_resend_s,
+        )
+
+
+def pack_input(day: DayProblem, params: Params) -> bytes:
+    """The job's input as stored: the built day and the parameters, pickled and compressed.
+
+    Pickle is safe here because only this code writes the column, and whoever can write the
+    database controls the installation anyway.
+    """
+    return zlib.compress(pickle.dumps((day, params), protocol=pickle.HIGHEST_PROTOCOL), 3)
+
+
+def unpack_input(data: bytes) -> tuple[DayProblem, Params]:
+    day, params = pickle.loads(zlib.decompress(data))
+    return day, params
+
+
+def add_job(session: Session, plan: Plan, day: DayProblem, params: Params) -> None:
+    """Store the solve of the ``solving`` plan as a waiting job; commits."""
+    session.add(
+        PlanJob(
+            plan_id=plan.id,
+            clinic_id=plan.clinic_id,
+            input=pack_input(day, params),
+            state=JobState.WAITING,
+        )
+    )
+    session.commit()
+
+
+def queue_share(session: Session, clinic_id: int, policy: JobPolicy, now: dt.datetime) -> list[int]:
+    """Move the clinic's oldest waiting jobs to ``queued``, as many as its share has room
+    for; commits and returns their plan ids, for the caller to send to the runner.
+
+    The clinic's row is locked meanwhile (PostgreSQL; SQLite's write lock serialises), so
+    two servers queueing for one clinic at once cannot both fill its share.
+    """
+    session.execute(sa.select(Clinic.id).where(Clinic.id == clinic_id).with_for_update())
+    active = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(PlanJob)
+        .where(PlanJob.clinic_id == clinic_id, PlanJob.state != JobState.WAITING)
+    )
+    room = policy.per_clinic - (active or 0)
+    plan_ids: list[int] = []
+    if room > 0:
+        plan_ids = list(
+            session.scalars(
+                sa.select(PlanJob.plan_id)
+                .where(PlanJob.clinic_id == clinic_id, PlanJob.state == JobState.WAITING)
+                .order_by(PlanJob.created_at, PlanJob.plan_id)
+                .limit(room)
+            )
+        )
+    if plan_ids:
+        session.execute(
+            sa.update(PlanJob)
+            .where(PlanJob.plan_id.in_(plan_ids))
+            .values(state=JobState.QUEUED, queued_at=now)
+        )
+    session.commit()
+    return plan_ids
+
+
+class ClaimOutcome(Enum):
+    CLAIMED = "claimed"  # this worker runs it now
+    GONE = "gone"  # the plan is no longer solving, or its job is done: nothing to do
+    BUSY = "busy"  # another worker holds a live lease on it
+    EXHAUSTED = "exhausted"  # claimed too often: the plan is now failed
+
+
+@dataclass(frozen=True)
+class Claim:
+    outcome: ClaimOutcome
+    day: DayProblem | None = field(default=None, repr=False)
+    params: Params | None = field(default=None, repr=False)
+    attempt: int = 0
+
+
+def claim(session: Session, plan_id: int, owner: str, policy: JobPolicy, now: dt.datetime) -> Claim:
+    """Take the job for ``owner``: a queued one, or a running one whose lease ran out (its
+    worker died). Counts an attempt; the attempt after ``max_attempts`` fails the plan."""
+    claimable = sa.or_(
+        PlanJob.state == JobState.QUEUED,
+        sa.and_(PlanJob.state == JobState.RUNNING, PlanJob.lease_until <= now),
+    )
+    claimed = session.execute(
+        sa.update(PlanJob)
+        .where(PlanJob.plan_id == plan_id, claimable)
+        .values(
+            state=JobState.RUNNING,
+            owner=owner,
+            lease_until=now + dt.timedelta(seconds=policy.lease_s),
+            attempts=PlanJob.attempts + 1,
+        )
+        .returning(PlanJob.attempts)
+    ).first()
+    if claimed is None:
+        job = session.get(PlanJob, plan_id)
+        session.commit()
+        if job is None or job.state == JobState.WAITING:
+            return Claim(ClaimOutcome.GONE)
+        return Claim(ClaimOutcome.BUSY)
+    attempt = int(claimed[0])
+    if attempt > policy.max_attempts:
+        _fail(session, plan_id, LOST_TOO_OFTEN.format(attempts=attempt - 1))
+        return Claim(ClaimOutcome.EXHAUSTED)
+    status = session.scalar(sa.select(Plan.status).where(Plan.id == plan_id))
+    if status != PlanStatus.SOLVING:
+        session.execute(sa.delete(PlanJob).where(PlanJob.plan_id == plan_id))
+        session.commit()
+        return Claim(ClaimOutcome.GONE)
+    data = session.scalar(sa.select(PlanJob.input).where(PlanJob.plan_id == plan_id))
+    session.commit()
+    assert data is not None
+    day, params = unpack_input(data)
+    return Claim(ClaimOutcome.CLAIMED, day, params, attempt)
+
+
+def renew(
+    session: Session,
+    plan_id: int,
+    owner: str,
+    policy: JobPolicy,
+    now: dt.datetime,
+    progress: dict[str, object] | None,
+) -> bool:
+    """Renew ``owner``'s lease and record the search's progress; false when the solve
+    should stop: the plan is no longer ``solving`` (cancelled) or the job was taken over."""
+    held = session.execute(
+        sa.update(PlanJob)
+        .where(PlanJob.plan_id == plan_id, PlanJob.owner == owner)
+        .values(lease_until=now + dt.timedelta(seconds=policy.lease_s))
+    )
+    if progress is not None:
+        session.execute(
+            sa.update(Plan)
+            .where(Plan.id == plan_id, Plan.status == PlanStatus.SOLVING)
+            .values(progress=progress)
+        )
+    status = session.scalar(sa.select(Plan.status).where(Plan.id == plan_id))
+    session.commit()
+    return getattr(held, "rowcount", 0) == 1 and status == PlanStatus.SOLVING
+
+
+def take_result(session: Session, plan_id: int, owner: str) -> bool:
+    """Delete ``owner``'s job and lock the ``solving`` plan for its result, without
+    committing: true when the caller may store the result in this transaction.
+
+    The no-op update locks the plan row (PostgreSQL) or the database (SQLite) until the
+    result is committed, so a cancel cannot land in between; a cancel that came first, or a
+    worker that took the job over, leaves nothing to store. So a plan never gets two results.
+    """
+    mine = session.execute(
+        sa.delete(PlanJob).where(PlanJob.plan_id == plan_id, PlanJob.owner == owner)
+    )
+    solving = session.execute(
+        sa.update(Plan)
+        .where(Plan.id == plan_id, Plan.status == PlanStatus.SOLVING)
+        .values(status=PlanStatus.SOLVING)
+    )
+    if getattr(mine, "rowcount", 0) == 1 and getattr(solving, "rowcount", 0) == 1:
+        return True
+    session.rollback()
+    return False
+
+
+def drop_job(session: Session, plan_id: int, owner: str | None = None) -> None:
+    """Forget the job (its plan was cancelled, or ``owner`` gives it up); commits."""
+    statement = sa.delete(PlanJob).where(PlanJob.plan_id == plan_id)
+    if owner is not None:
+        statement = statement.where(PlanJob.owner == owner)
+    session.execute(statement)
+    session.commit()
+
+
+def release_job(session: Session, plan_id: int, owner: str) -> None:
+    """Give the job back (this worker is shutting down): queued again, the attempt not
+    counted, and due to be sent again at the next sweep; commits."""
+    session.execute(
+        sa.update(PlanJob)
+        .where(PlanJob.plan_id == plan_id, PlanJob.owner == owner)
+        .values(
+            state=JobState.QUEUED,
+            owner=None,
+            lease_until=None,
+            queued_at=None,
+            attempts=PlanJob.attempts - 1,
+        )
+    )
+    session.commit()
+
+
+def touch_queued(session: Session, plan_ids: list[int], now: dt.datetime | None) -> None:
+    """Mark queued jobs as held: ``now`` by a live process that will run them (the inline
+    runner, at each sweep), or None to have the next sweep send them again; commits."""
+    if plan_ids:
+        session.execute(
+            sa.update(PlanJob)
+            .where(PlanJob.plan_id.in_(plan_ids), PlanJob.state == JobState.QUEUED)
+            .values(queued_at=now)
+        )
+        session.commit()
+
+
+def fail_job(session: Session, plan_id: int, error: str) -> None:
+    """The plan fails with ``error`` (if still solving) and its job is forgotten; commits."""
+    _fail(session, plan_id, error)
+
+
+def _fail(session: Session, plan_id: int, error: str) -> None:
+    session.execute(
+        sa.update(Plan)
+        .where(Plan.id == plan_id, Plan.status == PlanStatus.SOLVING)
+        .values(status=PlanStatus.FAILED, error=error, progress=None)
+    )
+    session.execute(sa.delete(PlanJob).where(PlanJob.plan_id == plan_id))
+    session.commit()
+
+
+def clinic_of_job(session: Session, plan_id: int) -> int | None:
+    return session.scalar(sa.select(Plan.clinic_id).where(Plan.id == plan_id))
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What a sweep found: jobs to send again, clinics whose share may have room, and how
+    many plans it failed."""
+
+    resend: list[int]
+    clinics: list[int]
+    failed: int
+
+
+def sweep(session: Session, policy: JobPolicy, now: dt.datetime) -> Sweep:
+    """Put back the jobs that lost their worker or their message; commits.
+
+    - A running job whose lease ran out ``lease_s`` ago is queued again: the runner normally
+      redelivers it (Celery's late acknowledgement) and the new worker claims it as soon as
+      the lease runs out; if that did not happen, the sweep sends it again. Claims count the
+      attempts, so a day that kills its worker every time ends ``failed``.
+    - A queued job no worker claimed within ``resend_s`` is sent again, and one a worker
+      gave back when it shut down (``release_job``) at once.
+    - Jobs of cancelled plans are forgotten, and a ``solving`` plan with no job (its server
+      stopped between storing the plan and its job) fails.
+    Any server or worker may sweep at any time: sending a job twice is harmless, since only
+    one claim of it can succeed at a time.
+    """
+    not_solving = sa.select(Plan.id).where(Plan.status != PlanStatus.SOLVING)
+    session.execute(sa.delete(PlanJob).where(PlanJob.plan_id.in_(not_solving)))
+    lost_lease = now - dt.timedelta(seconds=policy.lease_s)
+    lost = list(
+        session.scalars(
+            sa.update(PlanJob)
+            .where(PlanJob.state == JobState.RUNNING, PlanJob.lease_until <= lost_lease)
+            .values(state=JobState.QUEUED, owner=None, lease_until=None, queued_at=now)
+            .returning(PlanJob.plan_id)
+        )
+    )
+    stale = list(
+        session.scalars(
+            sa.update(PlanJob)
+            .where(
+                PlanJob.state == JobState.QUEUED,
+                sa.or_(
+                    PlanJob.queued_at.is_(None),
+                    PlanJob.queued_at <= now - dt.timedelta(seconds=policy.resend_s),
+                ),
+            )
+            .values(queued_at=now)
+            .returning(PlanJob.plan_id)
+        )
+    )
+    orphans = session.execute(
+        sa.update(Plan)
+        .where(
+            Plan.status == PlanStatus.SOLVING,
+            Plan.created_at <= now - dt.timedelta(seconds=ORPHAN_GRACE_S),
+            ~sa.exists().where(PlanJob.plan_id == Plan.id),
+        )
+        .values(status=PlanStatus.FAILED, error=NO_JOB, progress=None)
+    )
+    clinics = list(
+        session.scalars(
+            sa.select(PlanJob.clinic_id).where(PlanJob.state == JobState.WAITING).distinct()
+        )
+    )
+    session.commit()
+    return Sweep(lost + stale, clinics, int(getattr(orphans, "rowcount", 0)))
