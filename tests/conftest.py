@@ -42,6 +42,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
+@pytest.fixture
+def postgres_url(tmp_path: Path) -> Iterator[str]:
+    """An empty PostgreSQL schema of the test's own, for tests that need the server (many
+    processes on one database); skipped, saying why, without the server."""
+    with _empty_database("postgresql", tmp_path) as url:
+        yield url
+
+
 @pytest.fixture(scope="session", params=ENGINES)
 def shared_engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

@@ -73,6 +73,9 @@ class ProgressRead(BaseModel):
     elapsed_s: float
     best_cost: int | None
     solutions_found: int
+    attempt: int = Field(
+        1, description="which start of this solve: above 1 after a worker was lost mid-solve"
+    )
 
 
 class BreakRead(BaseModel):

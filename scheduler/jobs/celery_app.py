@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from celery import Celery, signals
 from celery.exceptions import TimeoutError as CeleryTimeout
-from kombu import Queue  # type: ignore[attr-defined]
+from kombu import Exchange, Queue  # type: ignore[attr-defined]
 from sqlalchemy.orm import sessionmaker
 
 from scheduler.db.engine import make_engine
@@ -46,10 +46,7 @@ def make_celery(settings: Settings) -> Celery:
         task_serializer="json",
         result_serializer="json",
         accept_content=["json"],
-        task_queues=(
-            Queue(settings.plan_queue, durable=True),  # type: ignore[no-untyped-call]
-            Queue(settings.solve_queue, durable=True),  # type: ignore[no-untyped-call]
-        ),
+        task_queues=tuple(_queue(name) for name in (settings.plan_queue, settings.solve_queue)),
         task_default_queue=settings.plan_queue,
         task_routes={
             PLAN_TASK: {"queue": settings.plan_queue},
@@ -89,6 +86,13 @@ def make_celery(settings: Settings) -> Celery:
             worker_side[0].stopping.set()
 
     return app
+
+
+def _queue(name: str) -> Queue:
+    """A durable queue on an exchange of its own: two queues on Celery's default exchange
+    and key would each get every task."""
+    exchange = Exchange(name, type="direct", durable=True)  # type: ignore[no-untyped-call]
+    return Queue(name, exchange, routing_key=name, durable=True)  # type: ignore[no-untyped-call]
 
 
 def worker_queue(settings: Settings, app: Celery) -> JobQueue:

@@ -26,10 +26,16 @@ if TYPE_CHECKING:
     from scheduler.planning.build import DayProblem
     from solver.params import Params
 
-LOST_TOO_OFTEN = (
-    "the solve was started {attempts} times and its worker stopped each time (killed, out of "
-    "memory or its machine lost); start a new solve, with a smaller day or a shorter limit"
-)
+
+def lost_too_often(attempts: int) -> str:
+    """Why a plan failed whose worker was lost on each of its ``attempts``."""
+    times = "once" if attempts == 1 else f"{attempts} times"
+    return (
+        f"the solve was started {times} and its worker stopped each time (killed, out of "
+        "memory or its machine lost); start a new solve, with a smaller day or a shorter limit"
+    )
+
+
 NO_JOB = "this plan's solve job was lost (a server stopped before it was queued); start again"
 # A ``solving`` plan with no job row, older than this, lost its job: see ``sweep``.
 ORPHAN_GRACE_S = 60.0
@@ -162,7 +168,7 @@ def claim(session: Session, plan_id: int, owner: str, policy: JobPolicy, now: dt
         return Claim(ClaimOutcome.BUSY)
     attempt = int(claimed[0])
     if attempt > policy.max_attempts:
-        _fail(session, plan_id, LOST_TOO_OFTEN.format(attempts=attempt - 1))
+        _fail(session, plan_id, lost_too_often(attempt - 1))
         return Claim(ClaimOutcome.EXHAUSTED)
     status = session.scalar(sa.select(Plan.status).where(Plan.id == plan_id))
     if status != PlanStatus.SOLVING:

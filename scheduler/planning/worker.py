@@ -6,8 +6,11 @@ freeze the caller (no progress display, no web requests). A process does not.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
 import queue
+import signal
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
     from multiprocessing.queues import Queue
 
 POLL_S = 0.2
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 SHOWN_VIOLATIONS = 5
 
 
@@ -50,7 +54,21 @@ class SolveCancelled(Exception):
     """``should_stop`` asked to stop; the worker process was ended."""
 
 
-def _run(problem: Problem, params: Params, messages: Queue[object]) -> None:
+def _die_with(parent_pid: int) -> None:
+    """Have Linux kill this process when the thread that started it ends, so that a solve
+    whose worker was killed (kill -9, out of memory) does not run on, unseen, for its whole
+    limit. Elsewhere, or if the parent is already gone, nothing is set / the child exits."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent_pid:  # the parent died before the line above
+        os._exit(1)
+
+
+def _run(problem: Problem, params: Params, messages: Queue[object], parent_pid: int) -> None:
+    _die_with(parent_pid)
     params = replace(params, on_progress=messages.put)
     messages.put(solve(problem, params))
 
@@ -75,7 +93,7 @@ def solve_in_worker(
     messages: Queue[object] = context.Queue()
     # Not a daemon: a daemon may not start processes, and a portfolio solve does.
     child = context.Process(
-        target=_run, args=(problem, replace(params, on_progress=None), messages)
+        target=_run, args=(problem, replace(params, on_progress=None), messages, os.getpid())
     )
     child.start()
     latest: Progress | None = None
