@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from kombu import Connection  # type: ignore[attr-defined]
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.cli.demo import DEMO_CLINIC, seed_demo_day
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 pytestmark = pytest.mark.slow
-pytest.importorskip("celery", reason="the celery extra is not installed (pip install '.[test]')")
 
 DAY = dt.date(2026, 12, 7)
 LEASE_S = 3
@@ -88,12 +88,12 @@ def cluster_env(postgres_url: str) -> Iterator[dict[str, str]]:
 
 
 def _delete_queues(settings: Settings) -> None:
-    from kombu import Connection
-
-    with Connection(settings.broker_url) as connection:
+    """The test's queues and their exchanges (one each, of the same name) leave the broker."""
+    with Connection(settings.broker_url) as connection:  # type: ignore[no-untyped-call]
         channel = connection.channel()
-        for queue in (settings.plan_queue, settings.solve_queue):
-            channel.queue_delete(queue)
+        for name in (settings.plan_queue, settings.solve_queue):
+            channel.queue_delete(name)
+            channel.exchange_delete(name)
 
 
 @contextmanager
