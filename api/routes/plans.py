@@ -103,7 +103,7 @@ def read_plan(plan_id: PlanId, user: StaffUser, session: SessionDep) -> PlanRead
 def cancel(plan_id: PlanId, user: StaffUser, session: SessionDep, jobs: JobsDep) -> PlanSummaryRead:
     """Cancel a solve (it stops within about a second) or discard a draft."""
     plan = cancel_plan(session, user.clinic_id, plan_id)
-    jobs.dispatch(user.clinic_id)  # the clinic's next waiting solve may take its place
+    jobs.dispatch(user.clinic_id, session)  # the clinic's next waiting solve takes its place
     return PlanSummaryRead.model_validate(plan)
 
 

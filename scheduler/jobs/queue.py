@@ -66,11 +66,15 @@ class JobQueue:
         """Queue the solve of the ``solving`` plan, stored by ``session`` (which commits)."""
         # Callables do not cross processes: the worker sets its own progress callback.
         add_job(session, plan, day, replace(params, on_progress=None))
-        self.dispatch(plan.clinic_id)
+        self.dispatch(plan.clinic_id, session)
 
-    def dispatch(self, clinic_id: int) -> None:
-        """Send the clinic's waiting jobs that its share has room for."""
-        with self.sessions() as session:
+    def dispatch(self, clinic_id: int, session: Session | None = None) -> None:
+        """Send the clinic's waiting jobs that its share has room for (in ``session``, a
+        request's, so that a request never holds two of the pool's connections)."""
+        if session is None:
+            with self.sessions() as own:
+                plan_ids = queue_share(own, clinic_id, self.policy, utc_now())
+        else:
             plan_ids = queue_share(session, clinic_id, self.policy, utc_now())
         for plan_id in plan_ids:
             self.runner.send(plan_id)
