@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 from api.deps import AdminUser, Credentials, CurrentUser, SessionDep, SettingsDep
 from api.params import UserId
 from api.schemas.auth import LoginCreate, RevokedRead, TokenRead, UserCreate, UserRead
-from scheduler.accounts.tokens import log_in, revoke_token, revoke_user_tokens
+from scheduler.accounts.tokens import log_in, revoke_token, revoke_user_tokens, rotate_user_feed
 from scheduler.accounts.users import add_user, list_clinic_users
 from scheduler.records.therapists import get_therapist
 
@@ -66,5 +66,11 @@ def create_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> User
 
 @router.post("/users/{user_id}/revoke-tokens")
 def revoke_tokens(user_id: UserId, admin: AdminUser, session: SessionDep) -> RevokedRead:
-    """End every token of a user of the clinic (a lost phone, a leaver)."""
+    """End every token and the calendar-feed URL of a user of the clinic (a lost phone)."""
     return RevokedRead(revoked=revoke_user_tokens(session, admin.clinic_id, user_id))
+
+
+@router.post("/users/{user_id}/rotate-feed", status_code=status.HTTP_204_NO_CONTENT)
+def rotate_feed_of_user(user_id: UserId, admin: AdminUser, session: SessionDep) -> None:
+    """Replace a user's calendar-feed URL; the old one stops working at once."""
+    rotate_user_feed(session, admin.clinic_id, user_id)

@@ -2,7 +2,8 @@
 
 A bearer token is random; the database keeps only its HMAC under the installation's secret
 key, so a copy of the database holds no usable token. A calendar feed's secret is the HMAC of
-the user and their ``feed_version``: it needs no storage, and raising the version rotates it.
+the user's id and their random ``feed_salt``: a new salt rotates it, and a later user who
+gets a deleted user's id gets a new salt with it. Revoking a user's tokens rotates it too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from scheduler.accounts.users import password_matches
 from scheduler.errors import InvalidRequest, NotAuthenticated, NotFound
 from scheduler.models import ApiToken, Therapist, User
 from scheduler.models.base import utc_now
+from scheduler.models.users import new_feed_salt
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -114,11 +116,19 @@ def revoke_token(session: Session, secret_key: str, token: str) -> None:
     session.commit()
 
 
-def revoke_user_tokens(session: Session, clinic_id: int, user_id: int) -> int:
-    """End every token of a user of the clinic; returns how many were still valid."""
+def _clinic_user(session: Session, clinic_id: int, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or user.clinic_id != clinic_id:
         raise NotFound(f"user {user_id} not found")
+    return user
+
+
+def revoke_user_tokens(session: Session, clinic_id: int, user_id: int) -> int:
+    """End every token and the calendar-feed URL of a user of the clinic (a lost phone, a
+    leaver); returns how many tokens were still valid."""
+    user = _clinic_user(session, clinic_id, user_id)
+    # The feed shows patients' names, addresses and phones: it must not outlive the logins.
+    user.feed_salt = new_feed_salt()
     result = session.execute(
         sa.update(ApiToken)
         .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
@@ -131,7 +141,7 @@ def revoke_user_tokens(session: Session, clinic_id: int, user_id: int) -> int:
 
 def feed_secret(secret_key: str, user: User) -> str:
     """The secret part of the user's calendar feed URL."""
-    return _keyed_hash(secret_key, f"feed:{user.id}:{user.feed_version}")[:40]
+    return _keyed_hash(secret_key, f"feed:{user.id}:{user.feed_salt}")[:40]
 
 
 def user_for_feed(session: Session, secret_key: str, user_id: int, secret: str) -> User:
@@ -147,5 +157,10 @@ def user_for_feed(session: Session, secret_key: str, user_id: int, secret: str) 
 
 def rotate_feed(session: Session, user: User) -> None:
     """Give the user a new feed secret; the old URL stops working."""
-    user.feed_version += 1
+    user.feed_salt = new_feed_salt()
     session.commit()
+
+
+def rotate_user_feed(session: Session, clinic_id: int, user_id: int) -> None:
+    """Rotate the calendar feed of a user of the clinic (an admin's doing)."""
+    rotate_feed(session, _clinic_user(session, clinic_id, user_id))

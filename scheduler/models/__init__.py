@@ -22,7 +22,7 @@ from scheduler.models.therapists import (
     Therapist,
     WeeklyAvailability,
 )
-from scheduler.models.users import ApiToken, Role, User
+from scheduler.models.users import ApiToken, LoginThrottle, Role, ThrottleScope, User
 from scheduler.models.visits import Visit, VisitStatus, Window
 from solver.problem import Priority
 
@@ -32,6 +32,7 @@ __all__ = [
     "Channel",
     "Clinic",
     "GeocodeCache",
+    "LoginThrottle",
     "MatrixCache",
     "MessageStatus",
     "OutboxMessage",
@@ -47,6 +48,7 @@ __all__ = [
     "ShiftException",
     "ShiftExceptionKind",
     "Therapist",
+    "ThrottleScope",
     "User",
     "Visit",
     "VisitStatus",

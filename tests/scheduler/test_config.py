@@ -91,6 +91,10 @@ def test_settings_are_frozen() -> None:
         ("HOMEVISIT_DELIVERY_MAX_ATTEMPTS", "0", "whole number of at least 1, got '0'"),
         ("HOMEVISIT_DELIVERY_BACKOFF_S", "soon", "must be a positive number, got 'soon'"),
         ("HOMEVISIT_DELIVERY_LEASE_S", "0", "must be a positive number, got '0'"),
+        ("HOMEVISIT_PUBLIC_BASE_URL", "homevisit.example", "must start with http:// or https://"),
+        ("HOMEVISIT_PUBLIC_BASE_URL", "https://", "must be a URL such as https://"),
+        ("HOMEVISIT_PUBLIC_BASE_URL", "https://a.example/?x=1", "must be a URL such as"),
+        ("HOMEVISIT_PUBLIC_BASE_URL", "https://a .example", "must be a URL such as"),
     ],
 )
 def test_a_bad_value_names_the_variable(variable: str, value: str, message: str) -> None:
@@ -99,6 +103,13 @@ def test_a_bad_value_names_the_variable(variable: str, value: str, message: str)
     [error] = raised.value.errors
     assert error.field == variable
     assert message in error.message
+
+
+def test_the_public_base_url_is_read_without_its_trailing_slash() -> None:
+    """Paths are appended to it; unset, no feed URL is handed out."""
+    settings = Settings.from_env({"HOMEVISIT_PUBLIC_BASE_URL": "https://clinic.example/hv/"})
+    assert settings.public_base_url == "https://clinic.example/hv"
+    assert Settings.from_env({}).public_base_url is None
 
 
 def test_a_bad_database_url_is_not_echoed() -> None:

@@ -12,7 +12,7 @@ from api.app import create_app
 from api.deps import PAGE_HEADER, TOKEN_COOKIE, get_session
 from api.pages.replan_view import replan_panel
 from scheduler.models import PlanStatus, Role
-from tests.api.conftest import settings_for
+from tests.api.conftest import PUBLIC_BASE_URL, settings_for
 from tests.api.factories import PASSWORD, add_login
 from tests.scheduler.factories import DAY, add_clinic
 from tests.scheduler.planning_factories import add_routed_plan, add_small_day
@@ -164,6 +164,18 @@ def test_a_cookie_write_needs_the_page_header(client: TestClient, session: Sessi
     assert client.get("/auth/me").status_code == 200  # reading needs no header
     own = client.post("/auth/logout", headers={PAGE_HEADER: "1"})
     assert own.status_code == 204
+
+
+def test_the_day_links_the_feed_under_the_public_base_url(
+    client: TestClient, session: Session
+) -> None:
+    """Not under the Host header the request came with."""
+    day = add_small_day(session)
+    _log_in(client, add_login(session, day.clinic, Role.THERAPIST, day.therapists["t1"]))
+    page = client.get("/app/day", headers={"Host": "attacker.example"}).text
+    assert f"{PUBLIC_BASE_URL}/feeds/" in page
+    assert "webcal://" + PUBLIC_BASE_URL.split("://", 1)[1] + "/feeds/" in page
+    assert "attacker.example" not in page
 
 
 def _published_and_replanned(session: Session) -> tuple[SmallDay, Plan, Plan]:
