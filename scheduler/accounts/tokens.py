@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from scheduler.accounts.users import password_matches
+from scheduler.accounts.users import check_nobody_s_password, password_matches
 from scheduler.errors import InvalidRequest, NotAuthenticated, NotFound
 from scheduler.models import ApiToken, Therapist, User
 from scheduler.models.base import utc_now
@@ -57,15 +57,8 @@ def log_in(
     An email may have logins in several clinics; ``clinic_id`` then says which. A wrong
     email or password is ``NotAuthenticated``, without saying which of the two was wrong.
     """
-    # No stored email holds a NUL, and PostgreSQL refuses one in a query: wrong, not a 500.
-    if "\x00" in email:
-        raise NotAuthenticated("wrong email or password")
-    query = sa.select(User).where(User.email == email.strip().lower())
-    if clinic_id is not None:
-        query = query.where(User.clinic_id == clinic_id)
-    # The password is checked first, so that only its holder learns that the email has
-    # logins in several clinics.
-    matching = [user for user in session.scalars(query) if password_matches(user, password)]
+    email = email.strip().lower()
+    matching = _users_with_password(session, email, password, clinic_id)
     if not matching:
         raise NotAuthenticated("wrong email or password")
     if len(matching) > 1:
@@ -73,6 +66,24 @@ def log_in(
             "clinic_id", "this email has logins in several clinics; say which clinic"
         )
     return issue_token(session, secret_key, matching[0], ttl)
+
+
+def _users_with_password(
+    session: Session, email: str, password: str, clinic_id: int | None
+) -> list[User]:
+    # No stored email holds a NUL, and PostgreSQL refuses one in a query: wrong, not a 500.
+    users: list[User] = []
+    if "\x00" not in email:
+        query = sa.select(User).where(User.email == email)
+        if clinic_id is not None:
+            query = query.where(User.clinic_id == clinic_id)
+        users = list(session.scalars(query))
+    if not users:
+        check_nobody_s_password(password)
+        return []
+    # The password is checked first, so that only its holder learns that the email has
+    # logins in several clinics.
+    return [user for user in users if password_matches(user, password)]
 
 
 def issue_token(
