@@ -11,6 +11,9 @@
 | ``HOMEVISIT_SECRET_KEY`` | none | key that signs tokens; the API requires one |
 | ``HOMEVISIT_TOKEN_TTL_HOURS`` | ``12`` | how long a login's bearer token stays valid |
 | ``HOMEVISIT_PUBLIC_BASE_URL`` | none | the server's URL as users reach it; none: no feed URLs |
+| ``HOMEVISIT_LOGIN_ACCOUNT_LIMIT`` | ``10`` | login attempts for one email per window |
+| ``HOMEVISIT_LOGIN_ADDRESS_LIMIT`` | ``50`` | login attempts from one client address per window |
+| ``HOMEVISIT_LOGIN_WINDOW_S`` | ``900`` | the throttle's window, and how long a lock lasts |
 | ``HOMEVISIT_SOLVER_PROCESSES`` | ``1`` | plan solves the API runs at the same time |
 | ``HOMEVISIT_GEOCODER_DOMAIN`` | ``nominatim.openstreetmap.org`` | Nominatim host[:port][/path] |
 | ``HOMEVISIT_GEOCODER_USER_AGENT`` | ``homevisit`` | User-Agent sent to the geocoder |
@@ -43,7 +46,8 @@ serves one profile; list a mode only if the URL answers for its profile).
 ``homevisit travel calibrate`` prints geodesic figures fitted to an OSRM router.
 Calendar-feed URLs are built from ``HOMEVISIT_PUBLIC_BASE_URL`` (``https://host[/prefix]``),
 never from a request's ``Host`` header; without it the API hands out no feed URL (URLs given
-out before keep working).
+out before keep working). Logins slow down from half of a limit and lock at it
+(``scheduler.accounts.throttle``).
 """
 
 from __future__ import annotations
@@ -68,6 +72,10 @@ DEFAULT_DATABASE_URL = "sqlite:///homevisit.db"
 DEFAULT_TRAVEL_PROVIDER = "geodesic"
 DEFAULT_SOLVER_TIME_LIMIT_S = 10.0
 DEFAULT_TOKEN_TTL_HOURS = 12.0
+DEFAULT_LOGIN_ACCOUNT_LIMIT = 10
+# Higher than an account's: a clinic's office shares one address among its staff.
+DEFAULT_LOGIN_ADDRESS_LIMIT = 50
+DEFAULT_LOGIN_WINDOW_S = 900.0
 DEFAULT_SOLVER_PROCESSES = 1
 DEFAULT_GEOCODER_DOMAIN = "nominatim.openstreetmap.org"
 DEFAULT_GEOCODER_USER_AGENT = "homevisit"
@@ -103,6 +111,9 @@ class Settings:
     secret_key: str | None = None
     token_ttl_hours: float = DEFAULT_TOKEN_TTL_HOURS
     public_base_url: str | None = None
+    login_account_limit: int = DEFAULT_LOGIN_ACCOUNT_LIMIT
+    login_address_limit: int = DEFAULT_LOGIN_ADDRESS_LIMIT
+    login_window_s: float = DEFAULT_LOGIN_WINDOW_S
     solver_processes: int = DEFAULT_SOLVER_PROCESSES
     geocoder_domain: str = DEFAULT_GEOCODER_DOMAIN
     geocoder_user_agent: str = DEFAULT_GEOCODER_USER_AGENT
@@ -142,6 +153,13 @@ class Settings:
             secret_key=_read(environ, "secret_key"),
             token_ttl_hours=_token_ttl(_read(environ, "token_ttl_hours")),
             public_base_url=_public_base_url(_read(environ, "public_base_url")),
+            login_account_limit=_whole(
+                environ, "login_account_limit", DEFAULT_LOGIN_ACCOUNT_LIMIT, 1
+            ),
+            login_address_limit=_whole(
+                environ, "login_address_limit", DEFAULT_LOGIN_ADDRESS_LIMIT, 1
+            ),
+            login_window_s=_positive(environ, "login_window_s", DEFAULT_LOGIN_WINDOW_S),
             solver_processes=_solver_processes(_read(environ, "solver_processes")),
             geocoder_domain=_geocoder_domain(_read(environ, "geocoder_domain")),
             geocoder_user_agent=(

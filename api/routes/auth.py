@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from fastapi import APIRouter, status
 
-from api.deps import AdminUser, Credentials, CurrentUser, SessionDep, SettingsDep
+from api.deps import (
+    AdminUser,
+    Credentials,
+    CurrentUser,
+    LoginAttemptDep,
+    SessionDep,
+    SettingsDep,
+)
 from api.params import UserId
 from api.schemas.auth import LoginCreate, RevokedRead, TokenRead, UserCreate, UserRead
+from api.schemas.common import ErrorRead
 from scheduler.accounts.tokens import log_in, revoke_token, revoke_user_tokens, rotate_user_feed
 from scheduler.accounts.users import add_user, list_clinic_users
 from scheduler.records.therapists import get_therapist
@@ -16,9 +25,21 @@ from scheduler.records.therapists import get_therapist
 router = APIRouter(tags=["accounts"])
 
 
-@router.post("/auth/login")
-def login(body: LoginCreate, session: SessionDep, settings: SettingsDep) -> TokenRead:
-    """Exchange an email and password for a bearer token."""
+TOO_MANY_ATTEMPTS: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorRead,
+        "description": "Too many failed logins for the email or from the address lately; "
+        "`Retry-After` says how many seconds to wait.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    }
+}
+
+
+@router.post("/auth/login", responses=TOO_MANY_ATTEMPTS)
+def login(
+    body: LoginCreate, session: SessionDep, settings: SettingsDep, attempt: LoginAttemptDep
+) -> TokenRead:
+    """Exchange an email and password for a bearer token (throttled after failures)."""
     assert settings.secret_key is not None
     issued = log_in(
         session,
@@ -27,6 +48,7 @@ def login(body: LoginCreate, session: SessionDep, settings: SettingsDep) -> Toke
         body.password,
         body.clinic_id,
         dt.timedelta(hours=settings.token_ttl_hours),
+        attempt,
     )
     return TokenRead(access_token=issued.token, expires_at=issued.expires_at)
 

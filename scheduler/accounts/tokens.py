@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from scheduler.accounts.throttle import count_attempt, forgive_attempt
 from scheduler.accounts.users import check_nobody_s_password, password_matches
 from scheduler.errors import InvalidRequest, NotAuthenticated, NotFound
 from scheduler.models import ApiToken, Therapist, User
@@ -26,6 +27,8 @@ from scheduler.models.users import new_feed_salt
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    from scheduler.accounts.throttle import LoginAttempt
 
 DEFAULT_TOKEN_TTL = dt.timedelta(hours=12)
 TOKEN_BYTES = 32
@@ -51,17 +54,25 @@ def log_in(
     password: str,
     clinic_id: int | None = None,
     ttl: dt.timedelta = DEFAULT_TOKEN_TTL,
+    attempt: LoginAttempt | None = None,
 ) -> IssuedToken:
     """A new token for the user with this email and password.
 
     An email may have logins in several clinics; ``clinic_id`` then says which. A wrong
     email or password is ``NotAuthenticated``, without saying which of the two was wrong.
+    With an ``attempt``, the login is throttled (``scheduler.accounts.throttle``): too many
+    failures lately are ``TooManyAttempts``, before any password is checked.
     """
     email = email.strip().lower()
+    if attempt is not None:
+        count_attempt(session, secret_key, email, attempt)
     matching = _users_with_password(session, email, password, clinic_id)
     if not matching:
         raise NotAuthenticated("wrong email or password")
+    if attempt is not None:
+        forgive_attempt(session, secret_key, email, attempt)
     if len(matching) > 1:
+        session.commit()  # the password was right: the forgiven attempt stays forgiven
         raise InvalidRequest.single(
             "clinic_id", "this email has logins in several clinics; say which clinic"
         )
