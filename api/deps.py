@@ -77,6 +77,13 @@ def get_login_attempt(request: Request, settings: SettingsDep, clock: ClockDep) 
 LoginAttemptDep = Annotated[LoginAttempt, Depends(get_login_attempt)]
 
 
+def require_page_header(request: Request) -> None:
+    """``NotPermitted`` unless the request carries the header that only the pages' own
+    scripts send (see ``PAGE_HEADER``)."""
+    if PAGE_HEADER not in request.headers:
+        raise NotPermitted(f"a write with the page's cookie must carry the {PAGE_HEADER} header")
+
+
 def get_credentials(
     request: Request, bearer: BearerCredentials
 ) -> HTTPAuthorizationCredentials | None:
@@ -86,8 +93,8 @@ def get_credentials(
     token = request.cookies.get(TOKEN_COOKIE)
     if not token:
         return None
-    if request.method not in _SAFE_METHODS and PAGE_HEADER not in request.headers:
-        raise NotPermitted(f"a write with the page's cookie must carry the {PAGE_HEADER} header")
+    if request.method not in _SAFE_METHODS:
+        require_page_header(request)
     return HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
 
 

@@ -1,6 +1,8 @@
 """Logging in and out of the pages: the token lives in an HttpOnly, SameSite=Strict cookie.
 
-The login form is throttled as ``POST /auth/login`` is.
+The login form is throttled as ``POST /auth/login`` is. Logging out is a write with the
+cookie, so it needs the page header as every other one does: the pages' ``logout.js`` sends
+the form with it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from api.deps import (
     LoginAttemptDep,
     SessionDep,
     SettingsDep,
+    require_page_header,
 )
 from api.pages.common import PageUser, landing_path, redirect, render, to_login
 from scheduler.accounts.tokens import log_in, revoke_token
@@ -97,6 +100,8 @@ def _login_refused(
 @router.post("/app/logout")
 def logout_form(request: Request, session: SessionDep, settings: SettingsDep) -> RedirectResponse:
     """End the cookie's token and forget it."""
+    # Else another site could log the user out with a form of its own.
+    require_page_header(request)
     token = request.cookies.get(TOKEN_COOKIE)
     if token and settings.secret_key is not None:
         revoke_token(session, settings.secret_key, token)
