@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from scheduler.accounts.throttle import LoginAttempt, ThrottlePolicy
 from scheduler.accounts.tokens import user_for_token
 from scheduler.config import Settings
 from scheduler.errors import NotAuthenticated, NotPermitted
 from scheduler.jobs import JobQueue
 from scheduler.models import Role, Therapist, User
+from scheduler.models.base import utc_now
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator
 
 _bearer = HTTPBearer(auto_error=False, description="The token that `POST /auth/login` returns.")
 # The pages keep the same token in this HttpOnly, SameSite=Strict cookie (set by the login
@@ -45,10 +49,39 @@ def get_jobs(request: Request) -> JobQueue:
     return jobs
 
 
+Clock = Callable[[], dt.datetime]
+
+
+def get_clock() -> Clock:
+    """What the routes take the time from (tests put a clock of their own in its place)."""
+    return utc_now
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 SessionDep = Annotated[Session, Depends(get_session)]
 JobsDep = Annotated[JobQueue, Depends(get_jobs)]
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def get_login_attempt(request: Request, settings: SettingsDep, clock: ClockDep) -> LoginAttempt:
+    """The throttle's view of a login request. Behind a proxy, the client's address is the
+    forwarded one only where uvicorn trusts the proxy (docs/deployment.md)."""
+    policy = ThrottlePolicy(
+        settings.login_account_limit, settings.login_address_limit, settings.login_window_s
+    )
+    address = request.client.host if request.client is not None else None
+    return LoginAttempt(address, clock(), policy)
+
+
+LoginAttemptDep = Annotated[LoginAttempt, Depends(get_login_attempt)]
+
+
+def require_page_header(request: Request) -> None:
+    """``NotPermitted`` unless the request carries the header that only the pages' own
+    scripts send (see ``PAGE_HEADER``)."""
+    if PAGE_HEADER not in request.headers:
+        raise NotPermitted(f"a write with the page's cookie must carry the {PAGE_HEADER} header")
 
 
 def get_credentials(
@@ -60,8 +93,8 @@ def get_credentials(
     token = request.cookies.get(TOKEN_COOKIE)
     if not token:
         return None
-    if request.method not in _SAFE_METHODS and PAGE_HEADER not in request.headers:
-        raise NotPermitted(f"a write with the page's cookie must carry the {PAGE_HEADER} header")
+    if request.method not in _SAFE_METHODS:
+        require_page_header(request)
     return HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
 
 

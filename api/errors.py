@@ -26,6 +26,7 @@ from scheduler.errors import (
     NotFound,
     NotPermitted,
     SchedulerError,
+    TooManyAttempts,
     TravelServiceUnavailable,
     Unavailable,
 )
@@ -41,6 +42,7 @@ STATUS_BY_ERROR: tuple[tuple[type[SchedulerError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (InvalidRequest, 422),
+    (TooManyAttempts, 429),
     (SchemaOutOfDate, 503),
     (TravelServiceUnavailable, 503),
     (Unavailable, 503),
@@ -74,7 +76,7 @@ def _scheduler_error(_request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, InvalidRequest):
         return error_response(status, error.detail, ((e.field, e.message) for e in error.errors))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(error, Unavailable):
+    if isinstance(error, TooManyAttempts | Unavailable):
         headers = {"Retry-After": str(error.retry_after_s)}
     return error_response(status, str(error), headers=headers)
 

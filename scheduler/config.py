@@ -10,6 +10,10 @@
 | ``HOMEVISIT_SOLVER_TIME_LIMIT_S`` | ``10`` | seconds of search per plan |
 | ``HOMEVISIT_SECRET_KEY`` | none | key that signs tokens; the API requires one |
 | ``HOMEVISIT_TOKEN_TTL_HOURS`` | ``12`` | how long a login's bearer token stays valid |
+| ``HOMEVISIT_PUBLIC_BASE_URL`` | none | the server's URL as users reach it; none: no feed URLs |
+| ``HOMEVISIT_LOGIN_ACCOUNT_LIMIT`` | ``10`` | login attempts for one email per window |
+| ``HOMEVISIT_LOGIN_ADDRESS_LIMIT`` | ``50`` | login attempts from one client address per window |
+| ``HOMEVISIT_LOGIN_WINDOW_S`` | ``900`` | the throttle's window, and how long a lock lasts |
 | ``HOMEVISIT_SOLVER_PROCESSES`` | ``1`` | plan solves the API runs at the same time |
 | ``HOMEVISIT_GEOCODER_DOMAIN`` | ``nominatim.openstreetmap.org`` | Nominatim host[:port][/path] |
 | ``HOMEVISIT_GEOCODER_USER_AGENT`` | ``homevisit`` | User-Agent sent to the geocoder |
@@ -50,6 +54,10 @@ A variable set to the empty string counts as unset. The geocoder domain may star
 ``HOMEVISIT_OSRM_URL``; travel modes without an OSRM profile cannot use it (an OSRM server
 serves one profile; list a mode only if the URL answers for its profile).
 ``homevisit travel calibrate`` prints geodesic figures fitted to an OSRM router.
+Calendar-feed URLs are built from ``HOMEVISIT_PUBLIC_BASE_URL`` (``https://host[/prefix]``),
+never from a request's ``Host`` header; without it the API hands out no feed URL (URLs given
+out before keep working). Logins slow down from half of a limit and lock at it
+(``scheduler.accounts.throttle``).
 """
 
 from __future__ import annotations
@@ -74,6 +82,10 @@ DEFAULT_DATABASE_URL = "sqlite:///homevisit.db"
 DEFAULT_TRAVEL_PROVIDER = "geodesic"
 DEFAULT_SOLVER_TIME_LIMIT_S = 10.0
 DEFAULT_TOKEN_TTL_HOURS = 12.0
+DEFAULT_LOGIN_ACCOUNT_LIMIT = 10
+# Higher than an account's: a clinic's office shares one address among its staff.
+DEFAULT_LOGIN_ADDRESS_LIMIT = 50
+DEFAULT_LOGIN_WINDOW_S = 900.0
 DEFAULT_SOLVER_PROCESSES = 1
 DEFAULT_GEOCODER_DOMAIN = "nominatim.openstreetmap.org"
 DEFAULT_GEOCODER_USER_AGENT = "homevisit"
@@ -118,6 +130,10 @@ class Settings:
     solver_time_limit_s: float = DEFAULT_SOLVER_TIME_LIMIT_S
     secret_key: str | None = None
     token_ttl_hours: float = DEFAULT_TOKEN_TTL_HOURS
+    public_base_url: str | None = None
+    login_account_limit: int = DEFAULT_LOGIN_ACCOUNT_LIMIT
+    login_address_limit: int = DEFAULT_LOGIN_ADDRESS_LIMIT
+    login_window_s: float = DEFAULT_LOGIN_WINDOW_S
     solver_processes: int = DEFAULT_SOLVER_PROCESSES
     geocoder_domain: str = DEFAULT_GEOCODER_DOMAIN
     geocoder_user_agent: str = DEFAULT_GEOCODER_USER_AGENT
@@ -166,6 +182,14 @@ class Settings:
             solver_time_limit_s=_time_limit(_read(environ, "solver_time_limit_s")),
             secret_key=_read(environ, "secret_key"),
             token_ttl_hours=_token_ttl(_read(environ, "token_ttl_hours")),
+            public_base_url=_public_base_url(_read(environ, "public_base_url")),
+            login_account_limit=_whole(
+                environ, "login_account_limit", DEFAULT_LOGIN_ACCOUNT_LIMIT, 1
+            ),
+            login_address_limit=_whole(
+                environ, "login_address_limit", DEFAULT_LOGIN_ADDRESS_LIMIT, 1
+            ),
+            login_window_s=_positive(environ, "login_window_s", DEFAULT_LOGIN_WINDOW_S),
             solver_processes=_solver_processes(_read(environ, "solver_processes")),
             geocoder_domain=_geocoder_domain(_read(environ, "geocoder_domain")),
             geocoder_user_agent=(
@@ -307,6 +331,22 @@ def _osrm_url(value: str | None, provider: str) -> str | None:
         raise _invalid("osrm_url", f"must start with http:// or https://, got {value!r}")
     if not rest.strip("/") or any(character.isspace() for character in value):
         raise _invalid("osrm_url", f"must be a URL such as http://osrm:5000, got {value!r}")
+    return value.rstrip("/")
+
+
+def _public_base_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    scheme, separator, rest = value.partition("://")
+    if scheme not in GEOCODER_SCHEMES or not separator:
+        raise _invalid("public_base_url", f"must start with http:// or https://, got {value!r}")
+    host = rest.split("/", 1)[0]
+    # A query or fragment would swallow the path appended to it.
+    if not host or any(c.isspace() or c in "?#" for c in value):
+        raise _invalid(
+            "public_base_url",
+            f"must be a URL such as https://homevisit.example.org[/prefix], got {value!r}",
+        )
     return value.rstrip("/")
 
 

@@ -4,8 +4,9 @@
 may not do this. ``NotFound`` (404): a record the caller may not see. ``Conflict`` (409): the
 request clashes with the stored state. ``InvalidRequest`` (422, or exit code 2 on the CLI):
 the input is wrong, with every fault listed as a ``FieldError``; ``UnroutableLocations`` is
-one, for points a road router cannot use. ``TravelServiceUnavailable`` (503): the
-travel-time service that the request needs is down, failing or not configured.
+one, for points a road router cannot use. ``TooManyAttempts`` (429, with ``Retry-After``):
+too many failed logins lately. ``TravelServiceUnavailable`` (503): the travel-time service
+that the request needs is down, failing or not configured.
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ class NotAuthenticated(SchedulerError):
 
 class NotPermitted(SchedulerError):
     """The caller's role may not do this (checked before any record is looked up)."""
+
+
+class TooManyAttempts(SchedulerError):
+    """Too many failed logins for an email or from an address: wait ``retry_after_s``."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
 
 
 class Conflict(SchedulerError):

@@ -1,4 +1,9 @@
-"""Logging in and out of the pages: the token lives in an HttpOnly, SameSite=Strict cookie."""
+"""Logging in and out of the pages: the token lives in an HttpOnly, SameSite=Strict cookie.
+
+The login form is throttled as ``POST /auth/login`` is. Logging out is a write with the
+cookie, so it needs the page header as every other one does: the pages' ``logout.js`` sends
+the form with it.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,16 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from api.deps import TOKEN_COOKIE, SessionDep, SettingsDep
+from api.deps import (
+    TOKEN_COOKIE,
+    LoginAttemptDep,
+    SessionDep,
+    SettingsDep,
+    require_page_header,
+)
 from api.pages.common import PageUser, landing_path, redirect, render, to_login
 from scheduler.accounts.tokens import log_in, revoke_token
-from scheduler.errors import InvalidRequest, NotAuthenticated
+from scheduler.errors import InvalidRequest, NotAuthenticated, TooManyAttempts
 from scheduler.records.store import MAX_ID
 
 router = APIRouter()
@@ -42,6 +53,7 @@ def login_form(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    attempt: LoginAttemptDep,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1024)],
     clinic_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
@@ -50,17 +62,10 @@ def login_form(
     assert settings.secret_key is not None
     ttl = dt.timedelta(hours=settings.token_ttl_hours)
     try:
-        issued = log_in(session, settings.secret_key, email, password, clinic_id, ttl)
-    except (NotAuthenticated, InvalidRequest) as error:
+        issued = log_in(session, settings.secret_key, email, password, clinic_id, ttl, attempt)
+    except (NotAuthenticated, InvalidRequest, TooManyAttempts) as error:
         # A form answers with the form again, saying what was wrong.
-        ask_clinic = isinstance(error, InvalidRequest)
-        message = (
-            "This email has logins in several clinics: enter the clinic number."
-            if ask_clinic
-            else "Wrong email or password."
-        )
-        context = {"email": email, "error": message, "ask_clinic": ask_clinic}
-        return render(request, "login.html", context, status_code=401)
+        return _login_refused(request, email, error)
     response = redirect(landing_path(issued.user))
     response.set_cookie(
         TOKEN_COOKIE,
@@ -74,9 +79,29 @@ def login_form(
     return response
 
 
+def _login_refused(
+    request: Request, email: str, error: NotAuthenticated | InvalidRequest | TooManyAttempts
+) -> HTMLResponse:
+    ask_clinic = isinstance(error, InvalidRequest)
+    if isinstance(error, TooManyAttempts):
+        message = f"{str(error)[:1].upper()}{str(error)[1:]}."
+    elif ask_clinic:
+        message = "This email has logins in several clinics: enter the clinic number."
+    else:
+        message = "Wrong email or password."
+    context = {"email": email, "error": message, "ask_clinic": ask_clinic}
+    status = 429 if isinstance(error, TooManyAttempts) else 401
+    response = render(request, "login.html", context, status_code=status)
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after_s)
+    return response
+
+
 @router.post("/app/logout")
 def logout_form(request: Request, session: SessionDep, settings: SettingsDep) -> RedirectResponse:
     """End the cookie's token and forget it."""
+    # Else another site could log the user out with a form of its own.
+    require_page_header(request)
     token = request.cookies.get(TOKEN_COOKIE)
     if token and settings.secret_key is not None:
         revoke_token(session, settings.secret_key, token)

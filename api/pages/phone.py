@@ -16,9 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from api.deps import SessionDep, SettingsDep
 from api.pages.common import PageUser, landing_path, local_hhmm, redirect, render, to_login
 from api.pages.svgmap import polyline, projection
-from api.routes.me import my_route_read
+from api.routes.me import feed_url, my_route_read
 from api.schemas.me import MyRouteRead, RouteStopRead
-from scheduler.accounts.tokens import feed_secret
 from scheduler.models import Role
 from scheduler.therapist_day.service import clinic_today, route_changes, therapist_day
 
@@ -137,10 +136,7 @@ def day_page(
     today = clinic_today(therapist)
     day = therapist_day(session, therapist, date or today)
     route = my_route_read(therapist, day, route_changes(session, therapist, day))
-    assert settings.secret_key is not None
-    feed = request.url_for(
-        "calendar_feed", user_id=user.id, secret=feed_secret(settings.secret_key, user)
-    )
+    feed = feed_url(request.app, settings, user)
     context: dict[str, Any] = {
         "route": route,
         "today": today,
@@ -149,7 +145,7 @@ def day_page(
         "agenda": agenda(route),
         "map": route_map(route),
         "next_stop": next((s for s in route.stops if s.visit_id == route.next_visit_id), None),
-        "feed_url": str(feed),
-        "webcal_url": "webcal://" + str(feed).split("://", 1)[1],
+        "feed_url": feed,
+        "webcal_url": None if feed is None else "webcal://" + feed.split("://", 1)[1],
     }
     return render(request, "phone.html", context)

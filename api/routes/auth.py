@@ -3,22 +3,43 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from fastapi import APIRouter, status
 
-from api.deps import AdminUser, Credentials, CurrentUser, SessionDep, SettingsDep
+from api.deps import (
+    AdminUser,
+    Credentials,
+    CurrentUser,
+    LoginAttemptDep,
+    SessionDep,
+    SettingsDep,
+)
 from api.params import UserId
 from api.schemas.auth import LoginCreate, RevokedRead, TokenRead, UserCreate, UserRead
-from scheduler.accounts.tokens import log_in, revoke_token, revoke_user_tokens
+from api.schemas.common import ErrorRead
+from scheduler.accounts.tokens import log_in, revoke_token, revoke_user_tokens, rotate_user_feed
 from scheduler.accounts.users import add_user, list_clinic_users
 from scheduler.records.therapists import get_therapist
 
 router = APIRouter(tags=["accounts"])
 
 
-@router.post("/auth/login")
-def login(body: LoginCreate, session: SessionDep, settings: SettingsDep) -> TokenRead:
-    """Exchange an email and password for a bearer token."""
+TOO_MANY_ATTEMPTS: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorRead,
+        "description": "Too many failed logins for the email or from the address lately; "
+        "`Retry-After` says how many seconds to wait.",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    }
+}
+
+
+@router.post("/auth/login", responses=TOO_MANY_ATTEMPTS)
+def login(
+    body: LoginCreate, session: SessionDep, settings: SettingsDep, attempt: LoginAttemptDep
+) -> TokenRead:
+    """Exchange an email and password for a bearer token (throttled after failures)."""
     assert settings.secret_key is not None
     issued = log_in(
         session,
@@ -27,6 +48,7 @@ def login(body: LoginCreate, session: SessionDep, settings: SettingsDep) -> Toke
         body.password,
         body.clinic_id,
         dt.timedelta(hours=settings.token_ttl_hours),
+        attempt,
     )
     return TokenRead(access_token=issued.token, expires_at=issued.expires_at)
 
@@ -66,5 +88,11 @@ def create_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> User
 
 @router.post("/users/{user_id}/revoke-tokens")
 def revoke_tokens(user_id: UserId, admin: AdminUser, session: SessionDep) -> RevokedRead:
-    """End every token of a user of the clinic (a lost phone, a leaver)."""
+    """End every token and the calendar-feed URL of a user of the clinic (a lost phone)."""
     return RevokedRead(revoked=revoke_user_tokens(session, admin.clinic_id, user_id))
+
+
+@router.post("/users/{user_id}/rotate-feed", status_code=status.HTTP_204_NO_CONTENT)
+def rotate_feed_of_user(user_id: UserId, admin: AdminUser, session: SessionDep) -> None:
+    """Replace a user's calendar-feed URL; the old one stops working at once."""
+    rotate_user_feed(session, admin.clinic_id, user_id)

@@ -21,7 +21,7 @@ from api.schemas.me import (
 from api.schemas.plans import BreakRead
 from scheduler.accounts.tokens import feed_secret, rotate_feed, user_for_feed
 from scheduler.day_json.plan import break_json
-from scheduler.errors import NotFound
+from scheduler.errors import Conflict, NotFound
 from scheduler.models import PlanStop, Therapist, Visit
 from scheduler.therapist_day.service import (
     RouteChanges,
@@ -38,6 +38,10 @@ from solver.clock import format_hhmmss
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+    from starlette.applications import Starlette
+
+    from scheduler.config import Settings
+    from scheduler.models import User
 
 router = APIRouter(tags=["therapist"])
 ICS_TYPE = "text/calendar; charset=utf-8"
@@ -148,10 +152,27 @@ def my_calendar(therapist: OwnTherapist, session: SessionDep) -> Response:
     return Response(feed_calendar(session, therapist), media_type=ICS_TYPE)
 
 
-def _feed_read(request: Request, settings: SettingsDep, user: TherapistUser) -> FeedRead:
+def feed_url(app: Starlette, settings: Settings, user: User) -> str | None:
+    """The user's calendar-feed URL under the configured public base URL; None without one.
+
+    Never from the request: its ``Host`` header is whatever the client sent, and a feed URL
+    handed out under another host would give that host the therapist's patients."""
+    if settings.public_base_url is None:
+        return None
     assert settings.secret_key is not None
     secret = feed_secret(settings.secret_key, user)
-    return FeedRead(url=str(request.url_for("calendar_feed", user_id=user.id, secret=secret)))
+    path = app.url_path_for("calendar_feed", user_id=str(user.id), secret=secret)
+    return settings.public_base_url + str(path)
+
+
+def _feed_read(request: Request, settings: Settings, user: User) -> FeedRead:
+    url = feed_url(request.app, settings, user)
+    if url is None:
+        raise Conflict(
+            "this server hands out no calendar-feed URLs: HOMEVISIT_PUBLIC_BASE_URL is not "
+            "set; ask the administrator"
+        )
+    return FeedRead(url=url)
 
 
 @router.get("/me/calendar-feed")
@@ -165,6 +186,8 @@ def rotate_my_feed(
     request: Request, settings: SettingsDep, user: TherapistUser, session: SessionDep
 ) -> FeedRead:
     """Replace the caller's feed URL; the old one stops working at once."""
+    # Checked first: without a base URL the caller could not learn the new URL.
+    _feed_read(request, settings, user)
     rotate_feed(session, user)
     return _feed_read(request, settings, user)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
+import secrets
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -104,3 +107,17 @@ def password_matches(user: User, password: str) -> bool:
         return _HASHER.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def _nobody_s_hash() -> str:
+    # Made here, not stored: it then has the parameters of the hashes made today.
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def check_nobody_s_password(password: str) -> None:
+    """Do the work of ``password_matches`` for an email without a login, against a hash of
+    nobody's made with the same parameters: else a wrong password would answer sooner for
+    an unknown email than for a known one, which tells the emails that have logins."""
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        _HASHER.verify(_nobody_s_hash(), password)

@@ -23,7 +23,7 @@ from scheduler.models.therapists import (
     Therapist,
     WeeklyAvailability,
 )
-from scheduler.models.users import ApiToken, Role, User
+from scheduler.models.users import ApiToken, LoginThrottle, Role, ThrottleScope, User
 from scheduler.models.visits import Visit, VisitStatus, Window
 from solver.problem import Priority
 
@@ -34,6 +34,7 @@ __all__ = [
     "Clinic",
     "GeocodeCache",
     "JobState",
+    "LoginThrottle",
     "MatrixCache",
     "MessageStatus",
     "OutboxMessage",
@@ -50,6 +51,7 @@ __all__ = [
     "ShiftException",
     "ShiftExceptionKind",
     "Therapist",
+    "ThrottleScope",
     "User",
     "Visit",
     "VisitStatus",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -21,11 +22,17 @@ class Role(StrEnum):
     THERAPIST = "therapist"
 
 
+def new_feed_salt() -> str:
+    """A fresh random ``User.feed_salt``."""
+    return secrets.token_hex(16)
+
+
 class User(Base):
     """A login of one clinic. Services store ``email`` lower-cased, so uniqueness is exact.
 
     ``therapist`` links a therapist's login to their record (at most one login a therapist).
-    ``feed_version`` is part of the calendar feed's secret: raising it rotates the feed URL.
+    ``feed_salt`` is part of the calendar feed's secret: a new one rotates the feed URL. It is
+    random, so a feed URL never serves a later user who gets the id of a deleted one.
     """
 
     __tablename__ = "users"
@@ -39,7 +46,7 @@ class User(Base):
     therapist_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("therapists.id", ondelete="SET NULL"), unique=True
     )
-    feed_version: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    feed_salt: Mapped[str] = mapped_column(sa.String(32), default=new_feed_salt)
 
     clinic: Mapped[Clinic] = relationship()
     therapist: Mapped[Therapist | None] = relationship()
@@ -61,3 +68,34 @@ class ApiToken(Base):
     revoked_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class ThrottleScope(StrEnum):
+    """What a login throttle counts failures of: one email, or one client address."""
+
+    ACCOUNT = "account"
+    ADDRESS = "address"
+
+
+class LoginThrottle(Base):
+    """Login attempts charged to one email or one client address, shared by every server.
+
+    ``key_hash`` is an HMAC of the email or address under the secret key, so the table holds
+    neither. ``failures`` counts attempts since ``window_start_at`` (a successful one is taken
+    back); ``locked_until`` is set when they reach the limit. ``version`` grows with every
+    change, so that concurrent servers update a row only from the state they read.
+    A row is worth nothing after ``expires_at``.
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (sa.UniqueConstraint("scope", "key_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[ThrottleScope] = mapped_column(string_enum(ThrottleScope, "throttle_scope"))
+    key_hash: Mapped[str] = mapped_column(sa.String(64))
+    failures: Mapped[int]
+    window_start_at: Mapped[dt.datetime]
+    last_attempt_at: Mapped[dt.datetime]
+    locked_until: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    version: Mapped[int]

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 SECRET_KEY = "test-secret-key-not-for-production"
+PUBLIC_BASE_URL = "https://homevisit.example/clinic"
 
 
 def settings_for(engine: Engine) -> Settings:
@@ -31,6 +32,7 @@ def settings_for(engine: Engine) -> Settings:
         database_url=engine.url.render_as_string(hide_password=False),
         secret_key=SECRET_KEY,
         solver_time_limit_s=1.0,
+        public_base_url=PUBLIC_BASE_URL,
     )
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from scheduler.accounts.tokens import issue_token
 from scheduler.accounts.users import add_user
 from scheduler.models import Role
-from tests.api.conftest import SECRET_KEY
+from tests.api.conftest import PUBLIC_BASE_URL, SECRET_KEY
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -31,4 +31,11 @@ def auth_headers(session: Session, user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-__all__ = ["PASSWORD", "Role", "add_login", "auth_headers"]
+def served_path(url: str) -> str:
+    """The path under which the app serves a URL it handed out under the public base URL
+    (a proxy in front of it strips the base's own path)."""
+    assert url.startswith(PUBLIC_BASE_URL + "/"), url
+    return url.removeprefix(PUBLIC_BASE_URL)
+
+
+__all__ = ["PASSWORD", "Role", "add_login", "auth_headers", "served_path"]

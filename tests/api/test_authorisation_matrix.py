@@ -187,6 +187,13 @@ OPERATIONS = [
         200,
         path_values=lambda w: {"user_id": w.logins[Role.COORDINATOR].id},
     ),
+    Operation(
+        "POST",
+        "/users/{user_id}/rotate-feed",
+        ADMIN,
+        204,
+        path_values=lambda w: {"user_id": w.logins[Role.THERAPIST].id},
+    ),
     Operation("GET", "/therapists", STAFF, 200, targets_a_record=False),
     Operation(
         "POST", "/therapists", STAFF, 201, body=lambda _w: THERAPIST_BODY, targets_a_record=False

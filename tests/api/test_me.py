@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from scheduler.models import Plan, PlanStatus, Role, VisitStatus
 from scheduler.therapist_day.service import clinic_today
-from tests.api.factories import add_login, auth_headers
+from tests.api.factories import add_login, auth_headers, served_path
 from tests.scheduler.factories import DAY
 from tests.scheduler.planning_factories import add_routed_plan, add_small_day
 
@@ -188,12 +188,12 @@ def test_the_feed_url_works_without_a_login_until_rotated(
     headers = auth_headers(
         session, add_login(session, day.clinic, Role.THERAPIST, day.therapists["t1"])
     )
-    url = client.get("/me/calendar-feed", headers=headers).json()["url"]
+    url = served_path(client.get("/me/calendar-feed", headers=headers).json()["url"])
     feed = client.get(url)
     assert feed.status_code == 200
     assert feed.headers["content-type"].startswith("text/calendar")
     assert feed.text.count("BEGIN:VEVENT") == 2
-    rotated = client.post("/me/calendar-feed/rotate", headers=headers).json()["url"]
+    rotated = served_path(client.post("/me/calendar-feed/rotate", headers=headers).json()["url"])
     assert rotated != url
     assert client.get(url).status_code == 404
     assert client.get(rotated).status_code == 200

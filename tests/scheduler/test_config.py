@@ -91,6 +91,13 @@ def test_settings_are_frozen() -> None:
         ("HOMEVISIT_DELIVERY_MAX_ATTEMPTS", "0", "whole number of at least 1, got '0'"),
         ("HOMEVISIT_DELIVERY_BACKOFF_S", "soon", "must be a positive number, got 'soon'"),
         ("HOMEVISIT_DELIVERY_LEASE_S", "0", "must be a positive number, got '0'"),
+        ("HOMEVISIT_PUBLIC_BASE_URL", "homevisit.example", "must start with http:// or https://"),
+        ("HOMEVISIT_PUBLIC_BASE_URL", "https://", "must be a URL such as https://"),
+        ("HOMEVISIT_PUBLIC_BASE_URL", "https://a.example/?x=1", "must be a URL such as"),
+        ("HOMEVISIT_PUBLIC_BASE_URL", "https://a .example", "must be a URL such as"),
+        ("HOMEVISIT_LOGIN_ACCOUNT_LIMIT", "0", "whole number of at least 1, got '0'"),
+        ("HOMEVISIT_LOGIN_ADDRESS_LIMIT", "many", "whole number of at least 1, got 'many'"),
+        ("HOMEVISIT_LOGIN_WINDOW_S", "-900", "must be a positive number, got '-900'"),
     ],
 )
 def test_a_bad_value_names_the_variable(variable: str, value: str, message: str) -> None:
@@ -99,6 +106,28 @@ def test_a_bad_value_names_the_variable(variable: str, value: str, message: str)
     [error] = raised.value.errors
     assert error.field == variable
     assert message in error.message
+
+
+def test_the_public_base_url_is_read_without_its_trailing_slash() -> None:
+    """Paths are appended to it; unset, no feed URL is handed out."""
+    settings = Settings.from_env({"HOMEVISIT_PUBLIC_BASE_URL": "https://clinic.example/hv/"})
+    assert settings.public_base_url == "https://clinic.example/hv"
+    assert Settings.from_env({}).public_base_url is None
+
+
+def test_the_login_throttle_variables_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "HOMEVISIT_LOGIN_ACCOUNT_LIMIT": "5",
+            "HOMEVISIT_LOGIN_ADDRESS_LIMIT": "200",
+            "HOMEVISIT_LOGIN_WINDOW_S": "600",
+        }
+    )
+    assert (settings.login_account_limit, settings.login_address_limit) == (5, 200)
+    assert settings.login_window_s == 600.0
+    defaults = Settings.from_env({})
+    assert (defaults.login_account_limit, defaults.login_address_limit) == (10, 50)
+    assert defaults.login_window_s == 900.0
 
 
 def test_a_bad_database_url_is_not_echoed() -> None:

@@ -247,3 +247,26 @@ def test_a_stop_of_an_unknown_visit_is_refused(session: Session) -> None:
     )
     with pytest.raises(IntegrityError):
         session.flush()
+
+
+def test_upgrading_to_0006_gives_every_existing_user_a_salt_of_their_own(engine: Engine) -> None:
+    """One shared salt would make it useless: the migration draws one per row."""
+    upgrade(engine, "0005")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("INSERT INTO clinics (id, name, timezone) VALUES (1, 'A', 'Europe/Andorra')")
+        )
+        for user_id in (1, 2):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (id, clinic_id, email, password_hash, role) "
+                    "VALUES (:id, 1, :email, 'x', 'admin')"
+                ),
+                {"id": user_id, "email": f"u{user_id}@example.org"},
+            )
+    upgrade(engine)
+    with engine.connect() as connection:
+        salts = connection.execute(sa.text("SELECT feed_salt FROM users")).scalars().all()
+    assert len(salts) == 2
+    assert len(set(salts)) == 2
+    assert all(len(salt) == 32 for salt in salts)

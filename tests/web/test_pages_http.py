@@ -12,7 +12,7 @@ from api.app import create_app
 from api.deps import PAGE_HEADER, TOKEN_COOKIE, get_session
 from api.pages.replan_view import replan_panel
 from scheduler.models import PlanStatus, Role
-from tests.api.conftest import settings_for
+from tests.api.conftest import PUBLIC_BASE_URL, settings_for
 from tests.api.factories import PASSWORD, add_login
 from tests.scheduler.factories import DAY, add_clinic
 from tests.scheduler.planning_factories import add_routed_plan, add_small_day
@@ -93,7 +93,7 @@ def test_the_api_accepts_the_cookie_until_logout(client: TestClient, session: Se
     _log_in(client, user)
     token = client.cookies[TOKEN_COOKIE]
     assert client.get("/auth/me").json()["email"] == user.email
-    logout = client.post("/app/logout")
+    logout = client.post("/app/logout", headers={PAGE_HEADER: "1"})
     assert logout.headers["location"] == "/app/login"
     assert TOKEN_COOKIE not in client.cookies
     client.cookies.set(TOKEN_COOKIE, token)
@@ -164,6 +164,42 @@ def test_a_cookie_write_needs_the_page_header(client: TestClient, session: Sessi
     assert client.get("/auth/me").status_code == 200  # reading needs no header
     own = client.post("/auth/logout", headers={PAGE_HEADER: "1"})
     assert own.status_code == 204
+
+
+def test_logging_out_needs_the_page_header(client: TestClient, session: Session) -> None:
+    """Another site's form posting to /app/logout ends nothing: the token still works."""
+    user = add_login(session, add_clinic(session), Role.COORDINATOR)
+    _log_in(client, user)
+    forged = client.post("/app/logout")
+    assert forged.status_code == 403
+    assert PAGE_HEADER in forged.json()["detail"]
+    assert "set-cookie" not in forged.headers
+    assert client.get("/auth/me").status_code == 200
+
+
+def test_every_page_sends_its_logout_form_with_the_page_header(
+    client: TestClient, session: Session
+) -> None:
+    """The pages load the script that adds the header to the logout form."""
+    day = add_small_day(session)
+    _log_in(client, add_login(session, day.clinic, Role.THERAPIST, day.therapists["t1"]))
+    page = client.get("/app/day", params={"date": DAY.isoformat()}).text
+    assert 'action="/app/logout"' in page
+    assert '<script src="/app/static/logout.js" defer></script>' in page
+    script = client.get("/app/static/logout.js").text
+    assert f'"{PAGE_HEADER}": "1"' in script
+
+
+def test_the_day_links_the_feed_under_the_public_base_url(
+    client: TestClient, session: Session
+) -> None:
+    """Not under the Host header the request came with."""
+    day = add_small_day(session)
+    _log_in(client, add_login(session, day.clinic, Role.THERAPIST, day.therapists["t1"]))
+    page = client.get("/app/day", headers={"Host": "attacker.example"}).text
+    assert f"{PUBLIC_BASE_URL}/feeds/" in page
+    assert "webcal://" + PUBLIC_BASE_URL.split("://", 1)[1] + "/feeds/" in page
+    assert "attacker.example" not in page
 
 
 def _published_and_replanned(session: Session) -> tuple[SmallDay, Plan, Plan]:

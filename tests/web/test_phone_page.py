@@ -75,3 +75,16 @@ def test_the_day_page_on_a_desktop(desktop: Page, site: Site) -> None:
     expect(desktop.locator("li.stop").first).to_be_visible()
     assert overflow_px(desktop) == 0
     screenshot(desktop, "desktop-day")
+
+
+@pytest.mark.slow
+def test_log_out_sends_the_page_header_and_ends_the_login(phone: Page, site: Site) -> None:
+    """The button posts through logout.js (a plain form would be refused) and the token ends."""
+    log_in(phone, site.therapist_email)
+    expect(phone.locator("li.stop").first).to_be_visible()
+    with phone.expect_request("**/app/logout") as logout:
+        phone.get_by_role("button", name="Log out").click()
+    assert logout.value.headers.get("x-homevisit-page") == "1"
+    expect(phone).to_have_url(re.compile(r"/app/login$"))
+    phone.goto("/app/day")
+    expect(phone).to_have_url(re.compile(r"/app/login$"))
