@@ -203,15 +203,22 @@ def test_the_sweep_names_the_clinics_with_waiting_jobs(session: Session) -> None
     assert state_of(session, plan_id) == JobState.WAITING
 
 
-def test_a_solve_whose_server_died_is_finished_by_another_server(migrated: Engine) -> None:
-    """The dead server claimed the job and stopped renewing; the other server's sweep sends
-    it again once the lease ran out, and runs it to a draft (attempt 2)."""
-    sessions = sessionmaker(migrated, expire_on_commit=False)
+def committed_job(engine: Engine) -> tuple[sessionmaker[Session], Plan, DayProblem]:
+    """The small day, committed, with a solving plan and its waiting job."""
+    sessions = sessionmaker(engine, expire_on_commit=False)
     with sessions() as session:
         day = small_day(session)
         session.commit()
         plan = add_plan(session, _clinic(session, day), PlanStatus.SOLVING)
         add_job(session, plan, day, PARAMS)
+    return sessions, plan, day
+
+
+def test_a_solve_whose_server_died_is_finished_by_another_server(migrated: Engine) -> None:
+    """The dead server claimed the job and stopped renewing; the other server's sweep sends
+    it again once the lease ran out, and runs it to a draft (attempt 2)."""
+    sessions, plan, day = committed_job(migrated)
+    with sessions() as session:
         queue_share(session, day.clinic_id, POLICY, utc_now())
         claim(session, plan.id, "dead-server", POLICY, utc_now() - dt.timedelta(seconds=60))
     runner = InlineRunner()
@@ -239,12 +246,7 @@ def test_an_inline_server_that_stops_gives_back_the_jobs_it_had_not_started(
 ) -> None:
     """At shutdown, jobs still waiting for a slot are marked to be sent again at the next
     sweep of any server; while the server lives, its sweep keeps them as held."""
-    sessions = sessionmaker(migrated, expire_on_commit=False)
-    with sessions() as session:
-        day = small_day(session)
-        session.commit()
-        plan = add_plan(session, _clinic(session, day), PlanStatus.SOLVING)
-        add_job(session, plan, day, PARAMS)
+    sessions, plan, day = committed_job(migrated)
     runner = InlineRunner()  # never bound: it holds the job without running it
     queue = JobQueue(sessions, runner, replace(POLICY, resend_s=INLINE_RESEND_S))
     queue.dispatch(day.clinic_id)
