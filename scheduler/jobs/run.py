@@ -34,8 +34,6 @@ from scheduler.planning.worker import SolveCancelled, solve_in_worker
 from solver.solution import Solution, SolveStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from sqlalchemy.orm import Session, sessionmaker
 
     from scheduler.jobs.store import JobPolicy
@@ -59,7 +57,6 @@ def run_plan_job(
     plan_id: int,
     policy: JobPolicy,
     stopping: threading.Event | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     """Run the plan's solve job if it is this worker's to run; any outcome is stored.
 
@@ -74,7 +71,7 @@ def run_plan_job(
             taken = claim(session, plan_id, owner, policy, utc_now())
         if taken.outcome != ClaimOutcome.BUSY or waited_s > policy.lease_s:
             break
-        sleep(BUSY_POLL_S)
+        time.sleep(BUSY_POLL_S)
         waited_s += BUSY_POLL_S
     if taken.outcome != ClaimOutcome.CLAIMED:
         return

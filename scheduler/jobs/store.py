@@ -168,7 +168,7 @@ def claim(session: Session, plan_id: int, owner: str, policy: JobPolicy, now: dt
         return Claim(ClaimOutcome.BUSY)
     attempt = int(claimed[0])
     if attempt > policy.max_attempts:
-        _fail(session, plan_id, lost_too_often(attempt - 1))
+        fail_job(session, plan_id, lost_too_often(attempt - 1))
         return Claim(ClaimOutcome.EXHAUSTED)
     status = session.scalar(sa.select(Plan.status).where(Plan.id == plan_id))
     if status != PlanStatus.SOLVING:
@@ -270,10 +270,6 @@ def touch_queued(session: Session, plan_ids: list[int], now: dt.datetime | None)
 
 def fail_job(session: Session, plan_id: int, error: str) -> None:
     """The plan fails with ``error`` (if still solving) and its job is forgotten; commits."""
-    _fail(session, plan_id, error)
-
-
-def _fail(session: Session, plan_id: int, error: str) -> None:
     session.execute(
         sa.update(Plan)
         .where(Plan.id == plan_id, Plan.status == PlanStatus.SOLVING)
