@@ -8,6 +8,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request, Response
 
+from api.conditional import (
+    NOT_MODIFIED_RESPONSE,
+    IfNoneMatch,
+    day_etag,
+    matches,
+    not_modified,
+    validator_headers,
+)
 from api.deps import OwnTherapist, SessionDep, SettingsDep, TherapistUser
 from api.params import UserId, VisitId
 from api.schemas.me import (
@@ -41,6 +49,7 @@ if TYPE_CHECKING:
 
 router = APIRouter(tags=["therapist"])
 ICS_TYPE = "text/calendar; charset=utf-8"
+JSON = "application/json"
 
 
 def _stop_read(stop: PlanStop) -> RouteStopRead:
@@ -106,13 +115,28 @@ def my_route_read(therapist: Therapist, day: TherapistDay, changes: RouteChanges
     )
 
 
-@router.get("/me/route")
+@router.get("/me/route", response_model=MyRouteRead, responses=NOT_MODIFIED_RESPONSE)
 def my_route(
-    therapist: OwnTherapist, session: SessionDep, date: dt.date | None = None
-) -> MyRouteRead:
+    therapist: OwnTherapist,
+    session: SessionDep,
+    date: dt.date | None = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
     """The caller's published route of a date (default today in the clinic's timezone)."""
-    day = therapist_day(session, therapist, date or clinic_today(therapist))
-    return my_route_read(therapist, day, route_changes(session, therapist, day))
+    date = date or clinic_today(therapist)
+    etag = day_etag("route", therapist.clinic.routes_version, therapist.id, date)
+    if matches(if_none_match, etag):
+        return not_modified(etag)
+    return Response(
+        render_route(session, therapist, date), media_type=JSON, headers=validator_headers(etag)
+    )
+
+
+def render_route(session: Session, therapist: Therapist, date: dt.date) -> bytes:
+    """The body of ``GET /me/route``: the therapist's published route of ``date``."""
+    day = therapist_day(session, therapist, date)
+    read = my_route_read(therapist, day, route_changes(session, therapist, day))
+    return read.model_dump_json(by_alias=True).encode()
 
 
 def _check_read(session: Session, therapist: Therapist, visit: Visit) -> CheckRead:
@@ -138,14 +162,27 @@ def check_out_visit(visit_id: VisitId, therapist: OwnTherapist, session: Session
     return _check_read(session, therapist, check_out(session, therapist, visit_id))
 
 
-@router.get(
-    "/me/route.ics",
-    response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}, "description": "An iCalendar stream."}},
-)
-def my_calendar(therapist: OwnTherapist, session: SessionDep) -> Response:
+ICS_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/calendar": {}}, "description": "An iCalendar stream."},
+    **NOT_MODIFIED_RESPONSE,
+}
+
+
+def _calendar(session: Session, therapist: Therapist, if_none_match: str | None) -> Response:
+    today = clinic_today(therapist)
+    etag = day_etag("feed", therapist.clinic.routes_version, therapist.id, today)
+    if matches(if_none_match, etag):
+        return not_modified(etag)
+    body = feed_calendar(session, therapist, today)
+    return Response(body, media_type=ICS_TYPE, headers=validator_headers(etag))
+
+
+@router.get("/me/route.ics", response_class=Response, responses=ICS_RESPONSES)
+def my_calendar(
+    therapist: OwnTherapist, session: SessionDep, if_none_match: IfNoneMatch = None
+) -> Response:
     """The caller's published visits, a week back to two months ahead, as iCalendar."""
-    return Response(feed_calendar(session, therapist), media_type=ICS_TYPE)
+    return _calendar(session, therapist, if_none_match)
 
 
 def _feed_read(request: Request, settings: SettingsDep, user: TherapistUser) -> FeedRead:
@@ -173,17 +210,18 @@ def rotate_my_feed(
     "/feeds/{user_id}/{secret}/route.ics",
     name="calendar_feed",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}, "description": "An iCalendar stream."}},
+    responses=ICS_RESPONSES,
 )
 def calendar_feed(
     user_id: UserId,
     secret: Annotated[str, Path(max_length=100)],
     session: SessionDep,
     settings: SettingsDep,
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
     """A therapist's calendar feed; the secret in the URL stands in for a login."""
     assert settings.secret_key is not None
     user = user_for_feed(session, settings.secret_key, user_id, secret)
     if user.therapist is None:
         raise NotFound("no such calendar feed")
-    return Response(feed_calendar(session, user.therapist), media_type=ICS_TYPE)
+    return _calendar(session, user.therapist, if_none_match)
