@@ -23,6 +23,7 @@ this code base writes those only to tables that no route shows (caches, the outb
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -163,16 +164,32 @@ def change_payload(versions: dict[int, int | None], users: Iterable[int]) -> str
     return payload if len(payload) < MAX_PAYLOAD else '{"all":true}'
 
 
-def read_payload(payload: str) -> tuple[dict[int, int | None], frozenset[int]] | None:
-    """The clinics' versions and the users of a notification; None: anything may have changed."""
-    data = json.loads(payload)
-    if data.get("all"):
-        return None
-    versions = {int(k): v for k, v in data.get("clinics", {}).items()}
-    return versions, frozenset(data.get("users", ()))
+@dataclass(frozen=True)
+class Change:
+    """A notification read back: the clinics' new versions (None: the clinic is gone), the
+    users whose logins changed; ``everything``: anything may have changed; ``marker``: a
+    listener's own probe (``sync_payload``), nothing changed."""
+
+    clinic_versions: dict[int, int | None] = field(default_factory=dict)
+    user_ids: frozenset[int] = frozenset()
+    everything: bool = False
+    marker: str | None = None
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_CLINICS, None)
-    session.info.pop(_USERS, None)
+def sync_payload(marker: str) -> str:
+    """A notification that changes nothing: a listener waits for it to know it is level."""
+    return json.dumps({"sync": marker})
+
+
+def read_payload(payload: str) -> Change:
+    """The change a notification announces; one that cannot be read counts as everything."""
+    try:
+        data = json.loads(payload)
+        if "sync" in data:
+            return Change(marker=str(data["sync"]))
+        if data.get("all"):
+            return Change(everything=True)
+        versions = {int(k): v for k, v in data.get("clinics", {}).items()}
+        return Change(versions, frozenset(int(user) for user in data.get("users", ())))
+    except (ValueError, TypeError, AttributeError):
+        return Change(everything=True)
