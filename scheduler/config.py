@@ -34,6 +34,8 @@
 | ``HOMEVISIT_DELIVERY_LEASE_S`` | ``60`` | how long a worker holds a claimed message |
 | ``HOMEVISIT_DELIVERY_TIMEOUT_S`` | ``10`` | seconds to wait for the mail server or the webhook |
 | ``HOMEVISIT_DELIVERY_POLL_S`` | ``5`` | pause of ``homevisit deliver`` when nothing is due |
+| ``HOMEVISIT_ROUTE_CACHE_MB`` | ``64`` | routes and feeds one server process keeps; ``0``: none |
+| ``HOMEVISIT_LISTEN_FOR_CHANGES`` | ``true`` | PostgreSQL: keep callers, told of changes (NOTIFY) |
 
 A variable set to the empty string counts as unset. The geocoder domain may start with
 ``http://`` (a self-hosted Nominatim) or ``https://`` (the default). ``osrm`` needs
@@ -85,6 +87,7 @@ DEFAULT_DELIVERY_BACKOFF_S = 30.0
 DEFAULT_DELIVERY_LEASE_S = 60.0
 DEFAULT_DELIVERY_TIMEOUT_S = 10.0
 DEFAULT_DELIVERY_POLL_S = 5.0
+DEFAULT_ROUTE_CACHE_MB = 64
 EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
@@ -124,6 +127,12 @@ class Settings:
     delivery_lease_s: float = DEFAULT_DELIVERY_LEASE_S
     delivery_timeout_s: float = DEFAULT_DELIVERY_TIMEOUT_S
     delivery_poll_s: float = DEFAULT_DELIVERY_POLL_S
+    # Megabytes of rendered routes and feeds a server process keeps; 0 keeps nothing
+    # (neither bodies nor callers: every request reads the database).
+    route_cache_mb: int = DEFAULT_ROUTE_CACHE_MB
+    # On PostgreSQL, servers LISTEN for the commits' change notifications and keep callers
+    # meanwhile; false reads every caller's token from the database.
+    listen_for_changes: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -161,6 +170,8 @@ class Settings:
             delivery_lease_s=_positive(environ, "delivery_lease_s", DEFAULT_DELIVERY_LEASE_S),
             delivery_timeout_s=_positive(environ, "delivery_timeout_s", DEFAULT_DELIVERY_TIMEOUT_S),
             delivery_poll_s=_positive(environ, "delivery_poll_s", DEFAULT_DELIVERY_POLL_S),
+            route_cache_mb=_whole(environ, "route_cache_mb", DEFAULT_ROUTE_CACHE_MB, 0),
+            listen_for_changes=_flag(environ, "listen_for_changes", default=True),
         )
 
 
@@ -336,10 +347,10 @@ def _whole(environ: Mapping[str, str], name: str, default: int, minimum: int) ->
     return int(value)
 
 
-def _flag(environ: Mapping[str, str], name: str) -> bool:
+def _flag(environ: Mapping[str, str], name: str, default: bool = False) -> bool:
     value = _read(environ, name)
     if value is None:
-        return False
+        return default
     if value.lower() not in _FLAGS:
         raise _invalid(name, f"must be true or false, got {value!r}")
     return _FLAGS[value.lower()]

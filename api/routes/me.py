@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.conditional import (
-    NOT_MODIFIED_RESPONSE,
-    IfNoneMatch,
-    day_etag,
-    matches,
-    not_modified,
-    validator_headers,
-)
+from api.conditional import NOT_MODIFIED_RESPONSE, IfNoneMatch
 from api.deps import OwnTherapist, SessionDep, SettingsDep, TherapistUser
+from api.hot_reads import (
+    TokenCaller,
+    caller_today,
+    day_response,
+    feed_caller,
+    own_therapist_id,
+)
 from api.params import UserId, VisitId
+from api.route_cache import BodyKey, Caller
 from api.schemas.me import (
     CheckRead,
     FeedRead,
@@ -27,16 +29,14 @@ from api.schemas.me import (
     RouteStopRead,
 )
 from api.schemas.plans import BreakRead
-from scheduler.accounts.tokens import feed_secret, rotate_feed, user_for_feed
+from scheduler.accounts.tokens import feed_secret, rotate_feed
 from scheduler.day_json.plan import break_json
-from scheduler.errors import NotFound
 from scheduler.models import PlanStop, Therapist, Visit
 from scheduler.therapist_day.service import (
     RouteChanges,
     TherapistDay,
     check_in,
     check_out,
-    clinic_today,
     feed_calendar,
     next_stop,
     route_changes,
@@ -116,20 +116,19 @@ def my_route_read(therapist: Therapist, day: TherapistDay, changes: RouteChanges
 
 
 @router.get("/me/route", response_model=MyRouteRead, responses=NOT_MODIFIED_RESPONSE)
-def my_route(
-    therapist: OwnTherapist,
+async def my_route(
+    request: Request,
+    caller: TokenCaller,
     session: SessionDep,
     date: dt.date | None = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The caller's published route of a date (default today in the clinic's timezone)."""
-    date = date or clinic_today(therapist)
-    etag = day_etag("route", therapist.clinic.routes_version, therapist.id, date)
-    if matches(if_none_match, etag):
-        return not_modified(etag)
-    return Response(
-        render_route(session, therapist, date), media_type=JSON, headers=validator_headers(etag)
-    )
+    therapist_id = own_therapist_id(caller)
+    date = date or caller_today(caller)
+    key = BodyKey(caller.clinic_id, "route", therapist_id, date)
+    render = partial(render_route, date=date)
+    return await day_response(request, session, caller, key, if_none_match, JSON, render)
 
 
 def render_route(session: Session, therapist: Therapist, date: dt.date) -> bytes:
@@ -168,21 +167,22 @@ ICS_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
-def _calendar(session: Session, therapist: Therapist, if_none_match: str | None) -> Response:
-    today = clinic_today(therapist)
-    etag = day_etag("feed", therapist.clinic.routes_version, therapist.id, today)
-    if matches(if_none_match, etag):
-        return not_modified(etag)
-    body = feed_calendar(session, therapist, today)
-    return Response(body, media_type=ICS_TYPE, headers=validator_headers(etag))
+async def _calendar(
+    request: Request, session: Session, caller: Caller, therapist_id: int, if_none_match: str | None
+) -> Response:
+    today = caller_today(caller)
+    key = BodyKey(caller.clinic_id, "feed", therapist_id, today)
+    render = partial(feed_calendar, today=today)
+    return await day_response(request, session, caller, key, if_none_match, ICS_TYPE, render)
 
 
 @router.get("/me/route.ics", response_class=Response, responses=ICS_RESPONSES)
-def my_calendar(
-    therapist: OwnTherapist, session: SessionDep, if_none_match: IfNoneMatch = None
+async def my_calendar(
+    request: Request, caller: TokenCaller, session: SessionDep, if_none_match: IfNoneMatch = None
 ) -> Response:
     """The caller's published visits, a week back to two months ahead, as iCalendar."""
-    return _calendar(session, therapist, if_none_match)
+    therapist_id = own_therapist_id(caller)
+    return await _calendar(request, session, caller, therapist_id, if_none_match)
 
 
 def _feed_read(request: Request, settings: SettingsDep, user: TherapistUser) -> FeedRead:
@@ -212,7 +212,8 @@ def rotate_my_feed(
     response_class=Response,
     responses=ICS_RESPONSES,
 )
-def calendar_feed(
+async def calendar_feed(
+    request: Request,
     user_id: UserId,
     secret: Annotated[str, Path(max_length=100)],
     session: SessionDep,
@@ -221,7 +222,6 @@ def calendar_feed(
 ) -> Response:
     """A therapist's calendar feed; the secret in the URL stands in for a login."""
     assert settings.secret_key is not None
-    user = user_for_feed(session, settings.secret_key, user_id, secret)
-    if user.therapist is None:
-        raise NotFound("no such calendar feed")
-    return _calendar(session, user.therapist, if_none_match)
+    caller = await feed_caller(request, session, settings.secret_key, user_id, secret)
+    assert caller.therapist_id is not None  # feed_caller found no feed otherwise
+    return await _calendar(request, session, caller, caller.therapist_id, if_none_match)

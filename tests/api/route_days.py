@@ -16,8 +16,11 @@ from tests.scheduler.planning_factories import SmallDay, add_routed_plan, add_sm
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from fastapi import FastAPI
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
+
+    from scheduler.db.notifications import ChangeListener
 
 
 _CONTROL = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
@@ -30,6 +33,7 @@ class RouteDay:
     day: SmallDay
     headers: dict[str, str]
     user_id: int
+    visit_ids: dict[str, int]
 
 
 def add_route_day(session: Session) -> RouteDay:
@@ -49,7 +53,7 @@ def add_route_day(session: Session) -> RouteDay:
     plan.date = today
     login = add_login(session, day.clinic, Role.THERAPIST, t1)
     headers = auth_headers(session, login)  # commits
-    return RouteDay(day, headers, login.id)
+    return RouteDay(day, headers, login.id, {key: v.id for key, v in day.visits.items()})
 
 
 @contextmanager
@@ -68,3 +72,11 @@ def statements(engine: Engine) -> Iterator[list[str]]:
         yield seen
     finally:
         sa.event.remove(engine, "before_cursor_execute", note)
+
+
+def level(app: FastAPI) -> None:
+    """Wait until the app has heard every change committed so far (PostgreSQL; elsewhere
+    it keeps no callers, so there is nothing to wait for)."""
+    listener: ChangeListener | None = getattr(app.state, "change_listener", None)
+    if listener is not None:
+        assert listener.sync(), "the app's change listener did not hear its own probe"

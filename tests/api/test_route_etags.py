@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from api.app import create_app
 from scheduler.planning import publish_plan
 from tests.api.conftest import settings_for
-from tests.api.route_days import add_route_day, statements
+from tests.api.route_days import add_route_day, level, statements
 from tests.scheduler.planning_factories import add_routed_plan
 
 if TYPE_CHECKING:
@@ -140,6 +140,7 @@ def test_a_change_through_another_server_changes_the_etag(
             conditional = {**route_day.headers, "If-None-Match": first.headers["etag"]}
             assert here.get("/me/route", headers=conditional).status_code == 304
             assert there.post(f"/me/visits/{v1_id}/check-in", headers=route_day.headers).is_success
+            level(app_on)
             after = here.get("/me/route", headers=conditional)
             assert after.status_code == 200
             assert after.json()["stops"][0]["status"] == "in_progress"
