@@ -7,6 +7,7 @@ server as failed, once, before it starts the server processes.
 
 from __future__ import annotations
 
+import gc
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 # threads for the blocking routes (``api.limits`` says why they must match); the solve
 # jobs' progress updates borrow from the overflow.
 DATABASE_CONNECTIONS = 16
+GC_THRESHOLDS = (50_000, 50, 100)
 # How long a starting server waits for its change listener before serving without it.
 LISTEN_WAIT_S = 5.0
 
@@ -68,6 +70,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = DATABASE_CONNECTIONS
         listener = _start_listening(app, engine, cache)
+        if app.state.tune_gc:
+            _tune_gc()
         yield
         if listener is not None:
             listener.stop()
@@ -85,6 +89,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.sessions = sessions
     app.state.jobs = jobs
     app.state.route_cache = cache
+    app.state.tune_gc = False  # create_server_app's
     # False: keep no callers (also set by the tests whose transaction never commits).
     app.state.listen_for_changes = (
         cache.enabled and settings.listen_for_changes and ChangeListener.can_listen(engine)
@@ -96,6 +101,24 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.openapi = partial(_openapi_with_enum_examples, app)  # type: ignore[method-assign]
     install_pages(app)
     return app
+
+
+def create_server_app() -> FastAPI:
+    """The app of a ``homevisit serve`` process: ``create_app`` from the environment, and
+    the garbage collector tuned for a process that serves nothing else."""
+    app = create_app()
+    app.state.tune_gc = True
+    return app
+
+
+def _tune_gc() -> None:
+    # What exists once the app has started (routes, schemas, mappers) lives as long as the
+    # process: frozen, the collector stops walking it. A larger first generation collects
+    # less often at the allocation rate of thousands of small requests a second; the
+    # pauses of full collections showed as the slowest 1 % of the hot reads.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _start_listening(app: FastAPI, engine: Engine, cache: RouteCache) -> ChangeListener | None:
