@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from sqlalchemy.engine import Connection
-    from sqlalchemy.orm import ORMExecuteState, UOWTransaction
+    from sqlalchemy.orm import ORMExecuteState, SessionTransaction, UOWTransaction
 
 # The statuses whose plans a therapist sees: the published one, the superseded ones that
 # its list of changes compares with.
@@ -193,3 +193,12 @@ def read_payload(payload: str) -> Change:
         return Change(versions, frozenset(int(user) for user in data.get("users", ())))
     except (ValueError, TypeError, AttributeError):
         return Change(everything=True)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous: SessionTransaction) -> None:
+    # Only the whole transaction: a savepoint rolled back leaves the outer changes, and
+    # noting too much costs a needless new version, noting too little a stale cache.
+    if previous.parent is None:
+        session.info.pop(_CLINICS, None)
+        session.info.pop(_USERS, None)

@@ -82,6 +82,19 @@ def test_a_rolled_back_change_leaves_the_version(session: Session) -> None:
     assert version_of(session, day.clinic) == before
 
 
+def test_a_savepoint_rolled_back_keeps_the_changes_around_it(session: Session) -> None:
+    day = _published(session)
+    before = version_of(session, day.clinic)
+    day.visits["v1"].patient.phone = "+376 800 999"
+    session.flush()
+    with session.begin_nested() as savepoint:
+        day.therapists["t1"].name = "Renamed"
+        session.flush()
+        savepoint.rollback()
+    session.commit()
+    assert version_of(session, day.clinic) == before + 1
+
+
 @pytest.mark.parametrize("change", ["patient", "therapist", "clinic", "bulk visits"])
 def test_edits_of_what_a_route_shows_raise_the_version(session: Session, change: str) -> None:
     day = _published(session)
