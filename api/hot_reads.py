@@ -38,6 +38,8 @@ def route_cache(request: Request) -> RouteCache:
 
 
 def _caller(user: User, expires_at: dt.datetime | None) -> Caller:
+    if expires_at is not None and expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=dt.UTC)  # SQLite gives stored UTC times naive
     return Caller(
         user_id=user.id,
         role=user.role,

@@ -64,6 +64,8 @@ class ChangeListener:
         self._seen = threading.Condition()
         self._markers: set[str] = set()
         self._thread: threading.Thread | None = None
+        # The PostgreSQL process of the listening connection (pg_stat_activity's pid).
+        self.backend_pid: int | None = None
 
     @staticmethod
     def can_listen(engine: Engine) -> bool:
@@ -133,6 +135,7 @@ class ChangeListener:
         row = connection.execute("SELECT current_schema()").fetchone()
         channel = channel_name(str(row[0] if row else "public"))
         connection.execute(f'LISTEN "{channel.replace(chr(34), chr(34) * 2)}"')
+        self.backend_pid = connection.info.backend_pid
         probe: str | None = self._probe()
         deadline = next_probe = time.monotonic() + PROBE_TIMEOUT_S
         while not self._stopping.is_set():

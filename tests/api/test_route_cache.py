@@ -3,11 +3,14 @@ committed anywhere (another server, a process without a server) reaches every se
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
@@ -19,7 +22,7 @@ from tests.api.conftest import settings_for
 from tests.api.route_days import add_route_day, level, statements
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from fastapi import FastAPI
     from sqlalchemy.engine import Engine
@@ -133,8 +136,7 @@ def test_without_the_listener_callers_are_read_again(two_servers: TwoServers) ->
 def test_the_cache_set_to_zero_keeps_nothing(migrated: Engine) -> None:
     with Session(migrated) as session:
         route_day = add_route_day(session)
-    settings = settings_for(migrated)
-    app = create_app(type(settings)(**{**vars(settings), "route_cache_mb": 0}))
+    app = create_app(dataclasses.replace(settings_for(migrated), route_cache_mb=0))
     try:
         with TestClient(app) as client:
             client.get("/me/route", headers=route_day.headers)
@@ -201,3 +203,38 @@ def test_an_expired_token_is_not_served_from_the_cache() -> None:
     past = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     cache.keep_caller("token:a", Caller(10, Role.THERAPIST, 1, 5, "UTC", 1, past), cache.epoch())
     assert cache.caller("token:a") is None
+
+
+def _until(condition: Callable[[], bool], timeout_s: float = 15.0) -> bool:
+    """Whether ``condition`` held within ``timeout_s`` (a bound on waiting, not a measure)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_a_listener_that_loses_its_connection_forgets_its_callers_then_hears_again(
+    two_servers: TwoServers,
+) -> None:
+    if not _keeps_callers(two_servers):
+        pytest.skip("only PostgreSQL announces changes")
+    app = two_servers.here_app
+    listener = app.state.change_listener
+    two_servers.here.get("/me/route", headers=two_servers.headers)
+    assert app.state.route_cache.sizes()[1] == 1
+    with two_servers.engine.begin() as connection:
+        ended = connection.scalar(
+            sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": listener.backend_pid}
+        )
+    assert ended
+    assert _until(lambda: not listener.listening)
+    assert listener.wait_listening(15.0)
+    assert app.state.route_cache.sizes()[1] == 0
+    v1_id = two_servers.route_day.visit_ids["v1"]
+    first = two_servers.here.get("/me/route", headers=two_servers.headers)
+    two_servers.there.post(f"/me/visits/{v1_id}/check-in", headers=two_servers.headers)
+    level(app)
+    after = two_servers.here.get("/me/route", headers=two_servers.headers)
+    assert after.headers["etag"] != first.headers["etag"]
