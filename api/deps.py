@@ -19,7 +19,7 @@ from scheduler.models import Role, Therapist, User
 from scheduler.models.base import utc_now
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Awaitable
 
 _bearer = HTTPBearer(auto_error=False, description="The token that `POST /auth/login` returns.")
 # The pages keep the same token in this HttpOnly, SameSite=Strict cookie (set by the login
@@ -84,7 +84,7 @@ def require_page_header(request: Request) -> None:
         raise NotPermitted(f"a write with the page's cookie must carry the {PAGE_HEADER} header")
 
 
-def get_credentials(
+async def get_credentials(
     request: Request, bearer: BearerCredentials
 ) -> HTTPAuthorizationCredentials | None:
     """The bearer token of the Authorization header, else the pages' cookie."""
@@ -111,12 +111,17 @@ def get_current_user(session: SessionDep, settings: SettingsDep, credentials: Cr
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def _role_in(*roles: Role) -> Callable[[User], User]:
-    allowed = " or ".join(role.value for role in roles)
+def require_role(role: Role, *roles: Role) -> None:
+    """``NotPermitted`` unless ``role`` is one of ``roles``."""
+    if role not in roles:
+        allowed = " or ".join(each.value for each in roles)
+        raise NotPermitted(f"this needs the role {allowed}; you are {role.value}")
 
-    def check(user: CurrentUser) -> User:
-        if user.role not in roles:
-            raise NotPermitted(f"this needs the role {allowed}; you are {user.role.value}")
+
+def _role_in(*roles: Role) -> Callable[[User], Awaitable[User]]:
+    # Async, as the other checks here: they do no I/O, so they need no request thread.
+    async def check(user: CurrentUser) -> User:
+        require_role(user.role, *roles)
         return user
 
     return check
@@ -127,9 +132,12 @@ StaffUser = Annotated[User, Depends(_role_in(Role.ADMIN, Role.COORDINATOR))]
 TherapistUser = Annotated[User, Depends(_role_in(Role.THERAPIST))]
 
 
-def get_own_therapist(user: TherapistUser) -> Therapist:
+NO_THERAPIST_RECORD = "this login is not linked to a therapist record"
+
+
+async def get_own_therapist(user: TherapistUser) -> Therapist:
     if user.therapist is None:
-        raise NotPermitted("this login is not linked to a therapist record")
+        raise NotPermitted(NO_THERAPIST_RECORD)
     return user.therapist
 
 

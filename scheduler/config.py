@@ -48,6 +48,8 @@
 | ``HOMEVISIT_JOB_LEASE_S`` | ``15`` | a solve not renewed for this long is taken over |
 | ``HOMEVISIT_JOB_RESEND_S`` | ``600`` | a queued solve no worker took is sent again |
 | ``HOMEVISIT_SOLVE_WAIT_S`` | ``30`` | ``POST /solve``'s wait for a worker, beyond its limit |
+| ``HOMEVISIT_ROUTE_CACHE_MB`` | ``64`` | routes and feeds one server process keeps; ``0``: none |
+| ``HOMEVISIT_LISTEN_FOR_CHANGES`` | ``true`` | PostgreSQL: keep callers, told of changes (NOTIFY) |
 
 A variable set to the empty string counts as unset. The geocoder domain may start with
 ``http://`` (a self-hosted Nominatim) or ``https://`` (the default). ``osrm`` needs
@@ -117,6 +119,7 @@ DEFAULT_JOB_MAX_ATTEMPTS = 3
 DEFAULT_JOB_LEASE_S = 15.0
 DEFAULT_JOB_RESEND_S = 600.0
 DEFAULT_SOLVE_WAIT_S = 30.0
+DEFAULT_ROUTE_CACHE_MB = 64
 EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
@@ -170,6 +173,12 @@ class Settings:
     job_lease_s: float = DEFAULT_JOB_LEASE_S
     job_resend_s: float = DEFAULT_JOB_RESEND_S
     solve_wait_s: float = DEFAULT_SOLVE_WAIT_S
+    # Megabytes of rendered routes and feeds a server process keeps; 0 keeps nothing
+    # (neither bodies nor callers: every request reads the database).
+    route_cache_mb: int = DEFAULT_ROUTE_CACHE_MB
+    # On PostgreSQL, servers LISTEN for the commits' change notifications and keep callers
+    # meanwhile; false reads every caller's token from the database.
+    listen_for_changes: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -216,6 +225,8 @@ class Settings:
             delivery_timeout_s=_positive(environ, "delivery_timeout_s", DEFAULT_DELIVERY_TIMEOUT_S),
             delivery_poll_s=_positive(environ, "delivery_poll_s", DEFAULT_DELIVERY_POLL_S),
             **_jobs(environ),
+            route_cache_mb=_whole(environ, "route_cache_mb", DEFAULT_ROUTE_CACHE_MB, 0),
+            listen_for_changes=_flag(environ, "listen_for_changes", default=True),
         )
 
 
@@ -407,10 +418,10 @@ def _whole(environ: Mapping[str, str], name: str, default: int, minimum: int) ->
     return int(value)
 
 
-def _flag(environ: Mapping[str, str], name: str) -> bool:
+def _flag(environ: Mapping[str, str], name: str, default: bool = False) -> bool:
     value = _read(environ, name)
     if value is None:
-        return False
+        return default
     if value.lower() not in _FLAGS:
         raise _invalid(name, f"must be true or false, got {value!r}")
     return _FLAGS[value.lower()]

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Path, Request, Response
 
+from api.conditional import NOT_MODIFIED_RESPONSE, IfNoneMatch
 from api.deps import OwnTherapist, SessionDep, SettingsDep, TherapistUser
+from api.hot_reads import (
+    TokenCaller,
+    caller_today,
+    day_response,
+    feed_caller,
+    own_therapist_id,
+)
 from api.params import UserId, VisitId
+from api.route_cache import BodyKey, Caller
 from api.schemas.me import (
     CheckRead,
     FeedRead,
@@ -19,16 +29,15 @@ from api.schemas.me import (
     RouteStopRead,
 )
 from api.schemas.plans import BreakRead
-from scheduler.accounts.tokens import feed_secret, rotate_feed, user_for_feed
+from scheduler.accounts.tokens import feed_secret, rotate_feed
 from scheduler.day_json.plan import break_json
-from scheduler.errors import Conflict, NotFound
+from scheduler.errors import Conflict
 from scheduler.models import PlanStop, Therapist, Visit
 from scheduler.therapist_day.service import (
     RouteChanges,
     TherapistDay,
     check_in,
     check_out,
-    clinic_today,
     feed_calendar,
     next_stop,
     route_changes,
@@ -45,6 +54,7 @@ if TYPE_CHECKING:
 
 router = APIRouter(tags=["therapist"])
 ICS_TYPE = "text/calendar; charset=utf-8"
+JSON = "application/json"
 
 
 def _stop_read(stop: PlanStop) -> RouteStopRead:
@@ -110,13 +120,27 @@ def my_route_read(therapist: Therapist, day: TherapistDay, changes: RouteChanges
     )
 
 
-@router.get("/me/route")
-def my_route(
-    therapist: OwnTherapist, session: SessionDep, date: dt.date | None = None
-) -> MyRouteRead:
+@router.get("/me/route", response_model=MyRouteRead, responses=NOT_MODIFIED_RESPONSE)
+async def my_route(
+    request: Request,
+    caller: TokenCaller,
+    session: SessionDep,
+    date: dt.date | None = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
     """The caller's published route of a date (default today in the clinic's timezone)."""
-    day = therapist_day(session, therapist, date or clinic_today(therapist))
-    return my_route_read(therapist, day, route_changes(session, therapist, day))
+    therapist_id = own_therapist_id(caller)
+    date = date or caller_today(caller)
+    key = BodyKey(caller.clinic_id, "route", therapist_id, date)
+    render = partial(render_route, date=date)
+    return await day_response(request, session, caller, key, if_none_match, JSON, render)
+
+
+def render_route(session: Session, therapist: Therapist, date: dt.date) -> bytes:
+    """The body of ``GET /me/route``: the therapist's published route of ``date``."""
+    day = therapist_day(session, therapist, date)
+    read = my_route_read(therapist, day, route_changes(session, therapist, day))
+    return read.model_dump_json(by_alias=True).encode()
 
 
 def _check_read(session: Session, therapist: Therapist, visit: Visit) -> CheckRead:
@@ -142,14 +166,28 @@ def check_out_visit(visit_id: VisitId, therapist: OwnTherapist, session: Session
     return _check_read(session, therapist, check_out(session, therapist, visit_id))
 
 
-@router.get(
-    "/me/route.ics",
-    response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}, "description": "An iCalendar stream."}},
-)
-def my_calendar(therapist: OwnTherapist, session: SessionDep) -> Response:
+ICS_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {"text/calendar": {}}, "description": "An iCalendar stream."},
+    **NOT_MODIFIED_RESPONSE,
+}
+
+
+async def _calendar(
+    request: Request, session: Session, caller: Caller, therapist_id: int, if_none_match: str | None
+) -> Response:
+    today = caller_today(caller)
+    key = BodyKey(caller.clinic_id, "feed", therapist_id, today)
+    render = partial(feed_calendar, today=today)
+    return await day_response(request, session, caller, key, if_none_match, ICS_TYPE, render)
+
+
+@router.get("/me/route.ics", response_class=Response, responses=ICS_RESPONSES)
+async def my_calendar(
+    request: Request, caller: TokenCaller, session: SessionDep, if_none_match: IfNoneMatch = None
+) -> Response:
     """The caller's published visits, a week back to two months ahead, as iCalendar."""
-    return Response(feed_calendar(session, therapist), media_type=ICS_TYPE)
+    therapist_id = own_therapist_id(caller)
+    return await _calendar(request, session, caller, therapist_id, if_none_match)
 
 
 def feed_url(app: Starlette, settings: Settings, user: User) -> str | None:
@@ -196,17 +234,18 @@ def rotate_my_feed(
     "/feeds/{user_id}/{secret}/route.ics",
     name="calendar_feed",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}, "description": "An iCalendar stream."}},
+    responses=ICS_RESPONSES,
 )
-def calendar_feed(
+async def calendar_feed(
+    request: Request,
     user_id: UserId,
     secret: Annotated[str, Path(max_length=100)],
     session: SessionDep,
     settings: SettingsDep,
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
     """A therapist's calendar feed; the secret in the URL stands in for a login."""
     assert settings.secret_key is not None
-    user = user_for_feed(session, settings.secret_key, user_id, secret)
-    if user.therapist is None:
-        raise NotFound("no such calendar feed")
-    return Response(feed_calendar(session, user.therapist), media_type=ICS_TYPE)
+    caller = await feed_caller(request, session, settings.secret_key, user_id, secret)
+    assert caller.therapist_id is not None  # feed_caller found no feed otherwise
+    return await _calendar(request, session, caller, caller.therapist_id, if_none_match)

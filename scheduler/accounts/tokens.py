@@ -112,8 +112,18 @@ def issue_token(
 
 def user_for_token(session: Session, secret_key: str, token: str) -> User:
     """The user of a valid (known, unexpired, unrevoked) token, else ``NotAuthenticated``."""
-    user = session.scalar(
-        sa.select(User)
+    return login_for_token(session, secret_key, token)[0]
+
+
+def token_key(secret_key: str, token: str) -> str:
+    """What the database keeps of a token (its keyed hash); also a key to cache it by."""
+    return _keyed_hash(secret_key, token)
+
+
+def login_for_token(session: Session, secret_key: str, token: str) -> tuple[User, dt.datetime]:
+    """The user of a valid token and when the token expires, else ``NotAuthenticated``."""
+    row = session.execute(
+        sa.select(User, ApiToken.expires_at)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(
             ApiToken.token_hash == _keyed_hash(secret_key, token),
@@ -122,10 +132,10 @@ def user_for_token(session: Session, secret_key: str, token: str) -> User:
         )
         # Every request authenticates: load what the routes read of the caller at once.
         .options(joinedload(User.clinic), joinedload(User.therapist).joinedload(Therapist.clinic))
-    )
-    if user is None:
+    ).first()
+    if row is None:
         raise NotAuthenticated("the token is unknown, expired or revoked; log in again")
-    return user
+    return row[0], row[1]
 
 
 def revoke_token(session: Session, secret_key: str, token: str) -> None:

@@ -117,7 +117,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 1
     # The app is named, not imported: the scheduler package never imports the api package.
     uvicorn.run(
-        "api.app:create_app",
+        "api.app:create_server_app",
         factory=True,
         host=args.host,
         port=args.port,

@@ -6,6 +6,8 @@ are unique within a clinic. ``Base.metadata`` is what the Alembic migrations des
 May import: nothing else in scheduler.
 """
 
+# ``versions`` is imported for its session events: commits raise the route versions.
+from scheduler.models import versions  # noqa: F401
 from scheduler.models.base import Base
 from scheduler.models.caches import GeocodeCache, MatrixCache, to_microdegrees
 from scheduler.models.clinic import Clinic

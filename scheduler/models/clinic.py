@@ -12,6 +12,9 @@ class Clinic(Base):
     """A clinic; ``timezone`` is an IANA name such as ``Europe/Andorra``.
 
     Visit times, shifts and plans are local wall-clock times in this timezone.
+    ``routes_version`` rises with every commit that may change what a therapist of the
+    clinic sees of their published days (``scheduler.models.versions`` raises it): the API's
+    ETags and caches of routes are keyed by it.
     """
 
     __tablename__ = "clinics"
@@ -21,3 +24,6 @@ class Clinic(Base):
     timezone: Mapped[str] = mapped_column(sa.String(64))
     # The travel provider of this clinic (``geodesic``, ``osrm``); null: the installation's.
     travel_provider: Mapped[str | None] = mapped_column(sa.String(20))
+    routes_version: Mapped[int] = mapped_column(
+        sa.BigInteger, default=0, server_default=sa.text("0")
+    )

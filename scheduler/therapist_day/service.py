@@ -233,9 +233,10 @@ def next_stop(day: TherapistDay) -> PlanStop | None:
     return next((s for s in day.stops if s.visit.checked_out_at is None), None)
 
 
-def feed_calendar(session: Session, therapist: Therapist) -> str:
-    """The therapist's published visits from a week ago to two months ahead, as ICS."""
-    today = clinic_today(therapist)
+def feed_calendar(session: Session, therapist: Therapist, today: dt.date | None = None) -> str:
+    """The therapist's published visits from a week before ``today`` (default: today in the
+    clinic) to two months after, as ICS."""
+    today = today or clinic_today(therapist)
     plans = session.scalars(
         sa.select(Plan)
         .join(PlanRoute, PlanRoute.plan_id == Plan.id)

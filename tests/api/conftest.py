@@ -41,6 +41,9 @@ def app(shared_engine: Engine, session: Session) -> Iterator[FastAPI]:
     """The app, every request inside the test's rolled-back ``session``."""
     app = create_app(settings_for(shared_engine), shared_engine)
     app.dependency_overrides[get_session] = lambda: session
+    # The test's transaction never commits, so no change notification would ever say that a
+    # kept caller went stale: keep none (bodies are keyed by version, and stay right).
+    app.state.listen_for_changes = False
     yield app
     app.state.jobs.shutdown()
 

@@ -98,6 +98,8 @@ def test_settings_are_frozen() -> None:
         ("HOMEVISIT_LOGIN_ACCOUNT_LIMIT", "0", "whole number of at least 1, got '0'"),
         ("HOMEVISIT_LOGIN_ADDRESS_LIMIT", "many", "whole number of at least 1, got 'many'"),
         ("HOMEVISIT_LOGIN_WINDOW_S", "-900", "must be a positive number, got '-900'"),
+        ("HOMEVISIT_ROUTE_CACHE_MB", "-1", "whole number of at least 0, got '-1'"),
+        ("HOMEVISIT_LISTEN_FOR_CHANGES", "sometimes", "must be true or false, got 'sometimes'"),
     ],
 )
 def test_a_bad_value_names_the_variable(variable: str, value: str, message: str) -> None:
@@ -237,3 +239,12 @@ def test_a_channel_setting_needs_its_partner(given: str, missing: str) -> None:
         Settings.from_env({given: value})
     [error] = raised.value.errors
     assert (error.field, error.message) == (missing, f"must be set when {given} is")
+
+
+def test_the_route_cache_variables_are_read() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.route_cache_mb, defaults.listen_for_changes) == (64, True)
+    settings = Settings.from_env(
+        {"HOMEVISIT_ROUTE_CACHE_MB": "0", "HOMEVISIT_LISTEN_FOR_CHANGES": "false"}
+    )
+    assert (settings.route_cache_mb, settings.listen_for_changes) == (0, False)
