@@ -19,6 +19,7 @@ from api.deps import SessionDep, SettingsDep
 from api.pages.common import PageUser, hhmm, landing_path, redirect, render, to_login
 from api.pages.replan_view import ReplanChanges, ReplanPanel, replan_changes, replan_panel
 from api.pages.roster_view import comparison_view, kpi_rows, plan_map, timeline
+from api.schemas.fields import PlanDate
 from scheduler.day_json.roster import RosterNames
 from scheduler.exchange.exporting import roster_names
 from scheduler.models import Clinic, Plan, PlanStatus, Role, Visit
@@ -122,7 +123,7 @@ def roster_page(
     user: PageUser,
     session: SessionDep,
     settings: SettingsDep,
-    date: dt.date | None = None,
+    date: PlanDate | None = None,
     plan: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> HTMLResponse | RedirectResponse:
     """The clinic's roster of a date (default today): its versions, one of them in full."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from api.deps import OwnTherapist, SessionDep, SettingsDep, TherapistUser
 from api.params import UserId, VisitId
+from api.schemas.fields import PlanDate
 from api.schemas.me import (
     CheckRead,
     FeedRead,
@@ -108,7 +108,7 @@ def my_route_read(therapist: Therapist, day: TherapistDay, changes: RouteChanges
 
 @router.get("/me/route")
 def my_route(
-    therapist: OwnTherapist, session: SessionDep, date: dt.date | None = None
+    therapist: OwnTherapist, session: SessionDep, date: PlanDate | None = None
 ) -> MyRouteRead:
     """The caller's published route of a date (default today in the clinic's timezone)."""
     day = therapist_day(session, therapist, date or clinic_today(therapist))

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from sqlalchemy.orm import Session
 
 from api.deps import JobsDep, SessionDep, SettingsDep, StaffUser
+from api.schemas.fields import PlanDate
 from api.schemas.plan_edits import ComparisonRead, EditRead, LockCreate, MoveCreate, PinCreate
 from api.schemas.plans import PlanCreate, PlanOptionsCreate, PlanRead, PlanSummaryRead
 from api.schemas.replan import (
@@ -85,7 +86,7 @@ def _options(chosen: PlanOptionsCreate, default_limit_s: float) -> PlanOptions:
 def list_clinic_plans(
     user: StaffUser,
     session: SessionDep,
-    date: dt.date | None = None,
+    date: PlanDate | None = None,
     plan_status: Annotated[PlanStatus | None, Query(alias="status")] = None,
 ) -> list[PlanSummaryRead]:
     """The clinic's plans, by date then version, optionally of one date or status."""

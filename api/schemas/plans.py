@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.fields import PlanDate
 from scheduler.day_json.plan import break_json
 from scheduler.models import (
     Channel,
@@ -59,7 +60,7 @@ class PlanCreate(BaseModel):
         json_schema_extra={"examples": [{"date": "2026-11-30", "options": {"time_limit_s": 10}}]},
     )
 
-    date: dt.date
+    date: PlanDate
     options: PlanOptionsCreate = Field(default_factory=PlanOptionsCreate)
 
 

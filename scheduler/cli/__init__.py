@@ -4,5 +4,5 @@ the stored clinic, ``users`` and ``travel`` their own groups, ``deliver`` the ou
 worker, ``common`` what those share, and ``demo`` seeds the demo clinic.
 
 May import: config, errors, models, db, accounts, records, travel, exchange, day_json,
-planning, notify.
+planning, notify, local_time.
 """

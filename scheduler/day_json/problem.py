@@ -23,6 +23,7 @@ from scheduler.day_json.matrix import read_matrix
 from scheduler.day_json.reader import FieldReader, child
 from scheduler.day_json.replan import read_replan
 from scheduler.errors import InvalidRequest
+from scheduler.records.values import date_fault
 from scheduler.travel import GeodesicProvider, TravelTimeProvider
 from solver.problem import (
     DEFAULT_TRAVEL_MODE,
@@ -188,10 +189,14 @@ def _read_date(reader: FieldReader, value: object) -> dt.date | None:
         reader.fail("date", f"{text!r} is not a date in YYYY-MM-DD format")
         return None
     try:
-        return dt.date.fromisoformat(text)
+        date = dt.date.fromisoformat(text)
     except ValueError:
         reader.fail("date", f"{text!r} is not a valid date")
         return None
+    if (fault := date_fault(date)) is not None:
+        reader.fail("date", fault)
+        return None
+    return date
 
 
 def _read_timezone(reader: FieldReader, value: object) -> str | None:
