@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
+import pytest
 import sqlalchemy as sa
 
 from scheduler.models import Plan, PlanStatus, Role, VisitStatus
@@ -127,10 +129,20 @@ def test_a_day_without_a_published_plan_is_empty(client: TestClient, session: Se
     assert route["stops"] == []
 
 
+def _on_date(session: Session, day: SmallDay, date: dt.date) -> None:
+    """Move the small day, its visits and its plans, to ``date``."""
+    for visit in day.visits.values():
+        visit.date = date
+    for plan in session.scalars(sa.select(Plan).where(Plan.clinic_id == day.clinic.id)):
+        plan.date = date
+    session.flush()
+
+
 def test_check_in_and_out_record_times_and_move_to_the_next_stop(
     client: TestClient, session: Session
 ) -> None:
     day = _published_day(session)
+    _on_date(session, day, clinic_today(day.therapists["t1"]))
     headers = auth_headers(
         session, add_login(session, day.clinic, Role.THERAPIST, day.therapists["t1"])
     )
@@ -149,6 +161,50 @@ def test_check_in_and_out_record_times_and_move_to_the_next_stop(
     assert v1.checked_out_at is not None
     assert v1.checked_in_at is not None
     assert v1.checked_in_at <= v1.checked_out_at
+
+
+@pytest.mark.parametrize(("days", "word"), [(1, "is on"), (-1, "was on")])
+def test_a_check_in_is_refused_on_another_day_than_the_visit_s(
+    client: TestClient, session: Session, days: int, word: str
+) -> None:
+    """Tomorrow's visit cannot be checked in today, nor yesterday's: the check-in records
+    the time now as the arrival, which a re-plan takes as the start of the visit."""
+    day = _published_day(session)
+    today = clinic_today(day.therapists["t1"])
+    _on_date(session, day, today + dt.timedelta(days=days))
+    headers = auth_headers(
+        session, add_login(session, day.clinic, Role.THERAPIST, day.therapists["t1"])
+    )
+    v1 = day.visits["v1"]
+    response = client.post(f"/me/visits/{v1.id}/check-in", headers=headers)
+    assert response.status_code == 409
+    visit_date = (today + dt.timedelta(days=days)).isoformat()
+    assert response.json()["detail"].startswith(
+        f"visit {v1.id} {word} {visit_date} and today is {today.isoformat()} in Europe/Andorra"
+    )
+    session.refresh(v1)
+    assert v1.checked_in_at is None
+    assert v1.status == VisitStatus.BOOKED
+
+
+def test_a_stop_planned_past_midnight_is_checked_in_on_the_next_day(
+    client: TestClient, session: Session
+) -> None:
+    """A route that runs past midnight: its 24:30 stop is checked in on the day it falls on."""
+    day = add_small_day(session)
+    today = clinic_today(day.therapists["t1"])
+    v1 = day.visits["v1"]
+    add_routed_plan(
+        session,
+        day.clinic,
+        {day.therapists["t1"]: [(v1, 24 * 3600 + 1800)]},
+        status=PlanStatus.PUBLISHED,
+    )
+    _on_date(session, day, today - dt.timedelta(days=1))
+    headers = auth_headers(
+        session, add_login(session, day.clinic, Role.THERAPIST, day.therapists["t1"])
+    )
+    assert client.post(f"/me/visits/{v1.id}/check-in", headers=headers).status_code == 200
 
 
 def test_another_therapists_visit_is_not_found(client: TestClient, session: Session) -> None:
