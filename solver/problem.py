@@ -1,9 +1,10 @@
 """The solver's input: one planning day as plain, immutable, integer data.
 
 Times are seconds elapsed since the planning day's local midnight (on a day when the clocks
-change they part from the wall clock; ``Problem.clock_changes`` says where, for messages only),
-distances metres, locations indices into the travel matrices. Ids are opaque strings. Nothing here knows about
-clinics, databases or JSON; ``scheduler.problem_json`` builds these objects.
+change they part from the wall clock; ``Problem.clock_changes`` says where, for messages
+only), distances metres, locations indices into the travel matrices. Ids are opaque
+strings. Nothing here knows about clinics, time zones, databases or JSON;
+``scheduler.day_json`` and ``scheduler.planning`` build these objects.
 """
 
 from __future__ import annotations

@@ -67,11 +67,11 @@ def solve_replan(
         return solution
     routes = stitched(problem, solution.routes, frozen)
     frozen_count = sum(len(f.stops) for f in frozen.values())
+    now = format_hhmm(problem.wall_s(replan.now_s))
     stats = replace(
         solution.stats,
         wall_s=time.monotonic() - started,
-        strategy=f"re-plan from {format_hhmm(problem.wall_s(replan.now_s))} ({frozen_count} stops frozen): "
-        + solution.stats.strategy,
+        strategy=f"re-plan from {now} ({frozen_count} stops frozen): " + solution.stats.strategy,
     )
     return finish(problem, routes, [*solution.unassigned, *too_late], stats)
 

@@ -244,7 +244,9 @@ def finish_plan(session: Session, plan: Plan, day: DayProblem, solution: Solutio
         store_solution(plan, day, solution)
         plan.status = PlanStatus.DRAFT
         if day.problem.replan is not None:
-            plan.replan = (plan.replan or {}) | changes_json(plan_changes(day.problem, solution))
+            plan.replan = (plan.replan or {}) | changes_json(
+                day.clock, plan_changes(day.problem, solution)
+            )
     session.commit()
 
 
