@@ -26,6 +26,8 @@ from tests.api.factories import add_login
 from tests.scheduler.factories import add_clinic, add_patient, add_therapist, add_visit
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy.orm import Session
 
     from scheduler.models import Clinic
@@ -197,7 +199,7 @@ def test_the_services_refuse_a_date_outside_the_range(
         external_id="v-new", patient_id=patient.id, date=date, duration_minutes=30
     )
     range_text = "(from 2000-01-01 to 2099-12-31)"
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: visits.create_visit(session, clinic.id, booking),
         lambda: visits.update_visit(session, clinic.id, visit.id, VisitFields(date=date)),
         lambda: shifts.add_exception(
