@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 from solver import check_messages as say
 from solver.check_route import RouteCheck, holds
 from solver.freeze import frozen_routes
+from solver.problem import BreakRule, TimeWindow
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from solver.check_route import Leg
     from solver.current_plan import FrozenRoute
-    from solver.problem import BreakRule, Problem, Therapist, Visit
+    from solver.problem import Problem, Therapist, Visit
     from solver.solution import Route, Solution, Stop
 
 
@@ -99,7 +100,7 @@ def check_solution(
         else:
             violations += _check_frozen_route(problem, therapist, route, visits, done)
     if problem.replan is not None:
-        violations += _check_replan(problem.replan.now_s, solution, frozen)
+        violations += _check_replan(problem.replan.now_s, solution, frozen, problem.wall_s)
     violations += _check_locks(solution, locked_prefixes or {})
     return violations
 
@@ -180,23 +181,25 @@ def _check_windows(check: RouteCheck) -> list[Violation]:
     for stop, visit in check.known_stops:
         if not visit.windows or any(w.start_s <= stop.start_s <= w.end_s for w in visit.windows):
             continue
-        message = say.window_missed(visit.id, check.therapist.id, stop.start_s, visit.windows)
+        wall = check.wall_s
+        spans = [TimeWindow(wall(w.start_s), wall(w.end_s)) for w in visit.windows]
+        message = say.window_missed(visit.id, check.therapist.id, wall(stop.start_s), spans)
         found.append(_for(ViolationKind.WINDOW, message, check.route, visit.id))
     return found
 
 
 def _check_shift(check: RouteCheck) -> list[Violation]:
-    therapist, route = check.therapist, check.route
+    therapist, route, wall = check.therapist, check.route, check.wall_s
     tid = therapist.id
     if route.start_s is None or route.end_s is None:
         return [_for(ViolationKind.SHIFT, say.no_route_times(tid), route)]
     found: list[Violation] = []
     if route.start_s < therapist.shift_start_s:
-        message = say.starts_before_shift(tid, route.start_s, therapist.shift_start_s)
+        message = say.starts_before_shift(tid, wall(route.start_s), wall(therapist.shift_start_s))
         found.append(_for(ViolationKind.SHIFT, message, route))
     if route.end_s > therapist.shift_end_s + therapist.overtime_max_s:
         message = say.ends_after_shift(
-            tid, route.end_s, therapist.shift_end_s, therapist.overtime_max_s
+            tid, wall(route.end_s), wall(therapist.shift_end_s), therapist.overtime_max_s
         )
         found.append(_for(ViolationKind.SHIFT, message, route))
     return found
@@ -231,42 +234,44 @@ def _check_break(check: RouteCheck) -> list[Violation]:
             return []
         return [_for(ViolationKind.BREAK, say.break_without_rule(tid), route)]
     if route.break_start_s is None or route.break_end_s is None:
-        return [_for(ViolationKind.BREAK, say.no_break(tid, rule), route)]
+        wall = check.wall_s
+        shown = BreakRule(wall(rule.earliest_start_s), wall(rule.latest_end_s), rule.duration_s)
+        return [_for(ViolationKind.BREAK, say.no_break(tid, shown), route)]
     return _check_break_placement(check, rule, (route.break_start_s, route.break_end_s))
 
 
 def _check_break_placement(
     check: RouteCheck, rule: BreakRule, span: tuple[int, int]
 ) -> list[Violation]:
-    route = check.route
+    route, wall = check.route, check.wall_s
     start_s, end_s = span
     faults: list[tuple[str, str | None]] = []  # what is wrong, the visit concerned
     if end_s - start_s != rule.duration_s:
         faults.append((say.break_length(end_s - start_s, rule.duration_s), None))
     if start_s < rule.earliest_start_s:
-        faults.append((say.break_starts_early(rule.earliest_start_s), None))
+        faults.append((say.break_starts_early(wall(rule.earliest_start_s)), None))
     if end_s > rule.latest_end_s:
-        faults.append((say.break_ends_late(rule.latest_end_s), None))
+        faults.append((say.break_ends_late(wall(rule.latest_end_s)), None))
     bounds_known = route.start_s is not None and route.end_s is not None
     if bounds_known and not holds(route.start_s, route.end_s, span):
         faults.append((say.BREAK_OUTSIDE_ROUTE, None))
     for stop in route.stops:
         if start_s < stop.end_s and stop.start_s < end_s:
-            overlap = say.break_overlaps(stop.visit_id, stop.start_s, stop.end_s)
+            overlap = say.break_overlaps(stop.visit_id, wall(stop.start_s), wall(stop.end_s))
             faults.append((overlap, stop.visit_id))
-    subject = say.break_subject(check.therapist.id, start_s, end_s)
+    subject = say.break_subject(check.therapist.id, wall(start_s), wall(end_s))
     return [_for(ViolationKind.BREAK, f"{subject} {fault}", route, vid) for fault, vid in faults]
 
 
 def _check_timing(check: RouteCheck) -> list[Violation]:
     """Service durations, and enough time on every leg for the drive (and the break)."""
-    tid, route = check.therapist.id, check.route
+    tid, route, wall = check.therapist.id, check.route, check.wall_s
     found: list[Violation] = []
     for stop, visit in check.known_stops:
-        if stop.end_s != stop.start_s + visit.service_s:
-            message = say.wrong_service_end(
-                visit.id, tid, stop.end_s, stop.start_s, visit.service_s
-            )
+        expected_s = stop.start_s + visit.service_s
+        if stop.end_s != expected_s:
+            times = (wall(stop.end_s), wall(stop.start_s), wall(expected_s))
+            message = say.wrong_service_end(visit.id, tid, times, visit.service_s)
             found.append(_for(ViolationKind.TIMING, message, route, visit.id))
     for leg in check.legs:
         if leg.from_s is None or leg.to_s is None or leg.travel_s is None:
@@ -275,13 +280,12 @@ def _check_timing(check: RouteCheck) -> list[Violation]:
         if leg.to_s >= earliest_s:
             continue
         if leg.stop is None:
-            target, verb, vid = say.route_ends_at(tid, leg.to_s), "end", None
+            target, verb, vid = say.route_ends_at(tid, wall(leg.to_s)), "end", None
         else:
             vid = leg.stop.visit_id
-            target, verb = say.visit_starts_at(vid, tid, leg.to_s), "start"
-        message = say.leg_too_short(
-            target, verb, leg.origin, (leg.from_s, earliest_s), leg.travel_s, leg.break_s
-        )
+            target, verb = say.visit_starts_at(vid, tid, wall(leg.to_s)), "start"
+        leaving = (wall(leg.from_s), wall(earliest_s))
+        message = say.leg_too_short(target, verb, leg.origin, leaving, leg.travel_s, leg.break_s)
         found.append(_for(ViolationKind.TIMING, message, route, vid))
     return found
 
@@ -308,7 +312,9 @@ def _stop_figures(check: RouteCheck, leg: Leg, stop: Stop, travel_s: int) -> lis
         earliest_s = leg.from_s + travel_s
         # An impossible leg is TIMING's to report; its arrival cannot be right either.
         if wait_s >= 0 and not earliest_s <= stop.arrival_s <= stop.start_s:
-            wrong.append(say.stop_arrival(where, stop.arrival_s, earliest_s, stop.start_s))
+            wall = check.wall_s
+            times = (wall(stop.arrival_s), wall(earliest_s), wall(stop.start_s))
+            wrong.append(say.stop_arrival(where, *times))
     return [_for(ViolationKind.FIGURES, text, check.route, stop.visit_id) for text in wrong]
 
 
@@ -413,37 +419,49 @@ def _check_frozen_route(
     )
     found = _check_route(RouteCheck.build(problem, widened, route, visits))
     found = [v for v in found if v.visit_id not in frozen_ids]
-    return found + _check_frozen_stops(route, frozen)
+    return found + _check_frozen_stops(route, frozen, problem.wall_s)
 
 
-def _check_frozen_stops(route: Route, frozen: FrozenRoute) -> list[Violation]:
+def _check_frozen_stops(
+    route: Route, frozen: FrozenRoute, wall: Callable[[int], int]
+) -> list[Violation]:
     """The route begins with the frozen stops, at their times."""
     expected = [(s.visit_id, s.start_s, s.end_s) for s in frozen.stops]
     actual = [(s.visit_id, s.start_s, s.end_s) for s in route.stops[: len(expected)]]
     if actual == expected:
         return []
-    message = say.frozen_changed(route.therapist_id, expected, actual)
+    message = say.frozen_changed(
+        route.therapist_id, _on_wall(expected, wall), _on_wall(actual, wall)
+    )
     return [_for(ViolationKind.LOCK, message, route)]
 
 
+def _on_wall(
+    stops: list[tuple[str, int, int]], wall: Callable[[int], int]
+) -> list[tuple[str, int, int]]:
+    return [(visit_id, wall(start_s), wall(end_s)) for visit_id, start_s, end_s in stops]
+
+
 def _check_replan(
-    now_s: int, solution: Solution, frozen: Mapping[str, FrozenRoute]
+    now_s: int,
+    solution: Solution,
+    frozen: Mapping[str, FrozenRoute],
+    wall: Callable[[int], int],
 ) -> list[Violation]:
     """Nothing that had not started by ``now`` starts before it; no frozen route is lost."""
     found: list[Violation] = []
     routed = {route.therapist_id for route in solution.routes}
     for tid, done in frozen.items():
         if tid not in routed and done.stops:
-            message = say.frozen_changed(
-                tid, [(s.visit_id, s.start_s, s.end_s) for s in done.stops], []
-            )
+            stops = [(s.visit_id, s.start_s, s.end_s) for s in done.stops]
+            message = say.frozen_changed(tid, _on_wall(stops, wall), [])
             found.append(Violation(ViolationKind.LOCK, message, therapist_id=tid))
     frozen_ids = {vid for done in frozen.values() for vid in done.visit_ids}
     for route in solution.routes:
         for stop in route.stops:
             if stop.visit_id not in frozen_ids and stop.start_s < now_s:
                 message = say.starts_before_now(
-                    stop.visit_id, route.therapist_id, stop.start_s, now_s
+                    stop.visit_id, route.therapist_id, wall(stop.start_s), wall(now_s)
                 )
                 found.append(_for(ViolationKind.LOCK, message, route, stop.visit_id))
     return found

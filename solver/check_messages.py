@@ -167,11 +167,13 @@ def overworked(tid: str, work_s: int, phrase: str, max_work_s: int) -> str:
     )
 
 
-def wrong_service_end(visit_id: str, tid: str, end_s: int, start_s: int, service_s: int) -> str:
+def wrong_service_end(visit_id: str, tid: str, times: tuple[int, int, int], service_s: int) -> str:
+    """``times``: the reported end, the start, and the end the start and service give."""
+    end_s, start_s, expected_s = times
     return (
         f"visit {visit_id} on {tid}'s route ends at {clock(end_s)}, but it starts"
         f" at {clock(start_s)} and lasts {duration(service_s)},"
-        f" so it ends at {clock(start_s + service_s)}"
+        f" so it ends at {clock(expected_s)}"
     )
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from solver import check_messages as say
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from solver.problem import Problem, Therapist, TravelMatrix, Visit
     from solver.solution import Route, Stop
@@ -38,11 +38,15 @@ class Leg:
 
 @dataclass(frozen=True)
 class RouteCheck:
+    """A route and its legs; ``wall_s`` turns its times into the wall clock's for the
+    messages (``Problem.wall_s``: the same numbers except on the days the clocks change)."""
+
     therapist: Therapist
     route: Route
     stop_visits: tuple[Visit | None, ...]
     legs: tuple[Leg, ...]
     has_distances: bool
+    wall_s: Callable[[int], int]
 
     @staticmethod
     def build(
@@ -56,7 +60,9 @@ class RouteCheck:
             therapist.end_location,
         ]
         legs = _legs(route, locations, matrix)
-        return RouteCheck(therapist, route, stop_visits, legs, matrix.distances_m is not None)
+        return RouteCheck(
+            therapist, route, stop_visits, legs, matrix.distances_m is not None, problem.wall_s
+        )
 
     @property
     def known_stops(self) -> list[tuple[Stop, Visit]]:
@@ -77,6 +83,8 @@ class RouteCheck:
     @property
     def work_phrase(self) -> str:
         start_s, end_s = self.route.start_s, self.route.end_s
+        if start_s is not None and end_s is not None:
+            start_s, end_s = self.wall_s(start_s), self.wall_s(end_s)
         return say.work_phrase(start_s, end_s, self.break_s)
 
 

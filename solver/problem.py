@@ -1,8 +1,10 @@
 """The solver's input: one planning day as plain, immutable, integer data.
 
-Times are seconds from the planning day's local midnight, distances metres, locations
-indices into the travel matrices. Ids are opaque strings. Nothing here knows about
-clinics, databases or JSON; ``scheduler.problem_json`` builds these objects.
+Times are seconds elapsed since the planning day's local midnight (on a day when the clocks
+change they part from the wall clock; ``Problem.clock_changes`` says where, for messages
+only), distances metres, locations indices into the travel matrices. Ids are opaque
+strings. Nothing here knows about clinics, time zones, databases or JSON;
+``scheduler.day_json`` and ``scheduler.planning`` build these objects.
 """
 
 from __future__ import annotations
@@ -192,6 +194,16 @@ class ObjectiveWeights:
         return cost
 
 
+@dataclass(frozen=True)
+class ClockChange:
+    """From ``at_s`` (elapsed seconds) on, the wall clock reads ``shift_s`` more (a negative
+    ``shift_s``: the clocks go back). The scheduler finds these from the day's time zone; the
+    solver only uses them to write times in its messages as the wall clock shows them."""
+
+    at_s: int
+    shift_s: int
+
+
 @dataclass(frozen=True, eq=False)
 class Problem:
     """A self-contained planning day.
@@ -199,7 +211,9 @@ class Problem:
     ``travel`` maps a travel mode to its matrices; every therapist's ``travel_mode`` must
     be a key. ``day_label`` (for example ``2026-11-30``) only appears in messages.
     ``replan`` makes the solve a re-plan of the current plan from a time of the day
-    (``solver.replan``): what started before it is frozen.
+    (``solver.replan``): what started before it is frozen. ``clock_changes`` (in order)
+    turn its seconds into wall-clock seconds for messages (``wall_s``); the search never
+    reads them.
     """
 
     travel: dict[str, TravelMatrix]
@@ -208,6 +222,11 @@ class Problem:
     weights: ObjectiveWeights = field(default_factory=ObjectiveWeights)
     day_label: str = "the planning day"
     replan: Replan | None = None
+    clock_changes: tuple[ClockChange, ...] = ()
+
+    def wall_s(self, elapsed_s: int) -> int:
+        """The wall-clock seconds after midnight at ``elapsed_s``, for messages."""
+        return elapsed_s + sum(c.shift_s for c in self.clock_changes if c.at_s <= elapsed_s)
 
     @property
     def location_count(self) -> int:

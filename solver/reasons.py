@@ -22,17 +22,21 @@ if TYPE_CHECKING:
 R = UnassignedReason
 
 
-def unreachable(visit: Visit, where: str) -> str:
+def unreachable(problem: Problem, visit: Visit, where: str) -> str:
     """The sentence for a visit no start time works for."""
     if not visit.windows:
         return f"no start time inside a qualified therapist's shift works from {where}"
-    return f"the {describe_windows(visit)} window cannot be reached from {where}"
+    return f"the {describe_windows(problem, visit)} window cannot be reached from {where}"
 
 
-def describe_windows(visit: Visit) -> str:
+def describe_windows(problem: Problem, visit: Visit) -> str:
+    """The visit's windows as the wall clock shows them (``Problem.wall_s``)."""
     if not visit.windows:
         return "any time"
-    return ", ".join(f"{format_hhmm(w.start_s)}-{format_hhmm(w.end_s)}" for w in visit.windows)
+    return ", ".join(
+        f"{format_hhmm(problem.wall_s(w.start_s))}-{format_hhmm(problem.wall_s(w.end_s))}"
+        for w in visit.windows
+    )
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ def _pin_problem(problem: Problem, visit: Visit, qualified: list[int]) -> str:
 def _time_problem(
     problem: Problem, visit: Visit, checks: list[tuple[bool, bool, bool]]
 ) -> tuple[UnassignedReason, str]:
-    windows = describe_windows(visit)
+    windows = describe_windows(problem, visit)
     if not any(overlaps for overlaps, _, _ in checks):
         return R.OUTSIDE_ALL_SHIFTS, (
             f"its window {windows} is outside every qualified therapist's shift "
@@ -133,7 +137,7 @@ def _time_problem(
             f"{minutes} minutes plus the drive there and back do not fit in any qualified "
             "therapist's shift or working time"
         )
-    return R.WINDOW_UNREACHABLE, unreachable(visit, "any qualified therapist's home")
+    return R.WINDOW_UNREACHABLE, unreachable(problem, visit, "any qualified therapist's home")
 
 
 def eligibilities(problem: Problem) -> list[Eligibility]:
@@ -196,7 +200,7 @@ def _no_room(
         why = (
             f"pinned to {pin}, whose route has no room left for it"
             if free or full
-            else f"pinned to {pin}, but {unreachable(visit, 'their route')}"
+            else f"pinned to {pin}, but {unreachable(problem, visit, 'their route')}"
         )
         return Unassigned(visit.id, R.PIN_INFEASIBLE, why)
     if full or free:
@@ -210,7 +214,7 @@ def _no_room(
     return Unassigned(
         visit.id,
         R.WINDOW_UNREACHABLE,
-        unreachable(visit, "any qualified therapist's route"),
+        unreachable(problem, visit, "any qualified therapist's route"),
     )
 
 

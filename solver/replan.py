@@ -67,11 +67,11 @@ def solve_replan(
         return solution
     routes = stitched(problem, solution.routes, frozen)
     frozen_count = sum(len(f.stops) for f in frozen.values())
+    now = format_hhmm(problem.wall_s(replan.now_s))
     stats = replace(
         solution.stats,
         wall_s=time.monotonic() - started,
-        strategy=f"re-plan from {format_hhmm(replan.now_s)} ({frozen_count} stops frozen): "
-        + solution.stats.strategy,
+        strategy=f"re-plan from {now} ({frozen_count} stops frozen): " + solution.stats.strategy,
     )
     return finish(problem, routes, [*solution.unassigned, *too_late], stats)
 
@@ -95,7 +95,7 @@ def reduced_day(
             continue
         windows = _windows_from(visit, replan.now_s, horizon_s)
         if not windows:
-            too_late.append(_too_late(visit, replan.now_s))
+            too_late.append(_too_late(problem, visit, replan.now_s))
             continue
         promise = None
         if visit.id in therapist_of:
@@ -120,10 +120,10 @@ def _windows_from(visit: Visit, now_s: int, horizon_s: int) -> tuple[TimeWindow,
     )
 
 
-def _too_late(visit: Visit, now_s: int) -> Unassigned:
+def _too_late(problem: Problem, visit: Visit, now_s: int) -> Unassigned:
     message = (
-        f"its {describe_windows(visit)} window closed before the re-plan's time"
-        f" {format_hhmm(now_s)}"
+        f"its {describe_windows(problem, visit)} window closed before the re-plan's time"
+        f" {format_hhmm(problem.wall_s(now_s))}"
     )
     return Unassigned(visit.id, UnassignedReason.WINDOW_UNREACHABLE, message)
 

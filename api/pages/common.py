@@ -34,7 +34,7 @@ SECURITY_HEADERS = {
 
 
 def hhmm(seconds: int | None) -> str:
-    """``HH:MM`` (24-hour) from seconds after local midnight; empty for None."""
+    """``HH:MM`` (24-hour) from wall-clock seconds after midnight; empty for None."""
     return "" if seconds is None else format_hhmm(seconds)
 
 

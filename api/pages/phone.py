@@ -17,6 +17,7 @@ from api.deps import SessionDep, SettingsDep
 from api.pages.common import PageUser, landing_path, local_hhmm, redirect, render, to_login
 from api.pages.svgmap import polyline, projection
 from api.routes.me import feed_url, my_route_read
+from api.schemas.fields import PlanDate
 from api.schemas.me import MyRouteRead, RouteStopRead
 from scheduler.models import Role
 from scheduler.therapist_day.service import clinic_today, route_changes, therapist_day
@@ -122,7 +123,7 @@ def day_page(
     user: PageUser,
     session: SessionDep,
     settings: SettingsDep,
-    date: dt.date | None = None,
+    date: PlanDate | None = None,
 ) -> HTMLResponse | RedirectResponse:
     """The therapist's route of a date (default today), for a phone."""
     if user is None:

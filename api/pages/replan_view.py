@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from api.pages.common import clock_hhmm, hhmm
+from api.pages.roster_view import plan_clock
 
 if TYPE_CHECKING:
     from scheduler.day_json.roster import RosterNames
@@ -50,7 +51,9 @@ class ReplanPanel:
 
 def replan_panel(published: Plan, now_s: int) -> ReplanPanel:
     """The form's choices: the published plan's therapists, and its visits with where and
-    when each is planned (stops first, by start, then the unassigned ones)."""
+    when each is planned (stops first, by start, then the unassigned ones). ``now_s`` is on
+    the solver's axis; the form shows it, as the times, on the wall clock."""
+    clock = plan_clock(published)
     routes = sorted(published.routes, key=lambda route: route.therapist.name)
     therapists = [Choice(r.therapist.external_id, r.therapist.name) for r in routes]
     stops = sorted(
@@ -60,7 +63,7 @@ def replan_panel(published: Plan, now_s: int) -> ReplanPanel:
     visits = [
         Choice(
             stop.visit.external_id,
-            f"{hhmm(stop.start_s)} {stop.visit.patient.name}, {route.therapist.name}"
+            f"{clock.hhmm(stop.start_s)} {stop.visit.patient.name}, {route.therapist.name}"
             f" ({stop.visit.external_id})",
         )
         for stop, route in stops
@@ -72,7 +75,7 @@ def replan_panel(published: Plan, now_s: int) -> ReplanPanel:
         )
         for item in published.unassigned
     ]
-    now = hhmm(min(max(now_s, 0), LAST_MINUTE_S))
+    now = hhmm(min(max(clock.wall_s(now_s), 0), LAST_MINUTE_S))
     return ReplanPanel(published.id, published.version, now, therapists, visits)
 
 

@@ -16,9 +16,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from api.deps import SessionDep, SettingsDep
-from api.pages.common import PageUser, hhmm, landing_path, redirect, render, to_login
+from api.pages.common import PageUser, landing_path, redirect, render, to_login
 from api.pages.replan_view import ReplanChanges, ReplanPanel, replan_changes, replan_panel
-from api.pages.roster_view import comparison_view, kpi_rows, plan_map, timeline
+from api.pages.roster_view import comparison_view, kpi_rows, plan_clock, plan_map, timeline
+from api.schemas.fields import PlanDate
 from scheduler.day_json.roster import RosterNames
 from scheduler.exchange.exporting import roster_names
 from scheduler.models import Clinic, Plan, PlanStatus, Role, Visit
@@ -38,8 +39,12 @@ SHIFT_MINUTES = CHANGE_MINUTES
 def _edit_choices(plan: Plan) -> dict[str, list[tuple[int, str]]]:
     """The visits and therapists an edit of the draft may name, as (id, label); the labels
     carry the skills, which decide what an edit may break."""
+    clock = plan_clock(plan)
     visits = [
-        (stop.visit_id, f"{_visit_label(stop.visit)} ({route.therapist.name} {hhmm(stop.start_s)})")
+        (
+            stop.visit_id,
+            f"{_visit_label(stop.visit)} ({route.therapist.name} {clock.hhmm(stop.start_s)})",
+        )
         for route in plan.routes
         for stop in route.stops
     ]
@@ -122,7 +127,7 @@ def roster_page(
     user: PageUser,
     session: SessionDep,
     settings: SettingsDep,
-    date: dt.date | None = None,
+    date: PlanDate | None = None,
     plan: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> HTMLResponse | RedirectResponse:
     """The clinic's roster of a date (default today): its versions, one of them in full."""

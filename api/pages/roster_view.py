@@ -1,7 +1,9 @@
 """The roster page's pictures of a plan: the timeline, the map, the KPIs, the comparison.
 
 Everything is computed here from a loaded plan so that the template only lays it out.
-Times are seconds from the plan date's local midnight, shown as 24-hour ``HH:MM``.
+Times are the stored seconds elapsed since the plan date's local midnight: blocks are placed
+by them (a drive across a change of the clocks is as wide as it lasts) and labelled with the
+wall clock of the day (``DayClock``), as 24-hour ``HH:MM``.
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from api.pages.common import duration, hhmm
+from api.pages.common import duration
 from api.pages.svgmap import polyline, projection, route_colour
+from scheduler.local_time import day_clock
 
 if TYPE_CHECKING:
+    from scheduler.local_time import DayClock
     from scheduler.models import Patient, Plan, PlanRoute
     from scheduler.planning import PlanComparison, VisitChange
 
@@ -63,12 +67,13 @@ class _Axis:
 
     start_s: int
     end_s: int
+    clock: DayClock
 
     def percent(self, seconds: int) -> float:
         return round(100 * seconds / (self.end_s - self.start_s), 3)
 
     def block(self, kind: str, start_s: int, end_s: int, label: str, pinned: bool = False) -> Block:
-        title = f"{label}: {hhmm(start_s)}{DASH}{hhmm(end_s)}"
+        title = f"{label}: {self.clock.hhmm(start_s)}{DASH}{self.clock.hhmm(end_s)}"
         left, width = self.percent(start_s - self.start_s), self.percent(end_s - start_s)
         return Block(kind, left, width, label, title, pinned)
 
@@ -80,20 +85,21 @@ def timeline(plan: Plan) -> Timeline:
     first = min((r.start_s or 0 for r in used), default=DEFAULT_AXIS_S[0])
     last = max((r.end_s or 0 for r in used), default=DEFAULT_AXIS_S[1])
     axis_start = first // HOUR_S * HOUR_S
-    axis = _Axis(axis_start, max(-(-last // HOUR_S) * HOUR_S, axis_start + HOUR_S))
+    clock = plan_clock(plan)
+    axis = _Axis(axis_start, max(-(-last // HOUR_S) * HOUR_S, axis_start + HOUR_S), clock)
     rows = [
         TimelineRow(
             route.therapist_id,
             route.therapist.name,
             route_colour(index),
             route.locked,
-            _route_summary(route),
+            _route_summary(clock, route),
             _route_blocks(axis, route),
         )
         for index, route in enumerate(_routes(plan))
     ]
     ticks = [
-        (hhmm(second), axis.percent(second - axis.start_s))
+        (clock.hhmm(second), axis.percent(second - axis.start_s))
         for second in range(axis.start_s, axis.end_s + 1, HOUR_S)
     ]
     return Timeline(ticks, rows)
@@ -120,10 +126,15 @@ def _route_blocks(axis: _Axis, route: PlanRoute) -> list[Block]:
     return blocks
 
 
-def _route_summary(route: PlanRoute) -> str:
-    if not route.stops:
+def _route_summary(clock: DayClock, route: PlanRoute) -> str:
+    if not route.stops or route.start_s is None or route.end_s is None:
         return "no visits"
-    return f"{len(route.stops)} visits, {hhmm(route.start_s)}{DASH}{hhmm(route.end_s)}"
+    return f"{len(route.stops)} visits, {clock.hhmm(route.start_s)}{DASH}{clock.hhmm(route.end_s)}"
+
+
+def plan_clock(plan: Plan) -> DayClock:
+    """The clock of the plan's date in its clinic's zone."""
+    return day_clock(plan.date, plan.clinic.timezone)
 
 
 @dataclass(frozen=True)
@@ -228,6 +239,7 @@ class ComparisonView:
 def comparison_view(before: Plan, after: Plan, comparison: PlanComparison) -> ComparisonView:
     """The changes from the published plan ``before`` to ``after``, named for people."""
     therapists = {r.therapist_id: r.therapist.name for p in (before, after) for r in p.routes}
+    clock = plan_clock(after)
     patients = {
         stop.visit_id: stop.visit.patient.name
         for plan in (before, after)
@@ -239,7 +251,7 @@ def comparison_view(before: Plan, after: Plan, comparison: PlanComparison) -> Co
         placement = change.before if side == "before" else change.after
         if placement is None:
             return "not planned"
-        return f"{therapists.get(placement.therapist_id, '?')} {hhmm(placement.start_s)}"
+        return f"{therapists.get(placement.therapist_id, '?')} {clock.hhmm(placement.start_s)}"
 
     def lines(changes: tuple[VisitChange, ...]) -> list[ChangeLine]:
         return [

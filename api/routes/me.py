@@ -20,6 +20,7 @@ from api.hot_reads import (
 )
 from api.params import UserId, VisitId
 from api.route_cache import BodyKey, Caller
+from api.schemas.fields import PlanDate
 from api.schemas.me import (
     CheckRead,
     FeedRead,
@@ -32,6 +33,7 @@ from api.schemas.plans import BreakRead
 from scheduler.accounts.tokens import feed_secret, rotate_feed
 from scheduler.day_json.plan import break_json
 from scheduler.errors import Conflict
+from scheduler.local_time import DayClock, day_clock
 from scheduler.models import PlanStop, Therapist, Visit
 from scheduler.therapist_day.service import (
     RouteChanges,
@@ -57,16 +59,16 @@ ICS_TYPE = "text/calendar; charset=utf-8"
 JSON = "application/json"
 
 
-def _stop_read(stop: PlanStop) -> RouteStopRead:
+def _stop_read(stop: PlanStop, clock: DayClock) -> RouteStopRead:
     visit, patient = stop.visit, stop.visit.patient
     located = patient.lat is not None and patient.lon is not None
     where = f"{patient.lat},{patient.lon}"
     return RouteStopRead(
         position=stop.position,
         visit_id=visit.id,
-        arrival=format_hhmmss(stop.arrival_s),
-        start=format_hhmmss(stop.start_s),
-        end=format_hhmmss(stop.end_s),
+        arrival=format_hhmmss(clock.wall_s(stop.arrival_s)),
+        start=format_hhmmss(clock.wall_s(stop.start_s)),
+        end=format_hhmmss(clock.wall_s(stop.end_s)),
         travel_s=stop.travel_s,
         wait_s=stop.wait_s,
         duration_minutes=visit.duration_minutes,
@@ -87,7 +89,8 @@ def _stop_read(stop: PlanStop) -> RouteStopRead:
 def my_route_read(therapist: Therapist, day: TherapistDay, changes: RouteChanges) -> MyRouteRead:
     route = day.route
     used = route is not None and bool(route.stops)
-    pause = break_json(used, route.break_start_s, route.break_end_s) if route else None
+    clock = day_clock(day.date, therapist.clinic.timezone)
+    pause = break_json(clock, used, route.break_start_s, route.break_end_s) if route else None
     following = next_stop(day)
     last_leg = None
     if route is not None and used:
@@ -99,21 +102,21 @@ def my_route_read(therapist: Therapist, day: TherapistDay, changes: RouteChanges
         plan_version=day.plan.version if day.plan else None,
         therapist_name=therapist.name,
         timezone=therapist.clinic.timezone,
-        start=format_hhmmss(route.start_s) if route and used else None,
-        end=format_hhmmss(route.end_s) if route and used else None,
+        start=clock.hhmmss(route.start_s) if route and used else None,
+        end=clock.hhmmss(route.end_s) if route and used else None,
         travel_back_s=last_leg,
         **{"break": BreakRead.model_validate(pause) if pause else None},
         home={"lat": therapist.home_lat, "lon": therapist.home_lon},
         next_visit_id=following.visit_id if following else None,
-        stops=[_stop_read(stop) for stop in day.stops],
+        stops=[_stop_read(stop, clock) for stop in day.stops],
         previous_version=changes.previous_version,
         changes=[
             RouteChangeRead(
                 kind=change.kind,
                 visit_id=change.visit_id,
                 patient_name=change.patient_name,
-                before_start=format_hhmmss(change.before_start_s),
-                after_start=format_hhmmss(change.after_start_s),
+                before_start=clock.hhmmss(change.before_start_s),
+                after_start=clock.hhmmss(change.after_start_s),
             )
             for change in changes.changes
         ],
@@ -125,7 +128,7 @@ async def my_route(
     request: Request,
     caller: TokenCaller,
     session: SessionDep,
-    date: dt.date | None = None,
+    date: PlanDate | None = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     """The caller's published route of a date (default today in the clinic's timezone)."""

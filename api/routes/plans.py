@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from sqlalchemy.orm import Session
 
 from api.deps import JobsDep, SessionDep, SettingsDep, StaffUser
+from api.schemas.fields import PlanDate
 from api.schemas.plan_edits import ComparisonRead, EditRead, LockCreate, MoveCreate, PinCreate
 from api.schemas.plans import PlanCreate, PlanOptionsCreate, PlanRead, PlanSummaryRead
 from api.schemas.replan import (
@@ -20,6 +21,7 @@ from api.schemas.replan import (
     SuggestionsCreate,
     SuggestionsRead,
 )
+from scheduler.local_time import DayClock, day_clock
 from scheduler.models import Clinic, Plan, PlanStatus
 from scheduler.notify import notification_summary
 from scheduler.planning import (
@@ -85,7 +87,7 @@ def _options(chosen: PlanOptionsCreate, default_limit_s: float) -> PlanOptions:
 def list_clinic_plans(
     user: StaffUser,
     session: SessionDep,
-    date: dt.date | None = None,
+    date: PlanDate | None = None,
     plan_status: Annotated[PlanStatus | None, Query(alias="status")] = None,
 ) -> list[PlanSummaryRead]:
     """The clinic's plans, by date then version, optionally of one date or status."""
@@ -146,7 +148,14 @@ def replan(
 
 
 def _now_s(user_clinic: Clinic, plan: Plan, now: dt.time | None) -> int:
-    return clinic_now_s(user_clinic, plan.date) if now is None else minute_of_day(now) * 60
+    """The request's ``now`` (wall clock), or the clinic's, on the solver's axis."""
+    if now is None:
+        return clinic_now_s(user_clinic, plan.date)
+    return _clock(user_clinic, plan).elapsed_s(minute_of_day(now) * 60)
+
+
+def _clock(user_clinic: Clinic, plan: Plan) -> DayClock:
+    return day_clock(plan.date, user_clinic.timezone)
 
 
 @router.post("/{plan_id}/suggestions")
@@ -169,7 +178,8 @@ def suggestions(
         travel_provider(settings, session, user.clinic),
         body.promised_minutes * 60,
     )
-    return SuggestionsRead(suggestions=[SuggestionRead.from_option(o) for o in options])
+    clock = _clock(user.clinic, plan)
+    return SuggestionsRead(suggestions=[SuggestionRead.from_option(o, clock) for o in options])
 
 
 @router.post("/{plan_id}/suggestions/accept", status_code=status.HTTP_201_CREATED)
@@ -282,4 +292,5 @@ def compare(
 ) -> ComparisonRead:
     """What changes from plan `with` (before) to this plan (after)."""
     comparison = compare_plans(session, user.clinic_id, with_plan, plan_id, minutes)
-    return ComparisonRead.from_comparison(comparison)
+    clock = _clock(user.clinic, get_plan(session, user.clinic_id, plan_id))
+    return ComparisonRead.from_comparison(comparison, clock)

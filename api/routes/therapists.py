@@ -3,7 +3,6 @@ the therapists' CSV upload; for admins and coordinators of the clinic."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -20,7 +19,7 @@ from api.params import (
     read_csv,
 )
 from api.schemas.common import Page
-from api.schemas.fields import Discipline, Skill
+from api.schemas.fields import Discipline, PlanDate, Skill
 from api.schemas.imports import ImportRead
 from api.schemas.shifts import (
     ShiftExceptionCreate,
@@ -119,8 +118,8 @@ def list_exceptions(
     therapist_id: TherapistId,
     user: StaffUser,
     session: SessionDep,
-    date_from: Annotated[dt.date | None, Query(description="From this date on.")] = None,
-    date_to: Annotated[dt.date | None, Query(description="Up to this date, included.")] = None,
+    date_from: Annotated[PlanDate | None, Query(description="From this date on.")] = None,
+    date_to: Annotated[PlanDate | None, Query(description="Up to this date, included.")] = None,
 ) -> list[ShiftExceptionRead]:
     """The therapist's leave and changed shifts by date."""
     found = shifts.list_exceptions(session, user.clinic_id, therapist_id, date_from, date_to)

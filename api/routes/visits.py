@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Query, status
 from api.deps import SessionDep, StaffUser
 from api.params import CsvFile, Limit, Offset, VisitId, page_read, read_csv
 from api.schemas.common import Page
+from api.schemas.fields import PlanDate
 from api.schemas.imports import ImportRead
 from api.schemas.visits import VisitCreate, VisitRead, VisitUpdate
 from scheduler.exchange.upload import import_csv
@@ -24,9 +24,9 @@ router = APIRouter(prefix="/visits", tags=["visits"])
 def list_visits(
     user: StaffUser,
     session: SessionDep,
-    date: Annotated[dt.date | None, Query(description="Visits on this date.")] = None,
-    date_from: Annotated[dt.date | None, Query(description="From this date on.")] = None,
-    date_to: Annotated[dt.date | None, Query(description="Up to this date, included.")] = None,
+    date: Annotated[PlanDate | None, Query(description="Visits on this date.")] = None,
+    date_from: Annotated[PlanDate | None, Query(description="From this date on.")] = None,
+    date_to: Annotated[PlanDate | None, Query(description="Up to this date, included.")] = None,
     patient_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     status: Annotated[VisitStatus | None, Query()] = None,
     limit: Limit = DEFAULT_LIMIT,

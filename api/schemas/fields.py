@@ -29,6 +29,7 @@ from pydantic_core import CoreSchema, PydanticCustomError
 from scheduler.exchange import csv_table
 from scheduler.records import limits
 from scheduler.records.store import MAX_ID
+from scheduler.records.values import DATE_RANGE, date_fault
 
 # Patterns in the JSON schema's dialect that Python's ``re`` reads alike.
 _PLAIN = r"[^\x00]*\S[^\x00]*"
@@ -148,6 +149,25 @@ Clock = Annotated[
             "description": "A local wall-clock time, HH:MM.",
             "examples": ["08:30"],
         }
+    ),
+]
+
+
+def _planning_date(value: dt.date) -> dt.date:
+    if (fault := date_fault(value)) is not None:
+        raise PydanticCustomError("date_range", fault)
+    return value
+
+
+PlanDate = Annotated[
+    dt.date,
+    AfterValidator(_planning_date),
+    Field(
+        description=f"A date, YYYY-MM-DD, {DATE_RANGE}.",
+        json_schema_extra={
+            "formatMinimum": limits.FIRST_DATE.isoformat(),
+            "formatMaximum": limits.LAST_DATE.isoformat(),
+        },
     ),
 ]
 

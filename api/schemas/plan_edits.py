@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.plans import PlanRead
+from scheduler.local_time import DayClock
 from scheduler.planning import Placement, PlanComparison, VisitChange
 from scheduler.records.store import MAX_ID
 from solver.clock import format_hhmmss
@@ -79,13 +80,13 @@ class PlacementRead(BaseModel):
     start: str
 
     @classmethod
-    def from_placement(cls, placement: Placement | None) -> PlacementRead | None:
+    def from_placement(cls, placement: Placement | None, clock: DayClock) -> PlacementRead | None:
         if placement is None:
             return None
         return cls(
             therapist_id=placement.therapist_id,
             therapist_external_id=placement.therapist_key,
-            start=format_hhmmss(placement.start_s),
+            start=format_hhmmss(clock.wall_s(placement.start_s)),
         )
 
 
@@ -117,12 +118,12 @@ class VisitChangeRead(BaseModel):
     after: PlacementRead | None
 
     @classmethod
-    def from_change(cls, change: VisitChange) -> VisitChangeRead:
+    def from_change(cls, change: VisitChange, clock: DayClock) -> VisitChangeRead:
         return cls(
             visit_id=change.visit_id,
             visit_external_id=change.visit_key,
-            before=PlacementRead.from_placement(change.before),
-            after=PlacementRead.from_placement(change.after),
+            before=PlacementRead.from_placement(change.before, clock),
+            after=PlacementRead.from_placement(change.after, clock),
         )
 
 
@@ -154,9 +155,11 @@ class ComparisonRead(BaseModel):
     kpi_deltas: dict[str, float | None]
 
     @classmethod
-    def from_comparison(cls, comparison: PlanComparison) -> ComparisonRead:
+    def from_comparison(cls, comparison: PlanComparison, clock: DayClock) -> ComparisonRead:
+        """The comparison, its times on the wall clock of the plans' day."""
+
         def changes(found: tuple[VisitChange, ...]) -> list[VisitChangeRead]:
-            return [VisitChangeRead.from_change(change) for change in found]
+            return [VisitChangeRead.from_change(change, clock) for change in found]
 
         return cls(
             before_id=comparison.before_id,

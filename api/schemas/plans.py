@@ -7,7 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.fields import PlanDate
 from scheduler.day_json.plan import break_json
+from scheduler.local_time import DayClock, day_clock
 from scheduler.models import (
     Channel,
     Plan,
@@ -59,7 +61,7 @@ class PlanCreate(BaseModel):
         json_schema_extra={"examples": [{"date": "2026-11-30", "options": {"time_limit_s": 10}}]},
     )
 
-    date: dt.date
+    date: PlanDate
     options: PlanOptionsCreate = Field(default_factory=PlanOptionsCreate)
 
 
@@ -121,16 +123,16 @@ class StopRead(BaseModel):
     wait_s: int
 
     @classmethod
-    def from_record(cls, stop: PlanStop) -> StopRead:
+    def from_record(cls, stop: PlanStop, clock: DayClock) -> StopRead:
         return cls(
             position=stop.position,
             visit_id=stop.visit_id,
             visit_external_id=stop.visit.external_id,
             patient_id=stop.visit.patient_id,
             patient_name=stop.visit.patient.name,
-            arrival=format_hhmmss(stop.arrival_s),
-            start=format_hhmmss(stop.start_s),
-            end=format_hhmmss(stop.end_s),
+            arrival=format_hhmmss(clock.wall_s(stop.arrival_s)),
+            start=format_hhmmss(clock.wall_s(stop.start_s)),
+            end=format_hhmmss(clock.wall_s(stop.end_s)),
             travel_s=stop.travel_s,
             distance_m=stop.distance_m,
             wait_s=stop.wait_s,
@@ -171,21 +173,21 @@ class RouteRead(BaseModel):
     stops: list[StopRead]
 
     @classmethod
-    def from_record(cls, route: PlanRoute) -> RouteRead:
+    def from_record(cls, route: PlanRoute, clock: DayClock) -> RouteRead:
         used = bool(route.stops)
-        pause = break_json(used, route.break_start_s, route.break_end_s)
+        pause = break_json(clock, used, route.break_start_s, route.break_end_s)
         return cls(
             therapist_id=route.therapist_id,
             therapist_external_id=route.therapist.external_id,
             therapist_name=route.therapist.name,
             locked=route.locked,
-            start=format_hhmmss(route.start_s) if used else None,
-            end=format_hhmmss(route.end_s) if used else None,
+            start=clock.hhmmss(route.start_s) if used else None,
+            end=clock.hhmmss(route.end_s) if used else None,
             travel_s=route.travel_s,
             distance_m=route.distance_m,
             work_s=route.work_s,
             **{"break": BreakRead.model_validate(pause) if pause else None},
-            stops=[StopRead.from_record(stop) for stop in route.stops],
+            stops=[StopRead.from_record(stop, clock) for stop in route.stops],
         )
 
 
@@ -393,13 +395,17 @@ class PlanRead(PlanSummaryRead):
         """The API's view of a stored plan (routes, stops and unassigned visits loaded) and
         of its outbox."""
         summary = PlanSummaryRead.model_validate(plan)
+        clock = day_clock(plan.date, plan.clinic.timezone)
         return cls(
             **summary.model_dump(),
             parameters=plan.parameters,
             progress=ProgressRead.model_validate(plan.progress) if plan.progress else None,
             solver=plan.solver_stats,
             violations=[ViolationRead.model_validate(v) for v in plan.violations],
-            routes=[RouteRead.from_record(r) for r in sorted(plan.routes, key=lambda r: r.id)],
+            routes=[
+                RouteRead.from_record(route, clock)
+                for route in sorted(plan.routes, key=lambda r: r.id)
+            ],
             unassigned=[UnassignedRead.from_record(item) for item in plan.unassigned],
             notifications=NotificationsRead.from_summary(notifications),
             replan=plan.replan,

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.schemas.fields import Clock
 from api.schemas.plans import PlanOptionsCreate
 from api.schemas.visits import VisitCreate
+from scheduler.local_time import DayClock
 from scheduler.planning.replan import EventKind, ReplanEvent
 from scheduler.planning.suggestions import SlotOption
 from solver.clock import format_hhmmss, minute_of_day
@@ -128,13 +129,13 @@ class SuggestionRead(BaseModel):
     cost: int
 
     @classmethod
-    def from_option(cls, option: SlotOption) -> SuggestionRead:
+    def from_option(cls, option: SlotOption, clock: DayClock) -> SuggestionRead:
         return cls(
             therapist_id=option.therapist_id,
             therapist_external_id=option.therapist_key,
             therapist_name=option.therapist_name,
             position=option.position,
-            start=format_hhmmss(option.start_s),
+            start=format_hhmmss(clock.wall_s(option.start_s)),
             added_travel_s=option.added_travel_s,
             retimed=list(option.retimed),
             cost=option.cost,

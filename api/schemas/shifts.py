@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.fields import Clock
+from api.schemas.fields import Clock, PlanDate
 from scheduler.models import ShiftExceptionKind
 from scheduler.records import inputs
 
@@ -68,7 +68,7 @@ class ShiftExceptionCreate(BaseModel):
         },
     )
 
-    date: dt.date
+    date: PlanDate
     kind: ShiftExceptionKind
     start: Clock | None = None
     end: Clock | None = None

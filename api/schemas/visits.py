@@ -13,6 +13,7 @@ from api.schemas.fields import (
     DayMinutes,
     ExternalId,
     PatchBody,
+    PlanDate,
     RecordId,
     Skills,
     omitted,
@@ -70,7 +71,7 @@ class VisitCreate(BaseModel):
 
     external_id: ExternalId
     patient_id: RecordId
-    date: dt.date
+    date: PlanDate
     duration_minutes: DayMinutes
     windows: Windows | None = None
     skills: Skills = Field(default_factory=list)
@@ -93,7 +94,7 @@ class VisitUpdate(PatchBody):
 
     external_id: ExternalId = omitted()
     patient_id: RecordId = omitted()
-    date: dt.date = omitted()
+    date: PlanDate = omitted()
     duration_minutes: DayMinutes = omitted()
     windows: Windows | None = None
     skills: Skills = omitted()

@@ -5,5 +5,5 @@ delivery worker, ``worker`` the Celery solve worker, ``common`` what those share
 ``demo`` seeds the demo clinic.
 
 May import: config, errors, models, db, accounts, records, travel, exchange, day_json,
-planning, notify, jobs.
+planning, notify, jobs, local_time.
 """

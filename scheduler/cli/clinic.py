@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from scheduler.cli import day_events, deliver, travel, users, worker
-from scheduler.cli.common import clinic_of_plan, command_parser, open_session, pick_clinic
+from scheduler.cli.common import (
+    clinic_of_plan,
+    command_parser,
+    date_argument,
+    open_session,
+    pick_clinic,
+)
 from scheduler.cli.demo import next_working_day, seed_demo_day
 from scheduler.config import Settings
 from scheduler.day_json.roster import format_roster
@@ -225,7 +231,7 @@ def add_parsers(commands: Subparsers) -> None:
     demo = command_parser(
         commands, "demo", EXAMPLES["demo"], "plan and publish a demo clinic's next working day"
     )
-    demo.add_argument("--date", type=dt.date.fromisoformat, help="YYYY-MM-DD instead")
+    demo.add_argument("--date", type=date_argument, help="YYYY-MM-DD instead")
     _solve_options(demo, 10.0)
     imports = command_parser(
         commands, "import", EXAMPLES["import"], "import therapists, patients or visits from CSV"
@@ -237,7 +243,7 @@ def add_parsers(commands: Subparsers) -> None:
     plan = command_parser(
         commands, "plan", EXAMPLES["plan"], "plan a date of the clinic as a new draft"
     )
-    plan.add_argument("--date", type=dt.date.fromisoformat, required=True, help="YYYY-MM-DD")
+    plan.add_argument("--date", type=date_argument, required=True, help="YYYY-MM-DD")
     plan.add_argument("--clinic", help="clinic name (default: the only clinic)")
     _solve_options(plan, None)
     publish = command_parser(
@@ -263,7 +269,7 @@ def add_parsers(commands: Subparsers) -> None:
         EXAMPLES["suggest"],
         "the best slots for a new visit in a published day",
     )
-    suggest.add_argument("--date", type=dt.date.fromisoformat, required=True, help="YYYY-MM-DD")
+    suggest.add_argument("--date", type=date_argument, required=True, help="YYYY-MM-DD")
     suggest.add_argument("--clinic", help="clinic name (default: the only clinic)")
     suggest.add_argument("--patient", required=True, help="the patient's id")
     suggest.add_argument("--minutes", type=int, required=True, help="the visit's duration")

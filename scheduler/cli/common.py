@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -13,11 +14,26 @@ from scheduler.config import Settings
 from scheduler.db.engine import make_engine, require_current_schema, upgrade
 from scheduler.errors import InvalidRequest, NotFound
 from scheduler.models import Clinic, Plan
+from scheduler.records.values import date_fault
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def date_argument(text: str) -> dt.date:
+    """A ``--date``: ``YYYY-MM-DD`` inside the service's range (argparse's exit code 2,
+    the CLI's invalid input, otherwise)."""
+    try:
+        date = dt.date.fromisoformat(text) if len(text) == len("YYYY-MM-DD") else None
+    except ValueError:
+        date = None
+    if date is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD format")
+    if (fault := date_fault(date)) is not None:
+        raise argparse.ArgumentTypeError(fault)
+    return date
 
 
 @contextmanager

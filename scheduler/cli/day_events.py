@@ -13,6 +13,7 @@ from scheduler.config import Settings
 from scheduler.day_json.roster import format_roster
 from scheduler.errors import InvalidRequest, NotFound
 from scheduler.exchange import exporting
+from scheduler.local_time import day_clock
 from scheduler.models import Patient, Priority
 from scheduler.planning import PlanOptions, finish_plan
 from scheduler.planning.queries import published_plan
@@ -21,7 +22,7 @@ from scheduler.planning.suggestions import accept_suggestion, suggest_for_plan
 from scheduler.planning.worker import solve_in_worker
 from scheduler.records.inputs import VisitFields, VisitWindow
 from scheduler.travel.select import travel_provider
-from solver.clock import format_hhmm, parse_hhmm, time_of_day
+from solver.clock import parse_hhmm, time_of_day
 
 if TYPE_CHECKING:
     import argparse
@@ -83,7 +84,10 @@ def events_of(args: argparse.Namespace) -> list[ReplanEvent]:
 
 
 def _now_s(args: argparse.Namespace, clinic: Clinic, date: dt.date) -> int:
-    return clinic_now_s(clinic, date) if args.now is None else _clock(args.now, "--now")
+    """``--now`` (the wall clock) or the clinic's time now, on the solver's axis."""
+    if args.now is None:
+        return clinic_now_s(clinic, date)
+    return day_clock(date, clinic.timezone).elapsed_s(_clock(args.now, "--now"))
 
 
 def _published(session: Session, clinic: Clinic, date: dt.date) -> Plan:
@@ -178,12 +182,13 @@ def run_suggest(args: argparse.Namespace) -> int:
         if not options:
             print("No slot fits this visit without moving other visits to other therapists.")
             return 1
+        clock = day_clock(args.date, clinic.timezone)
         print(f"{'#':>2}  {'therapist':<28} {'start':>5}  {'added travel':>12}  retimed")
         for number, option in enumerate(options, start=1):
             who = f"{option.therapist_name} ({option.therapist_key})"
             retimed = ", ".join(option.retimed) or "-"
             print(
-                f"{number:>2}  {who:<28} {format_hhmm(option.start_s):>5}"
+                f"{number:>2}  {who:<28} {clock.hhmm(option.start_s):>5}"
                 f"  {option.added_travel_s // 60:>9} min  {retimed}"
             )
         if args.accept is None:

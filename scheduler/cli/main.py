@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from scheduler.cli import clinic as clinic_cli
 from scheduler.cli import stateless
+from scheduler.cli.common import date_argument
 from scheduler.cli.stateless import EXIT_INVALID_INPUT, progress_printer
 from scheduler.config import Settings, check_database_url
 from scheduler.day_json.generate import SIZES, generate_day
@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--size", choices=sorted(SIZES), default="small")
     generate.add_argument("--seed", type=int, default=0)
-    generate.add_argument("--date", type=dt.date.fromisoformat, help="YYYY-MM-DD")
+    generate.add_argument("--date", type=date_argument, help="YYYY-MM-DD")
     generate.add_argument(
         "--town",
         choices=list(TOWNS),

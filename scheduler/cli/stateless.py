@@ -4,13 +4,13 @@ against a plan JSON. No database."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scheduler.cli.common import date_argument
 from scheduler.day_json.plan import plan_to_json
 from scheduler.day_json.problem import ParsedProblem, parse_problem, read_json_file
 from scheduler.day_json.roster import format_roster
@@ -70,7 +70,7 @@ def add_parsers(commands: Subparsers) -> None:
     clinic = replan.add_argument_group(
         "the stored clinic", "re-plan the published plan of --date with events instead"
     )
-    clinic.add_argument("--date", type=dt.date.fromisoformat, help="YYYY-MM-DD")
+    clinic.add_argument("--date", type=date_argument, help="YYYY-MM-DD")
     clinic.add_argument("--clinic", help="clinic name (default: the only clinic)")
     clinic.add_argument("--database-url", help="SQLAlchemy URL (overrides HOMEVISIT_DATABASE_URL)")
     clinic.add_argument("--unavailable", action="append", metavar="THERAPIST@HH:MM")

@@ -1,9 +1,10 @@
 """The problem JSON of DESIGN.md section 9: validate it and build a ``solver.problem.Problem``.
 
 Every fault is collected before one ``InvalidRequest`` is raised, each named by its path
-(``visits[3].windows[0].end``) and described in one sentence. Times become seconds from
-the local midnight of ``date`` on the wall clock (h * 3600 + m * 60, whatever a daylight
-saving change does that day); minutes become seconds.
+(``visits[3].windows[0].end``) and described in one sentence. Times are read as wall-clock
+seconds of ``date`` (h * 3600 + m * 60) and then put on the solver's axis, the seconds
+elapsed since the date's local midnight in ``timezone`` (``scheduler.local_time``: they
+differ on the days the clocks change); minutes become seconds.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from scheduler.day_json.matrix import read_matrix
 from scheduler.day_json.reader import FieldReader, child
 from scheduler.day_json.replan import read_replan
 from scheduler.errors import InvalidRequest
+from scheduler.local_time import DayClock, day_clock
+from scheduler.records.values import date_fault
 from scheduler.travel import GeodesicProvider, TravelTimeProvider
 from solver.problem import (
     DEFAULT_TRAVEL_MODE,
@@ -50,7 +53,8 @@ class ParsedProblem:
     """A validated problem JSON: the solver's ``Problem`` and what the plan JSON echoes.
 
     ``location_ids[i]`` is the id of matrix index ``i``. ``time_limit_s`` and ``seed`` are
-    the ``options`` (None when not given).
+    the ``options`` (None when not given). ``clock`` turns the problem's seconds back into
+    the wall clock of ``date`` in ``timezone``.
     """
 
     problem: Problem
@@ -59,6 +63,10 @@ class ParsedProblem:
     location_ids: tuple[str, ...]
     time_limit_s: float | None = None
     seed: int | None = None
+
+    @property
+    def clock(self) -> DayClock:
+        return day_clock(self.date, self.timezone)
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,7 @@ def parse_problem(data: object, provider: TravelTimeProvider | None = None) -> P
         replan=day.replan,
     )
     return ParsedProblem(
-        problem=problem,
+        problem=day_clock(day.date, day.timezone).problem(problem),
         date=day.date,
         timezone=day.timezone,
         location_ids=tuple(location.id for location in day.locations),
@@ -188,10 +196,14 @@ def _read_date(reader: FieldReader, value: object) -> dt.date | None:
         reader.fail("date", f"{text!r} is not a date in YYYY-MM-DD format")
         return None
     try:
-        return dt.date.fromisoformat(text)
+        date = dt.date.fromisoformat(text)
     except ValueError:
         reader.fail("date", f"{text!r} is not a valid date")
         return None
+    if (fault := date_fault(date)) is not None:
+        reader.fail("date", fault)
+        return None
+    return date
 
 
 def _read_timezone(reader: FieldReader, value: object) -> str | None:

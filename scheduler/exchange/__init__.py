@@ -2,5 +2,5 @@
 none, ``upload`` commits it), plan exports as CSV, JSON, ICS and GeoJSON, and the names the
 terminal roster of a stored plan shows.
 
-May import: errors, models, records, travel, day_json.
+May import: errors, models, records, travel, day_json, local_time.
 """

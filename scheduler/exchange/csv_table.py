@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from scheduler.errors import FieldError, InvalidRequest
-from scheduler.records.values import WEEKDAYS
+from scheduler.records.values import WEEKDAYS, date_fault
 from solver.clock import parse_hhmm, time_of_day
 
 if TYPE_CHECKING:
@@ -259,13 +259,16 @@ def clock(value: str) -> dt.time:
 
 
 def date(value: str) -> dt.date:
-    """An ISO date, ``YYYY-MM-DD``."""
+    """An ISO date, ``YYYY-MM-DD``, inside the service's range of dates."""
     try:
         if not _DATE.fullmatch(value):
             raise ValueError
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise CellError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if (fault := date_fault(day)) is not None:
+        raise CellError(fault)
+    return day
 
 
 def items(value: str) -> list[str]:

@@ -4,17 +4,16 @@ and the names its terminal roster shows.
 Every export reads the plan's stored rows (routes in the order they were stored, stops in
 route order) and names therapists, visits and patients by their external ids and names.
 Times are the plan's local wall-clock times on its date (``HH:MM:SS``; hours past 23 run
-into the next day), except in ICS, where they are converted to UTC.
+into the next day), except in ICS, where they are the real instants in UTC; both come from
+the stored (elapsed) seconds through the day's ``DayClock``.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -23,6 +22,7 @@ from scheduler.day_json.plan import route_json, stop_json
 from scheduler.day_json.roster import RosterNames, VisitNames
 from scheduler.errors import Conflict, NotFound
 from scheduler.exchange import ics
+from scheduler.local_time import DayClock, day_clock
 from scheduler.models import (
     Patient,
     Plan,
@@ -33,7 +33,6 @@ from scheduler.models import (
     Therapist,
     Visit,
 )
-from solver.clock import format_hhmmss
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -64,6 +63,15 @@ class _StoredPlan:
     plan: Plan
     routes: list[PlanRoute]
     unassigned: list[PlanUnassigned]
+
+    @property
+    def clock(self) -> DayClock:
+        return plan_clock(self.plan)
+
+
+def plan_clock(plan: Plan) -> DayClock:
+    """The clock of the plan's date in its clinic's zone."""
+    return day_clock(plan.date, plan.clinic.timezone)
 
 
 # A route's stops with their visits and patients, which every export names.
@@ -101,6 +109,7 @@ def _load(session: Session, plan: Plan) -> _StoredPlan:
 def plan_csv(session: Session, plan: Plan) -> str:
     """One row per stop, by route then order: ``CSV_COLUMNS`` (order from 1, minutes to 0.1)."""
     stored = _load(session, plan)
+    clock = stored.clock
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
@@ -113,9 +122,9 @@ def plan_csv(session: Session, plan: Plan) -> str:
                     stop.visit.external_id,
                     stop.visit.patient.name,
                     stop.visit.patient.address,
-                    format_hhmmss(stop.arrival_s),
-                    format_hhmmss(stop.start_s),
-                    format_hhmmss(stop.end_s),
+                    clock.hhmmss(stop.arrival_s),
+                    clock.hhmmss(stop.start_s),
+                    clock.hhmmss(stop.end_s),
                     _minutes(stop.travel_s),
                     _minutes(stop.wait_s),
                 ]
@@ -146,7 +155,7 @@ def plan_json(session: Session, plan: Plan) -> JsonObject:
         "error": plan.error,
         "date": plan.date.isoformat(),
         "timezone": plan.clinic.timezone,
-        "routes": [_route_json(route) for route in stored.routes],
+        "routes": [_route_json(stored.clock, route) for route in stored.routes],
         "unassigned": [
             {"visit_id": item.visit.external_id, "reason": item.reason, "message": item.message}
             for item in stored.unassigned
@@ -156,9 +165,11 @@ def plan_json(session: Session, plan: Plan) -> JsonObject:
     }
 
 
-def _route_json(route: PlanRoute) -> JsonObject:
-    stops = [stop_json(stop.visit.external_id, stop, stop.distance_m) for stop in route.stops]
-    return route_json(route.therapist.external_id, route, route.distance_m, stops)
+def _route_json(clock: DayClock, route: PlanRoute) -> JsonObject:
+    stops = [
+        stop_json(clock, stop.visit.external_id, stop, stop.distance_m) for stop in route.stops
+    ]
+    return route_json(clock, route.therapist.external_id, route, route.distance_m, stops)
 
 
 def roster_names(session: Session, plan: Plan) -> RosterNames:
@@ -223,16 +234,16 @@ def therapist_ics(
         .options(_STOPS_WITH_PATIENTS)
     )
     route_of_plan = {route.plan_id: route for route in routes}
-    zone = ZoneInfo(therapist.clinic.timezone)
     for plan in plans:
         route = route_of_plan.get(plan.id)
+        clock = day_clock(plan.date, therapist.clinic.timezone)
         for stop in route.stops if route is not None else ():
-            lines.extend(_event(plan, stop, zone))
+            lines.extend(_event(plan, stop, clock))
     lines.append("END:VCALENDAR")
     return ics.calendar(lines)
 
 
-def _event(plan: Plan, stop: PlanStop, zone: ZoneInfo) -> list[str]:
+def _event(plan: Plan, stop: PlanStop, clock: DayClock) -> list[str]:
     visit, patient = stop.visit, stop.visit.patient
     status = "CONFIRMED" if plan.status == PlanStatus.PUBLISHED else "TENTATIVE"
     lines = [
@@ -240,11 +251,11 @@ def _event(plan: Plan, stop: PlanStop, zone: ZoneInfo) -> list[str]:
         f"UID:homevisit-clinic-{plan.clinic_id}-visit-{visit.id}@homevisit",
         f"DTSTAMP:{ics.utc_stamp(plan.created_at)}",
         f"SEQUENCE:{plan.version}",
-        f"DTSTART:{ics.utc_stamp(_local_time(plan.date, stop.start_s, zone))}",
-        f"DTEND:{ics.utc_stamp(_local_time(plan.date, stop.end_s, zone))}",
+        f"DTSTART:{ics.utc_stamp(clock.instant(stop.start_s))}",
+        f"DTEND:{ics.utc_stamp(clock.instant(stop.end_s))}",
         f"SUMMARY:{ics.escape_text(f'Visit: {patient.name}')}",
         f"LOCATION:{ics.escape_text(patient.address)}",
-        f"DESCRIPTION:{ics.escape_text(_description(stop))}",
+        f"DESCRIPTION:{ics.escape_text(_description(stop, clock))}",
         f"STATUS:{status}",
     ]
     if patient.lat is not None and patient.lon is not None:
@@ -253,20 +264,11 @@ def _event(plan: Plan, stop: PlanStop, zone: ZoneInfo) -> list[str]:
     return lines
 
 
-def _local_time(date: dt.date, seconds: int, zone: ZoneInfo) -> dt.datetime:
-    """Wall-clock ``seconds`` after local midnight of ``date`` (past 24 h: the next days)."""
-    days, rest = divmod(seconds, 24 * 3600)
-    wall = dt.datetime.combine(date + dt.timedelta(days=days), dt.time()) + dt.timedelta(
-        seconds=rest
-    )
-    return wall.replace(tzinfo=zone)
-
-
-def _description(stop: PlanStop) -> str:
+def _description(stop: PlanStop, clock: DayClock) -> str:
     visit, patient = stop.visit, stop.visit.patient
     lines = [
         f"Visit {visit.external_id}: {visit.duration_minutes} min, priority {visit.priority.value}",
-        f"Arrive {format_hhmmss(stop.arrival_s)} ({round(stop.travel_s / 60)} min travel)",
+        f"Arrive {clock.hhmmss(stop.arrival_s)} ({round(stop.travel_s / 60)} min travel)",
     ]
     skills = visit.needed_skills
     if skills:
@@ -289,14 +291,15 @@ def plan_geojson(session: Session, plan: Plan) -> JsonObject:
     coordinates (the address changed since the plan) has no Point and no vertex.
     """
     stored = _load(session, plan)
+    clock = stored.clock
     features: list[JsonObject] = []
     for route in stored.routes:
         if route.stops:
-            features.append(_route_feature(route))
+            features.append(_route_feature(clock, route))
         for stop in route.stops:
             point = _patient_point(stop.visit.patient)
             if point is not None:
-                features.append(_feature(point, _stop_properties(route, stop)))
+                features.append(_feature(point, _stop_properties(clock, route, stop)))
     for item in stored.unassigned:
         point = _patient_point(item.visit.patient)
         if point is not None:
@@ -306,7 +309,7 @@ def plan_geojson(session: Session, plan: Plan) -> JsonObject:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _route_feature(route: PlanRoute) -> JsonObject:
+def _route_feature(clock: DayClock, route: PlanRoute) -> JsonObject:
     therapist = route.therapist
     home = [therapist.home_lon, therapist.home_lat]
     stops = [
@@ -320,8 +323,8 @@ def _route_feature(route: PlanRoute) -> JsonObject:
         "therapist": therapist.name,
         "discipline": therapist.discipline,
         "travel_mode": therapist.travel_mode,
-        "start": format_hhmmss(route.start_s),
-        "end": format_hhmmss(route.end_s),
+        "start": clock.hhmmss(route.start_s),
+        "end": clock.hhmmss(route.end_s),
         "travel_s": route.travel_s,
         "distance_m": route.distance_m,
         "work_s": route.work_s,
@@ -331,15 +334,15 @@ def _route_feature(route: PlanRoute) -> JsonObject:
     return _feature(geometry, properties)
 
 
-def _stop_properties(route: PlanRoute, stop: PlanStop) -> JsonObject:
+def _stop_properties(clock: DayClock, route: PlanRoute, stop: PlanStop) -> JsonObject:
     return {
         "kind": "stop",
         **_visit_properties(stop.visit),
         "therapist_id": route.therapist.external_id,
         "order": stop.position + 1,
-        "arrival": format_hhmmss(stop.arrival_s),
-        "start": format_hhmmss(stop.start_s),
-        "end": format_hhmmss(stop.end_s),
+        "arrival": clock.hhmmss(stop.arrival_s),
+        "start": clock.hhmmss(stop.start_s),
+        "end": clock.hhmmss(stop.end_s),
         "travel_s": stop.travel_s,
         "wait_s": stop.wait_s,
     }

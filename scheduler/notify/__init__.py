@@ -2,7 +2,7 @@
 ``compose``), the channels that carry it (``channels``: SMTP email and a signed webhook), the
 delivery worker (``delivery``) and a plan's notification summary (``queries``).
 
-May import: config, errors, models.
+May import: config, errors, models, local_time.
 """
 
 from scheduler.notify.channels import (

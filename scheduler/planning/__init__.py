@@ -4,7 +4,7 @@ Services take a ``Session`` and raise ``scheduler.errors`` (``NotFound``, ``Conf
 ``InvalidRequest``); see ``service`` (create, publish, compare), ``edits`` (pin, move,
 lock) and ``queries`` (get, list).
 
-May import: config, day_json, errors, models, records, travel, notify.
+May import: config, day_json, errors, models, records, travel, notify, local_time.
 """
 
 from scheduler.planning.build import DayProblem, build_day, shift_on

@@ -1,8 +1,9 @@
 """Build the solver's ``Problem`` for one clinic and date from the stored records.
 
-The mapping follows ``scheduler.day_json.problem``: times are seconds from the local midnight
-of the date on the wall clock (h * 3600 + m * 60), minutes become seconds, a fixed start is
-a zero-length window, no windows means any time in a shift, overlapping windows merge.
+The mapping follows ``scheduler.day_json.problem``: the records' wall-clock times (h * 3600 +
+m * 60) go onto the solver's axis, the seconds elapsed since the date's local midnight in the
+clinic's zone (``scheduler.local_time``), minutes become seconds, a fixed start is a
+zero-length window, no windows means any time in a shift, overlapping windows merge.
 Solver ids are the records' ``external_id`` (unique in a clinic, and what coordinators
 recognise in messages); ``DayProblem`` maps them back to database ids.
 """
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from scheduler.errors import FieldError, InvalidRequest, UnroutableLocations
+from scheduler.local_time import DayClock, day_clock
 from scheduler.models import (
     Clinic,
     Patient,
@@ -53,7 +55,8 @@ class DayProblem:
     """The solver's problem of one clinic and date, with the ids on both sides.
 
     ``therapist_ids`` and ``visit_ids`` map a solver id (an ``external_id``) to the
-    database id; ``therapist_keys`` and ``visit_keys`` the other way round.
+    database id; ``therapist_keys`` and ``visit_keys`` the other way round. ``clock``
+    is the date's in the clinic's zone (the problem's times are its elapsed seconds).
     """
 
     problem: Problem
@@ -61,6 +64,7 @@ class DayProblem:
     date: dt.date
     therapist_ids: Mapping[str, int]
     visit_ids: Mapping[str, int]
+    clock: DayClock
 
     @property
     def therapist_keys(self) -> dict[int, str]:
@@ -132,17 +136,20 @@ def build_day(
         visits=day_visits,
         day_label=date.isoformat(),
     )
+    clock = day_clock(date, clinic.timezone)
     return DayProblem(
-        problem=problem,
+        problem=clock.problem(problem),
         clinic_id=clinic.id,
         date=date,
         therapist_ids={t.external_id: t.id for t, _ in therapists},
         visit_ids={v.external_id: v.id for v in visits},
+        clock=clock,
     )
 
 
 def shift_on(therapist: TherapistRecord, date: dt.date) -> Shift | None:
-    """The therapist's shift on ``date`` in seconds from midnight, or None when off.
+    """The therapist's shift on ``date`` in wall-clock seconds from midnight, or None when
+    off.
 
     A shift exception for the date wins (leave: off; changed: its times); otherwise the
     weekly availability of the weekday. Several availabilities on one weekday (a split

@@ -23,7 +23,7 @@ from scheduler.errors import Conflict, InvalidRequest, NotFound
 from scheduler.models import Clinic, PlanRoute, Therapist, Visit
 from scheduler.planning.build import build_day
 from scheduler.planning.queries import conflict_on_lost_race, get_plan, lock_draft
-from scheduler.planning.replan import replan_of
+from scheduler.planning.replan import replan_now_s, replan_of
 from scheduler.planning.translate import (
     plan_solution,
     set_route_times,
@@ -33,7 +33,6 @@ from scheduler.planning.translate import (
 from scheduler.travel import GeodesicProvider
 from solver.changes import plan_changes
 from solver.check import check_solution
-from solver.clock import parse_hhmm
 from solver.kpis import plan_kpis
 from solver.replan import retime_route
 from solver.solution import Route, Solution, SolveStatus
@@ -301,7 +300,7 @@ def _with_replan(session: Session, plan: Plan, clinic: Clinic, day: DayProblem) 
     if not plan.replan or "from_plan" not in plan.replan:
         return day
     origin = get_plan(session, plan.clinic_id, int(plan.replan["from_plan"]))
-    now_s = parse_hhmm(str(plan.replan["now"]), end_of_day=True) or 0
+    now_s = replan_now_s(plan.replan, day.clock)
     promised_s = int(plan.replan.get("promised_minutes", 30)) * 60
     replan = replan_of(origin, clinic, now_s, promised_s, day)
     return replace(day, problem=replace(day.problem, replan=replan))
@@ -377,7 +376,9 @@ def _apply(session: Session, edit: _Edit, changed: set[str], dry_run: bool) -> E
     edit.plan.violations = violations_json(after)
     if problem.replan is not None and edit.plan.replan is not None:
         # The draft's changes are against the plan it re-plans: the edit changes them too.
-        edit.plan.replan = edit.plan.replan | changes_json(plan_changes(problem, solution))
+        edit.plan.replan = edit.plan.replan | changes_json(
+            edit.day.clock, plan_changes(problem, solution)
+        )
     if dry_run:
         session.rollback()
     else:

@@ -12,7 +12,6 @@ review before publishing it.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from scheduler.errors import Conflict, FieldError, InvalidRequest
+from scheduler.local_time import DayClock, day_clock
 from scheduler.models import (
     Clinic,
     Plan,
@@ -36,7 +36,7 @@ from scheduler.planning.service import PlanOptions, new_version
 from scheduler.planning.translate import plan_solution
 from scheduler.records.visits import create_visit
 from scheduler.travel import GeodesicProvider
-from solver.clock import format_hhmm, time_of_day
+from solver.clock import format_hhmm, parse_hhmm, time_of_day
 from solver.current_plan import (
     DEFAULT_PROMISED_S,
     ActualTimes,
@@ -66,7 +66,8 @@ class EventKind(StrEnum):
 @dataclass(frozen=True)
 class ReplanEvent:
     """One thing that happened. ``therapist``/``visit`` are external ids; ``from_s`` is
-    when an unavailable therapist stops (seconds after the day's midnight); ``minutes`` how
+    when an unavailable therapist stops (wall-clock seconds after the day's midnight, as
+    the coordinator says it); ``minutes`` how
     late or how much longer; ``new_visit`` the booking of ``visit_added``."""
 
     kind: EventKind
@@ -92,11 +93,25 @@ class ReplanEvent:
 
 
 def clinic_now_s(clinic: Clinic, date: dt.date, now: dt.datetime | None = None) -> int:
-    """Seconds from the local midnight of ``date`` to now in the clinic's time zone, clamped
-    to the day (a future date: 0, nothing has happened; a past one: its end)."""
-    moment = (now or dt.datetime.now(dt.UTC)).astimezone(zoneinfo.ZoneInfo(clinic.timezone))
-    seconds = (moment.date() - date).days * 86400 + moment.hour * 3600 + moment.minute * 60
-    return min(max(seconds, 0), 86400)
+    """The solver's seconds of now on ``date`` in the clinic's zone, to the whole minute,
+    clamped to the day (a future date: 0, nothing has happened; a past one: its end)."""
+    clock = day_clock(date, clinic.timezone)
+    seconds = clock.elapsed_of(now or dt.datetime.now(dt.UTC)) // 60 * 60
+    return min(max(seconds, 0), clock.day_s)
+
+
+def replan_json(clock: DayClock, now_s: int) -> dict[str, Any]:
+    """A re-plan's ``now`` as a draft keeps it: the wall clock for people, and the solver's
+    seconds, which say which of two 02:30s it was on the day the clocks go back."""
+    return {"now": clock.hhmm(now_s), "now_s": now_s}
+
+
+def replan_now_s(replan: Mapping[str, Any], clock: DayClock) -> int:
+    """The ``now`` of a draft's re-plan on the solver's axis (drafts stored before
+    ``now_s`` was kept have only the wall clock)."""
+    if "now_s" in replan:
+        return int(replan["now_s"])
+    return clock.elapsed_s(parse_hhmm(str(replan["now"]), end_of_day=True) or 0)
 
 
 def start_replan(
@@ -152,7 +167,8 @@ def start_replan(
         message = f"plan {plan_id} is {published.status}; only the published plan is re-planned"
         raise Conflict(message)
     clinic = session.get_one(Clinic, published.clinic_id)
-    late = _record_events(session, published, events, now_s)
+    clock = day_clock(published.date, clinic.timezone)
+    late = _record_events(session, published, events, now_s, clock)
     in_plan = [stop.visit_id for row in published.routes for stop in row.stops]
     in_plan += [item.visit_id for item in published.unassigned]
     booked = session.scalars(
@@ -174,7 +190,7 @@ def start_replan(
     plan = new_version(session, clinic, published.date, options)
     plan.replan = {
         "from_plan": published.id,
-        "now": format_hhmm(now_s),
+        **replan_json(day.clock, now_s),
         "promised_minutes": promised_s // 60,
         "events": [event.as_json() for event in events],
     }
@@ -186,7 +202,7 @@ def start_replan(
 
 
 def _record_events(
-    session: Session, plan: Plan, events: Sequence[ReplanEvent], now_s: int
+    session: Session, plan: Plan, events: Sequence[ReplanEvent], now_s: int, clock: DayClock
 ) -> dict[str, int]:
     """Apply each event to the records; therapist id to the minutes it runs late."""
     faults: list[FieldError] = []
@@ -208,7 +224,7 @@ def _record_events(
                     event, path, faults
                 )
             else:
-                _stop_working(session, therapist, plan, event, path, faults, now_s)
+                _stop_working(session, therapist, plan, event, path, faults, (now_s, clock))
     if faults:
         session.rollback()
         raise InvalidRequest(faults, "the events cannot be applied")
@@ -274,18 +290,21 @@ def _stop_working(
     event: ReplanEvent,
     path: str,
     faults: list[FieldError],
-    now_s: int,
+    now: tuple[int, DayClock],
 ) -> None:
-    """The therapist works no more from ``from_s`` (default now): a changed shift that
-    day, or leave if that is before the shift starts. It cannot be before a visit of theirs
-    that has started (that visit happened)."""
+    """The therapist works no more from ``from_s`` (wall clock; default now): a changed
+    shift that day, or leave if that is before the shift starts. It cannot be before a
+    visit of theirs that has started (that visit happened). ``now`` is the solver's
+    seconds and the day's clock, which compares the plan's seconds with the shift's."""
     date = plan.date
-    shift = shift_on(therapist, date)
-    if shift is None:
+    now_s, clock = now
+    wall_shift = shift_on(therapist, date)
+    if wall_shift is None:
         message = f"therapist {therapist.external_id} does not work on {date.isoformat()}"
         faults.append(FieldError(f"{path}.therapist_id", message))
         return
-    stop_s = now_s if event.from_s is None else event.from_s
+    shift = clock.elapsed_s(wall_shift[0]), clock.elapsed_s(wall_shift[1])
+    stop_s = now_s if event.from_s is None else clock.elapsed_s(event.from_s)
     started = [
         stop
         for row in plan.routes
@@ -297,12 +316,12 @@ def _stop_working(
         last = started[-1]
         message = (
             f"therapist {therapist.external_id} started visit {last.visit.external_id} at"
-            f" {format_hhmm(last.start_s)}; they cannot stop before it"
+            f" {clock.hhmm(last.start_s)}; they cannot stop before it"
         )
         faults.append(FieldError(f"{path}.from", message))
         return
     if stop_s >= shift[1]:
-        message = f"the shift already ends at {format_hhmm(shift[1])}"
+        message = f"the shift already ends at {format_hhmm(wall_shift[1])}"
         faults.append(FieldError(f"{path}.from", message))
         return
     for exception in list(therapist.exceptions):
@@ -316,8 +335,8 @@ def _stop_working(
             ShiftException(
                 date=date,
                 kind=ShiftExceptionKind.CHANGED,
-                start=time_of_day(shift[0]),
-                end=time_of_day(stop_s),
+                start=time_of_day(wall_shift[0]),
+                end=time_of_day(clock.wall_s(stop_s)),
             )
         )
 
@@ -356,15 +375,12 @@ def replan_of(
 
 
 def _check_ins(plan: Plan, clinic: Clinic) -> dict[str, ActualTimes]:
-    """The check-in and check-out times of the plan's visits, local to the clinic's day."""
-    zone = zoneinfo.ZoneInfo(clinic.timezone)
+    """The check-in and check-out times of the plan's visits on the solver's axis, to the
+    whole minute."""
+    clock = day_clock(plan.date, clinic.timezone)
 
     def local_s(moment: dt.datetime | None) -> int | None:
-        if moment is None:
-            return None
-        aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-        local = aware.astimezone(zone)
-        return (local.date() - plan.date).days * 86400 + local.hour * 3600 + local.minute * 60
+        return None if moment is None else clock.elapsed_of(moment) // 60 * 60
 
     actual = {}
     for row in plan.routes:

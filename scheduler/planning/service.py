@@ -38,6 +38,7 @@ from scheduler.planning.queries import (
 )
 from scheduler.planning.translate import stats_json, store_solution, violations_json
 from scheduler.planning.worker import solve_in_worker, violations_error
+from scheduler.records.values import date_fault
 from scheduler.travel import GeodesicProvider
 from scheduler.travel.geocoding import ensure_coordinates
 from solver.changes import plan_changes
@@ -208,7 +209,10 @@ def geocode_patients(session: Session, clinic: Clinic, date: dt.date, geocoder: 
 
 
 def new_version(session: Session, clinic: Clinic, date: dt.date, options: PlanOptions) -> Plan:
-    """A new version of the day's plan, ``solving``, committed (``Conflict`` on a race)."""
+    """A new version of the day's plan, ``solving``, committed (``Conflict`` on a race;
+    ``InvalidRequest`` for a date outside the service's range)."""
+    if (fault := date_fault(date)) is not None:
+        raise InvalidRequest.single("date", fault)
     latest = session.scalar(
         sa.select(sa.func.max(Plan.version)).where(Plan.clinic_id == clinic.id, Plan.date == date)
     )
@@ -242,7 +246,9 @@ def finish_plan(session: Session, plan: Plan, day: DayProblem, solution: Solutio
         store_solution(plan, day, solution)
         plan.status = PlanStatus.DRAFT
         if day.problem.replan is not None:
-            plan.replan = (plan.replan or {}) | changes_json(plan_changes(day.problem, solution))
+            plan.replan = (plan.replan or {}) | changes_json(
+                day.clock, plan_changes(day.problem, solution)
+            )
     session.commit()
 
 

@@ -17,12 +17,11 @@ from scheduler.errors import Conflict, FieldError, InvalidRequest
 from scheduler.models import Clinic, Plan, PlanStatus, Therapist
 from scheduler.planning.build import DayProblem, build_day
 from scheduler.planning.queries import get_plan
-from scheduler.planning.replan import replan_of
+from scheduler.planning.replan import replan_json, replan_of
 from scheduler.planning.service import PlanOptions, finish_plan, new_version
 from scheduler.records.visits import create_visit
 from scheduler.travel import GeodesicProvider
 from solver.check import check_solution
-from solver.clock import format_hhmm
 from solver.current_plan import DEFAULT_PROMISED_S
 from solver.suggest import suggest_slots, with_suggestion
 
@@ -162,7 +161,7 @@ def accept_suggestion(
     draft = new_version(session, clinic, plan.date, PlanOptions(promised_minutes=promised_s // 60))
     draft.replan = {
         "from_plan": plan.id,
-        "now": format_hhmm(now_s),
+        **replan_json(day.clock, now_s),
         "promised_minutes": promised_s // 60,
         "events": [{"kind": "visit_added", "visit_id": new.id, "therapist_id": therapist_key}],
     }

@@ -18,7 +18,7 @@ from scheduler.errors import Conflict, FieldError, InvalidRequest, NotFound
 from scheduler.models import ShiftException, ShiftExceptionKind, WeeklyAvailability
 from scheduler.records.store import commit, get_by_id, in_dates
 from scheduler.records.therapists import get_therapist
-from scheduler.records.values import WEEKDAYS
+from scheduler.records.values import WEEKDAYS, date_fault
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -95,6 +95,8 @@ def add_exception(
     therapist = get_therapist(session, clinic_id, therapist_id)
     kind, date, start, end = fields.kind, fields.date, fields.start, fields.end
     errors = _exception_errors(kind, start, end)
+    if (fault := date_fault(date)) is not None:
+        errors.append(FieldError("date", fault))
     if errors:
         raise InvalidRequest(errors)
     taken = session.scalar(

@@ -34,7 +34,7 @@ from scheduler.records.store import (
     unique,
     update_record,
 )
-from scheduler.records.values import in_windows
+from scheduler.records.values import date_fault, in_windows
 from solver.clock import format_hhmm, minute_of_day
 from solver.problem import merged_windows
 
@@ -113,6 +113,8 @@ def _apply(session: Session, visit: Visit, fields: VisitFields) -> None:
     pinned_id = fields.pinned_therapist_id
     pinned, faults = _reference(session, visit, "pinned_therapist_id", pinned_id, Therapist)
     errors += faults
+    if not isinstance(fields.date, Unset) and (fault := date_fault(fields.date)) is not None:
+        errors.append(FieldError("date", fault))
     windows = visit.windows
     if fields.windows is not UNSET:
         windows, faults = _windows(fields.windows)

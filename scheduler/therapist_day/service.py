@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from scheduler.errors import Conflict, NotFound
 from scheduler.exchange.exporting import therapist_ics
+from scheduler.local_time import day_clock
 from scheduler.models import Plan, PlanRoute, PlanStatus, PlanStop, Visit, VisitStatus
 from scheduler.models.base import utc_now
 
@@ -183,10 +184,11 @@ def _change_order(change: RouteChange) -> tuple[int, int]:
     return (start_s or 0, change.visit_id)
 
 
-def _own_visit(session: Session, therapist: Therapist, visit_id: int) -> Visit:
-    """The visit, if it is on the therapist's route in a published plan."""
-    visit = session.scalars(
-        sa.select(Visit)
+def _own_visit(session: Session, therapist: Therapist, visit_id: int) -> tuple[Visit, int]:
+    """The visit, if it is on the therapist's route in a published plan, and its planned
+    start there."""
+    found = session.execute(
+        sa.select(Visit, PlanStop.start_s)
         .join(PlanStop, PlanStop.visit_id == Visit.id)
         .join(PlanRoute, PlanRoute.id == PlanStop.route_id)
         .join(Plan, Plan.id == PlanRoute.plan_id)
@@ -197,14 +199,21 @@ def _own_visit(session: Session, therapist: Therapist, visit_id: int) -> Visit:
         )
         .with_for_update(of=Visit)
     ).first()
-    if visit is None:
+    if found is None:
         raise NotFound(f"visit {visit_id} is not on your published route")
-    return visit
+    return found[0], found[1]
 
 
 def check_in(session: Session, therapist: Therapist, visit_id: int) -> Visit:
-    """Record the therapist's arrival at the visit (now); the visit is ``in_progress``."""
-    visit = _own_visit(session, therapist, visit_id)
+    """Record the therapist's arrival at the visit (now); the visit is ``in_progress``.
+
+    Only on the visit's day in the clinic's zone (or the day its planned start falls on,
+    for a route past midnight): the check-in records the time now as the arrival, and a
+    re-plan takes it as the visit's start, so one made on another day, earlier or later,
+    would record a start that never happened (``Conflict``).
+    """
+    visit, start_s = _own_visit(session, therapist, visit_id)
+    _check_in_today(therapist.clinic, visit, start_s)
     if visit.checked_in_at is not None:
         raise Conflict(f"visit {visit_id} was already checked in at {visit.checked_in_at:%H:%M}")
     if visit.status == VisitStatus.CANCELLED:
@@ -215,9 +224,24 @@ def check_in(session: Session, therapist: Therapist, visit_id: int) -> Visit:
     return visit
 
 
+def _check_in_today(clinic: Clinic, visit: Visit, start_s: int) -> None:
+    today = clinic_date_today(clinic)
+    clock = day_clock(visit.date, clinic.timezone)
+    planned_day = clock.instant(start_s).astimezone(clock.zone).date()
+    if today in (visit.date, planned_day):
+        return
+    when = "is on" if today < visit.date else "was on"
+    raise Conflict(
+        f"visit {visit.id} {when} {visit.date.isoformat()} and today is {today.isoformat()}"
+        f" in {clinic.timezone}; a check-in records the arrival now, so it is taken on the"
+        " visit's day only"
+    )
+
+
 def check_out(session: Session, therapist: Therapist, visit_id: int) -> Visit:
-    """Record the end of the visit (now); the visit is ``done``."""
-    visit = _own_visit(session, therapist, visit_id)
+    """Record the end of the visit (now); the visit is ``done``. Any time after the
+    check-in: a visit may end after midnight."""
+    visit, _ = _own_visit(session, therapist, visit_id)
     if visit.checked_in_at is None:
         raise Conflict(f"visit {visit_id} has not been checked in; check in first")
     if visit.checked_out_at is not None:

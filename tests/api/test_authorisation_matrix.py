@@ -385,7 +385,7 @@ OPERATIONS = [
         "POST",
         "/me/visits/{visit_id}/check-in",
         THERAPIST,
-        200,
+        409,  # the visit is the caller's, but its day is not today: check-ins are taken that day
         lambda w: {"visit_id": w.visit_ids["v1"]},
     ),
     Operation(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
+import pytest
 
-from scheduler.models import Plan, PlanStatus, Role, VisitStatus
+from scheduler.models import PlanStatus, Role, VisitStatus
 from scheduler.therapist_day.service import clinic_today
 from tests.api.factories import add_login, auth_headers, served_path
 from tests.scheduler.factories import DAY
-from tests.scheduler.planning_factories import add_routed_plan, add_small_day
+from tests.scheduler.planning_factories import add_routed_plan, add_small_day, move_day
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -131,6 +132,7 @@ def test_check_in_and_out_record_times_and_move_to_the_next_stop(
     client: TestClient, session: Session
 ) -> None:
     day = _published_day(session)
+    move_day(session, day, clinic_today(day.therapists["t1"]))
     headers = auth_headers(
         session, add_login(session, day.clinic, Role.THERAPIST, day.therapists["t1"])
     )
@@ -149,6 +151,50 @@ def test_check_in_and_out_record_times_and_move_to_the_next_stop(
     assert v1.checked_out_at is not None
     assert v1.checked_in_at is not None
     assert v1.checked_in_at <= v1.checked_out_at
+
+
+@pytest.mark.parametrize(("days", "word"), [(1, "is on"), (-1, "was on")])
+def test_a_check_in_is_refused_on_another_day_than_the_visit_s(
+    client: TestClient, session: Session, days: int, word: str
+) -> None:
+    """Tomorrow's visit cannot be checked in today, nor yesterday's: the check-in records
+    the time now as the arrival, which a re-plan takes as the start of the visit."""
+    day = _published_day(session)
+    today = clinic_today(day.therapists["t1"])
+    move_day(session, day, today + dt.timedelta(days=days))
+    headers = auth_headers(
+        session, add_login(session, day.clinic, Role.THERAPIST, day.therapists["t1"])
+    )
+    v1 = day.visits["v1"]
+    response = client.post(f"/me/visits/{v1.id}/check-in", headers=headers)
+    assert response.status_code == 409
+    visit_date = (today + dt.timedelta(days=days)).isoformat()
+    assert response.json()["detail"].startswith(
+        f"visit {v1.id} {word} {visit_date} and today is {today.isoformat()} in Europe/Andorra"
+    )
+    session.refresh(v1)
+    assert v1.checked_in_at is None
+    assert v1.status == VisitStatus.BOOKED
+
+
+def test_a_stop_planned_past_midnight_is_checked_in_on_the_next_day(
+    client: TestClient, session: Session
+) -> None:
+    """A route that runs past midnight: its 24:30 stop is checked in on the day it falls on."""
+    day = add_small_day(session)
+    today = clinic_today(day.therapists["t1"])
+    v1 = day.visits["v1"]
+    add_routed_plan(
+        session,
+        day.clinic,
+        {day.therapists["t1"]: [(v1, 24 * 3600 + 1800)]},
+        status=PlanStatus.PUBLISHED,
+    )
+    move_day(session, day, today - dt.timedelta(days=1))
+    headers = auth_headers(
+        session, add_login(session, day.clinic, Role.THERAPIST, day.therapists["t1"])
+    )
+    assert client.post(f"/me/visits/{v1.id}/check-in", headers=headers).status_code == 200
 
 
 def test_another_therapists_visit_is_not_found(client: TestClient, session: Session) -> None:
@@ -170,21 +216,11 @@ def test_a_coordinator_has_no_route(client: TestClient, session: Session) -> Non
     assert client.get("/me/route", headers=headers).status_code == 403
 
 
-def _move_to_today(session: Session, day: SmallDay) -> None:
-    """The feed spans a week back to two months ahead of today: bring the day into it."""
-    today = clinic_today(day.therapists["t1"])
-    for visit in day.visits.values():
-        visit.date = today
-    for plan in session.scalars(sa.select(Plan).where(Plan.clinic_id == day.clinic.id)):
-        plan.date = today
-    session.flush()
-
-
 def test_the_feed_url_works_without_a_login_until_rotated(
     client: TestClient, session: Session
 ) -> None:
     day = _published_day(session)
-    _move_to_today(session, day)
+    move_day(session, day, clinic_today(day.therapists["t1"]))
     headers = auth_headers(
         session, add_login(session, day.clinic, Role.THERAPIST, day.therapists["t1"])
     )
@@ -203,7 +239,7 @@ def test_me_route_ics_carries_only_the_therapists_events(
     client: TestClient, session: Session
 ) -> None:
     day = _published_day(session)
-    _move_to_today(session, day)
+    move_day(session, day, clinic_today(day.therapists["t1"]))
     headers = auth_headers(
         session, add_login(session, day.clinic, Role.THERAPIST, day.therapists["t1"])
     )

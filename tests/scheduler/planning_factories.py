@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
 from scheduler.models import (
     Clinic,
     Patient,
@@ -194,6 +196,16 @@ def add_small_day(session: Session) -> SmallDay:
         {t.external_id: t for t in (t1, t2, t3)},
         {v.external_id: v for v in visits},
     )
+
+
+def move_day(session: Session, day: SmallDay, date: dt.date) -> None:
+    """Move the small day, its visits and its plans, to ``date`` (a check-in is taken on
+    the visit's day only, and the feed spans the weeks around today)."""
+    for visit in day.visits.values():
+        visit.date = date
+    for plan in session.scalars(sa.select(Plan).where(Plan.clinic_id == day.clinic.id)):
+        plan.date = date
+    session.flush()
 
 
 def solve_here(

@@ -193,3 +193,16 @@ def test_replan_a_published_day_and_book_a_suggested_slot(
     code, _, err = _run(capsys, "replan", *day, "--late", "t002:x")
     assert code == EXIT_INVALID_INPUT
     assert "--late" in err
+
+
+@pytest.mark.parametrize("command", [["plan"], ["suggest", "--patient", "p1", "--minutes", "30"]])
+def test_a_date_outside_the_range_is_invalid_input(
+    capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """Refused while the arguments are read, before any database is opened."""
+    with pytest.raises(SystemExit) as raised:
+        main([command[0], "--date", "9999-12-31", *command[1:]])
+    assert raised.value.code == EXIT_INVALID_INPUT
+    error = capsys.readouterr().err
+    assert "argument --date: 9999-12-31 is outside the dates the service plans" in error
+    assert "(from 2000-01-01 to 2099-12-31)" in error

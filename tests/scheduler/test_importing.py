@@ -292,6 +292,8 @@ def test_therapist_cell_faults(
     [
         ("v1;v2,p001,2026-11-30,45,,,", "external_id", "contains ';', which separates ids"),
         ("v1,p001,30/11/2026,45,,,", "date", "'30/11/2026' is not a date (YYYY-MM-DD)"),
+        ("v1,p001,9999-12-31,45,,,", "date", "9999-12-31 is outside the dates the service plans"),
+        ("v1,p001,1999-12-31,45,,,", "date", "(from 2000-01-01 to 2099-12-31)"),
         ("v1,p001,2026-11-30,0,,,", "duration_minutes", "0 is not between 1 and 1440"),
         ("v1,p001,2026-11-30,45,09:00-08:00,,", "windows", "'09:00-08:00' ends before it starts"),
         ("v1,p001,2026-11-30,45,9-10,,", "windows", "'9' is not a time in HH:MM format"),

@@ -280,6 +280,8 @@ INVALID_CASES = [
     ((("colour",), "red"), "colour", "unknown field 'colour'"),
     ((("date",), "30/11/2026"), "date", "not a date in YYYY-MM-DD format"),
     ((("date",), "2026-02-30"), "date", "not a valid date"),
+    ((("date",), "9999-12-31"), "date", "9999-12-31 is outside the dates the service plans"),
+    ((("date",), "0001-01-01"), "date", "(from 2000-01-01 to 2099-12-31)"),
     ((("timezone",), "Mars/Olympus"), "timezone", "unknown time zone 'Mars/Olympus'"),
     ((("timezone",), "Europe"), "timezone", "unknown time zone 'Europe'"),
     ((("timezone",), "../Europe/Paris"), "timezone", "unknown time zone"),

@@ -10,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 from scheduler.errors import Conflict, InvalidRequest, NotFound
-from scheduler.models import Role, Therapist
+from scheduler.models import Role, ShiftExceptionKind, Therapist
 from scheduler.records import patients, shifts, therapists, visits
 from scheduler.records.inputs import (
     PatientFields,
+    ShiftExceptionFields,
     TherapistBreak,
     TherapistFields,
     VisitFields,
@@ -25,6 +26,8 @@ from tests.api.factories import add_login
 from tests.scheduler.factories import add_clinic, add_patient, add_therapist, add_visit
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy.orm import Session
 
     from scheduler.models import Clinic
@@ -183,3 +186,32 @@ def test_missing_required_fields_are_refused(session: Session, clinic: Clinic) -
     with pytest.raises(InvalidRequest) as raised:
         therapists.create_therapist(session, clinic.id, TherapistFields(external_id="t1"))
     assert [field for field, _ in faults(raised)] == ["name", "discipline", "home_lat", "home_lon"]
+
+
+@pytest.mark.parametrize("date", [dt.date(9999, 12, 31), dt.date(1, 1, 1), dt.date(2100, 1, 1)])
+def test_the_services_refuse_a_date_outside_the_range(
+    session: Session, clinic: Clinic, date: dt.date
+) -> None:
+    """Whoever calls them (the API's schemas check first, a script may not)."""
+    patient, therapist = add_patient(session, clinic), add_therapist(session, clinic)
+    visit = add_visit(session, patient)
+    booking = VisitFields(
+        external_id="v-new", patient_id=patient.id, date=date, duration_minutes=30
+    )
+    range_text = "(from 2000-01-01 to 2099-12-31)"
+    calls: list[Callable[[], object]] = [
+        lambda: visits.create_visit(session, clinic.id, booking),
+        lambda: visits.update_visit(session, clinic.id, visit.id, VisitFields(date=date)),
+        lambda: shifts.add_exception(
+            session, clinic.id, therapist.id, ShiftExceptionFields(date, ShiftExceptionKind.LEAVE)
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidRequest) as raised:
+            call()
+        [(field, message)] = faults(raised)
+        assert field == "date"
+        assert message.startswith(f"{date.isoformat()} is outside the dates the service plans")
+        assert message.endswith(range_text)
+    session.refresh(visit)
+    assert visit.date == dt.date(2026, 11, 30)

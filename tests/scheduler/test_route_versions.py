@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from scheduler.models import Clinic, Plan, PlanStatus, Visit, VisitStatus
 from scheduler.models.versions import Change, change_payload, read_payload, sync_payload
 from scheduler.planning import publish_plan
-from scheduler.therapist_day.service import check_in
+from scheduler.therapist_day.service import check_in, clinic_today
 from tests.scheduler.factories import add_clinic
-from tests.scheduler.planning_factories import SmallDay, add_routed_plan, add_small_day
+from tests.scheduler.planning_factories import SmallDay, add_routed_plan, add_small_day, move_day
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -41,6 +41,7 @@ def _published(session: Session) -> SmallDay:
 
 def test_a_check_in_raises_its_clinics_version_only(session: Session) -> None:
     day = _published(session)
+    move_day(session, day, clinic_today(day.therapists["t1"]))
     other = add_clinic(session, "Other clinic")
     session.commit()
     before, other_before = version_of(session, day.clinic), version_of(session, other)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from solver.check import Violation, ViolationKind, check_solution
 from solver.problem import (
     BreakRule,
+    ClockChange,
     Priority,
     Problem,
     Therapist,
@@ -704,3 +705,19 @@ def test_any_plan_is_checked_without_error(problem: Problem, routes: list[Route]
     violations = check_solution(problem, solution, {"t1": ["v1"]})
 
     assert all(isinstance(v.kind, ViolationKind) and v.message for v in violations)
+
+
+def test_on_a_day_the_clocks_change_messages_show_the_wall_clock(
+    problem: Problem, plan: Solution
+) -> None:
+    """With the clocks an hour ahead from 02:00 (the solver's seconds unchanged), the window
+    missed and the start are named as the wall clock shows them: an hour later."""
+    changed = replace(problem, clock_changes=(ClockChange(at("02:00"), 3600),))
+    visits = tuple(
+        replace(v, windows=one_window("09:00", "10:00")) if v.id == "v1" else v
+        for v in changed.visits
+    )
+    [violation] = check_solution(replace(changed, visits=visits), plan)
+    assert violation.kind == ViolationKind.WINDOW
+    assert "starts at 11:45:00" in violation.message
+    assert "outside its window 10:00-11:00" in violation.message

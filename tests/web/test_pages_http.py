@@ -393,3 +393,24 @@ def test_after_a_published_replan_each_phone_says_what_changed(
         shown = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", item)).strip() for item in items]
         assert shown == lines
     assert "You have no visits this day." in page
+
+
+@pytest.mark.parametrize(
+    ("role", "page"), [(Role.THERAPIST, "/app/day"), (Role.COORDINATOR, "/app/roster")]
+)
+def test_a_date_outside_the_range_is_a_422_and_its_ends_are_pages(
+    client: TestClient, session: Session, role: Role, page: str
+) -> None:
+    """9999-12-31 was a 500 (its next day does not exist); the range's ends render."""
+    day = add_small_day(session)
+    user = add_login(
+        session, day.clinic, role, day.therapists["t1"] if role == Role.THERAPIST else None
+    )
+    _log_in(client, user)
+    for date in ("9999-12-31", "0001-01-01"):
+        response = client.get(page, params={"date": date})
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "date"
+        assert "from 2000-01-01 to 2099-12-31" in response.json()["errors"][0]["message"]
+    for date in ("2000-01-01", "2099-12-31"):
+        assert client.get(page, params={"date": date}).status_code == 200
