@@ -3,6 +3,10 @@
 At creation it refuses a database whose schema is behind (``homevisit db upgrade`` fixes it)
 and a missing secret key. ``homevisit serve`` also marks plans left ``solving`` by a stopped
 server as failed, once, before it starts the server processes.
+
+Every request body is bounded (``HOMEVISIT_MAX_BODY_MB``, ``HOMEVISIT_MAX_UPLOAD_MB`` for the
+CSV uploads), every response says ``nosniff``, and ``/docs`` and ``/redoc`` exist only with
+``HOMEVISIT_API_DOCS`` (``/openapi.json`` always does).
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import sessionmaker
 
+from api.body_limit import MIB, BodySizeLimit
 from api.errors import install_error_handlers
 from api.limits import InFlightLimit
+from api.nosniff import NoSniff
 from api.pages import install_pages
 from api.routes import ROUTERS
 from api.schemas.common import ERROR_RESPONSES
@@ -71,6 +78,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -82,7 +91,26 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(router)
     app.openapi = partial(_openapi_with_enum_examples, app)  # type: ignore[method-assign]
     install_pages(app)
+    # Added last, so outside the in-flight limit: a refused body waits for no slot.
+    app.add_middleware(
+        BodySizeLimit,
+        default=(int(settings.max_body_mb * MIB), "HOMEVISIT_MAX_BODY_MB"),
+        upload=(int(settings.max_upload_mb * MIB), "HOMEVISIT_MAX_UPLOAD_MB"),
+        upload_paths=_upload_paths(),
+    )
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: NoSniff(build_stack())  # type: ignore[method-assign]
     return app
+
+
+def _upload_paths() -> set[str]:
+    """The CSV uploads: every route at ``.../import`` (each resource's upload is there)."""
+    return {
+        route.path
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path.endswith("/import")
+    }
 
 
 def _openapi_with_enum_examples(app: FastAPI) -> dict[str, Any]:

@@ -34,6 +34,9 @@
 | ``HOMEVISIT_DELIVERY_LEASE_S`` | ``60`` | how long a worker holds a claimed message |
 | ``HOMEVISIT_DELIVERY_TIMEOUT_S`` | ``10`` | seconds to wait for the mail server or the webhook |
 | ``HOMEVISIT_DELIVERY_POLL_S`` | ``5`` | pause of ``homevisit deliver`` when nothing is due |
+| ``HOMEVISIT_MAX_BODY_MB`` | ``10`` | largest request body the API reads, in MiB; larger: 413 |
+| ``HOMEVISIT_MAX_UPLOAD_MB`` | ``20`` | the same for the CSV uploads (``.../import``) |
+| ``HOMEVISIT_API_DOCS`` | ``false`` | ``true``: serve ``/docs`` and ``/redoc`` (CDN scripts) |
 
 A variable set to the empty string counts as unset. The geocoder domain may start with
 ``http://`` (a self-hosted Nominatim) or ``https://`` (the default). ``osrm`` needs
@@ -85,6 +88,10 @@ DEFAULT_DELIVERY_BACKOFF_S = 30.0
 DEFAULT_DELIVERY_LEASE_S = 60.0
 DEFAULT_DELIVERY_TIMEOUT_S = 10.0
 DEFAULT_DELIVERY_POLL_S = 5.0
+# Room for the large benchmark day (600 visits) with both matrices, about 6 MiB.
+DEFAULT_MAX_BODY_MB = 10.0
+# Far above any clinic's sheet (20,000 visits are about 2 MiB).
+DEFAULT_MAX_UPLOAD_MB = 20.0
 EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
@@ -124,6 +131,10 @@ class Settings:
     delivery_lease_s: float = DEFAULT_DELIVERY_LEASE_S
     delivery_timeout_s: float = DEFAULT_DELIVERY_TIMEOUT_S
     delivery_poll_s: float = DEFAULT_DELIVERY_POLL_S
+    max_body_mb: float = DEFAULT_MAX_BODY_MB
+    max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+    # Swagger UI and ReDoc load their scripts from a CDN into a page where a token is typed.
+    api_docs: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -161,6 +172,9 @@ class Settings:
             delivery_lease_s=_positive(environ, "delivery_lease_s", DEFAULT_DELIVERY_LEASE_S),
             delivery_timeout_s=_positive(environ, "delivery_timeout_s", DEFAULT_DELIVERY_TIMEOUT_S),
             delivery_poll_s=_positive(environ, "delivery_poll_s", DEFAULT_DELIVERY_POLL_S),
+            max_body_mb=_positive(environ, "max_body_mb", DEFAULT_MAX_BODY_MB),
+            max_upload_mb=_positive(environ, "max_upload_mb", DEFAULT_MAX_UPLOAD_MB),
+            api_docs=_flag(environ, "api_docs"),
         )
 
 
