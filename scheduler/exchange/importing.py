@@ -175,9 +175,11 @@ def _stored(
 
 
 def _check(table: Table, parse: Callable[[RowCells], Values], kind: str) -> list[_Row]:
-    """Every row parsed; ``InvalidRequest`` with every fault of every row if there is one."""
+    """Every row parsed; ``InvalidRequest`` if any is wrong, with the first faults and a
+    count of all. Every row is still checked (the count tells how much of the file is
+    wrong), but once one is wrong none is kept."""
     rows: list[_Row] = []
-    errors = []
+    report = cell.FaultReport()
     first_line: dict[str, int] = {}
     for row in table.rows:
         external_id = row.need("external_id", _external_id)
@@ -186,10 +188,11 @@ def _check(table: Table, parse: Callable[[RowCells], Values], kind: str) -> list
             row.fail("external_id", f"{external_id!r} is already on line {first_line[external_id]}")
         elif external_id is not None:
             first_line[external_id] = row.line
-        errors.extend(row.errors)
-        rows.append(_Row(external_id or "", values))
-    if errors:
-        raise InvalidRequest(errors, _detail(kind))
+        report.add(row.errors)
+        if not report.total:
+            rows.append(_Row(external_id or "", values))
+    if report.total:
+        raise InvalidRequest(report.errors, _detail(kind))
     return rows
 
 
