@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.fields import Clock
+from api.schemas.fields import Clock, bounded
 from scheduler.models import ShiftExceptionKind
 from scheduler.records import inputs, limits
 
@@ -40,7 +40,11 @@ class WeekUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [WEEK_EXAMPLE]})
 
-    shifts: list[WeeklyShift] = Field(max_length=limits.MAX_WEEKLY_SHIFTS)
+    shifts: Annotated[
+        list[WeeklyShift],
+        Field(max_length=limits.MAX_WEEKLY_SHIFTS),
+        bounded("weekly shifts", limits.MAX_WEEKLY_SHIFTS),
+    ]
 
     def to_shifts(self) -> list[inputs.WeeklyShift]:
         return [inputs.WeeklyShift(s.weekday, s.start, s.end) for s in self.shifts]

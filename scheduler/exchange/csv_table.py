@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from scheduler.errors import FieldError, InvalidRequest
+from scheduler.records.limits import too_many
 from scheduler.records.values import WEEKDAYS
 from solver.clock import parse_hhmm, time_of_day
 
@@ -244,6 +245,38 @@ def text(max_length: int) -> Callable[[str], str]:
         if len(value) > max_length:
             raise CellError(f"the value is {len(value)} characters long; at most {max_length}")
         return value
+
+    return parse
+
+
+def bounded(noun: str, limit: int, parse: Callable[[str], list[T]]) -> Callable[[str], list[T]]:
+    """``parse`` for a ``;``-separated list of at most ``limit`` items (``noun``, plural),
+    refused in the words the API uses (``scheduler.records.limits.too_many``). The items
+    are counted before ``parse`` reads them, and what it returns is counted again (a day
+    range such as ``mon-fri`` is several shifts)."""
+
+    def refuse_beyond_limit(count: int) -> None:
+        if message := too_many(count, noun, limit):
+            raise CellError(message)
+
+    def parse_bounded(value: str) -> list[T]:
+        refuse_beyond_limit(len(items(value)))
+        parsed = parse(value)
+        refuse_beyond_limit(len(parsed))
+        return parsed
+
+    return parse_bounded
+
+
+def texts(max_length: int) -> Callable[[str], list[str]]:
+    """A list of ``items``, each of at most ``max_length`` characters."""
+
+    def parse(value: str) -> list[str]:
+        listed = items(value)
+        for item in listed:
+            if len(item) > max_length:
+                raise CellError(f"{item!r} is {len(item)} characters long; at most {max_length}")
+        return listed
 
     return parse
 
