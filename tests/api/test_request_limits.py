@@ -72,6 +72,12 @@ def test_a_chunked_body_is_counted_as_it_arrives(small: TestClient) -> None:
     assert_too_large(response, "1,024 bytes", "HOMEVISIT_MAX_BODY_MB")
 
 
+def test_the_schema_documents_the_413(small: TestClient) -> None:
+    operations = small.get("/openapi.json").json()["paths"]["/solve"]["post"]["responses"]
+    schema = operations["413"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/ErrorRead"}
+
+
 def test_a_body_within_the_limit_is_read(small: TestClient) -> None:
     response = small.post("/auth/login", json={"email": "a@b.example", "password": "x" * 900})
     assert response.status_code == 401
