@@ -4,6 +4,10 @@ At creation it refuses a database whose schema is behind (``homevisit db upgrade
 and a missing secret key. While it runs, it sweeps the solve jobs (``scheduler.jobs``):
 a job that lost its server or worker is run again, or its plan fails, by whichever server
 or worker sweeps first.
+
+Every request body is bounded (``HOMEVISIT_MAX_BODY_MB``, ``HOMEVISIT_MAX_UPLOAD_MB`` for the
+CSV uploads), every response says ``nosniff``, and ``/docs`` and ``/redoc`` exist only with
+``HOMEVISIT_API_DOCS`` (``/openapi.json`` always does).
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import sessionmaker
 
+from api.body_limit import MIB, BodySizeLimit
 from api.errors import install_error_handlers
 from api.limits import InFlightLimit
+from api.nosniff import NoSniff
 from api.pages import install_pages
 from api.route_cache import RouteCache
 from api.routes import ROUTERS
@@ -85,6 +92,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description=DESCRIPTION,
         lifespan=lifespan,
         responses=ERROR_RESPONSES,
+        docs_url="/docs" if settings.api_docs else None,
+        redoc_url="/redoc" if settings.api_docs else None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -102,6 +111,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(router)
     app.openapi = partial(_openapi_with_enum_examples, app)  # type: ignore[method-assign]
     install_pages(app)
+    # Added last, so outside the in-flight limit: a refused body waits for no slot.
+    app.add_middleware(
+        BodySizeLimit,
+        default=(int(settings.max_body_mb * MIB), "HOMEVISIT_MAX_BODY_MB"),
+        upload=(int(settings.max_upload_mb * MIB), "HOMEVISIT_MAX_UPLOAD_MB"),
+        upload_paths=_upload_paths(),
+    )
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: NoSniff(build_stack())  # type: ignore[method-assign]
     return app
 
 
@@ -134,6 +152,16 @@ def _start_listening(app: FastAPI, engine: Engine, cache: RouteCache) -> ChangeL
     # Not listening yet only means no callers are kept until it does.
     listener.wait_listening(LISTEN_WAIT_S)
     return listener
+
+
+def _upload_paths() -> set[str]:
+    """The CSV uploads: every route at ``.../import`` (each resource's upload is there)."""
+    return {
+        route.path
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path.endswith("/import")
+    }
 
 
 def _openapi_with_enum_examples(app: FastAPI) -> dict[str, Any]:

@@ -48,6 +48,19 @@ STATUS_BY_ERROR: tuple[tuple[type[SchedulerError], int], ...] = (
     (Unavailable, 503),
 )
 _REQUEST_PARTS = {"body", "query", "path", "header", "cookie"}
+_UNREADABLE_JSON: dict[type[BaseException], str] = {
+    RecursionError: "the JSON body is nested too deeply to read",
+    UnicodeDecodeError: "the JSON body is not UTF-8 text",
+}
+
+
+class HTTPFault(HTTPException):
+    """An ``HTTPException`` raised below the routes (in a middleware's ``receive``, say) that
+    names its faults as ``(field, message)`` pairs, as the error shape does."""
+
+    def __init__(self, status: int, detail: str, errors: Sequence[tuple[str, str]]) -> None:
+        super().__init__(status, detail)
+        self.errors = list(errors)
 
 
 def error_response(
@@ -89,7 +102,15 @@ def _validation_error(_request: Request, error: Exception) -> JSONResponse:
 
 def _http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
-    return error_response(error.status_code, str(error.detail), headers=error.headers)
+    # FastAPI answers 400 for a JSON body that json.loads refuses other than with a
+    # JSONDecodeError (its 422): too deep for the parser's recursion, or bytes that are
+    # not UTF-8. Both are bad JSON, so they get bad JSON's status.
+    cause = error.__cause__
+    unreadable = None if cause is None else _UNREADABLE_JSON.get(type(cause))
+    if error.status_code == 400 and unreadable is not None:
+        return error_response(422, "invalid request", [("", unreadable)])
+    faults = error.errors if isinstance(error, HTTPFault) else ()
+    return error_response(error.status_code, str(error.detail), faults, headers=error.headers)
 
 
 def _database_unavailable(request: Request, error: Exception) -> JSONResponse:

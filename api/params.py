@@ -14,7 +14,6 @@ from fastapi import File, Path, Query
 from api.schemas.common import Page
 from api.schemas.fields import SearchText
 from api.schemas.imports import CsvUpload
-from scheduler.errors import InvalidRequest
 from scheduler.records.store import MAX_ID, MAX_LIMIT, MAX_OFFSET
 
 if TYPE_CHECKING:
@@ -37,18 +36,12 @@ Search = Annotated[
 ]
 
 CsvFile = Annotated[CsvUpload, File()]
-# Far above any clinic's sheet (20,000 visits are about 2 MiB).
-MAX_CSV_BYTES = 20 * 2**20
 
 
 def read_csv(upload: CsvUpload) -> bytes:
-    """The uploaded file's bytes; ``InvalidRequest`` on ``file`` when it is too large."""
-    data = upload.file.file.read(MAX_CSV_BYTES + 1)
-    if len(data) > MAX_CSV_BYTES:
-        raise InvalidRequest.single(
-            "file", f"the file is larger than {MAX_CSV_BYTES // 2**20} MiB; split it"
-        )
-    return data
+    """The uploaded file's bytes (``api.body_limit`` bounds the request with the upload limit
+    of ``HOMEVISIT_MAX_UPLOAD_MB``)."""
+    return upload.file.file.read()
 
 
 def page_read(page: RecordPage[E], read: Callable[[E], S]) -> Page[S]:

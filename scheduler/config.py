@@ -50,6 +50,9 @@
 | ``HOMEVISIT_SOLVE_WAIT_S`` | ``30`` | ``POST /solve``'s wait for a worker, beyond its limit |
 | ``HOMEVISIT_ROUTE_CACHE_MB`` | ``64`` | routes and feeds one server process keeps; ``0``: none |
 | ``HOMEVISIT_LISTEN_FOR_CHANGES`` | ``true`` | PostgreSQL: keep callers, told of changes (NOTIFY) |
+| ``HOMEVISIT_MAX_BODY_MB`` | ``10`` | largest request body the API reads, in MiB; larger: 413 |
+| ``HOMEVISIT_MAX_UPLOAD_MB`` | ``20`` | the same for the CSV uploads (``.../import``) |
+| ``HOMEVISIT_API_DOCS`` | ``false`` | ``true``: serve ``/docs`` and ``/redoc`` (CDN scripts) |
 
 A variable set to the empty string counts as unset. The geocoder domain may start with
 ``http://`` (a self-hosted Nominatim) or ``https://`` (the default). ``osrm`` needs
@@ -120,6 +123,10 @@ DEFAULT_JOB_LEASE_S = 15.0
 DEFAULT_JOB_RESEND_S = 600.0
 DEFAULT_SOLVE_WAIT_S = 30.0
 DEFAULT_ROUTE_CACHE_MB = 64
+# Room for the large benchmark day (600 visits) with both matrices, about 6 MiB.
+DEFAULT_MAX_BODY_MB = 10.0
+# Far above any clinic's sheet (20,000 visits are about 2 MiB).
+DEFAULT_MAX_UPLOAD_MB = 20.0
 EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
@@ -179,6 +186,10 @@ class Settings:
     # On PostgreSQL, servers LISTEN for the commits' change notifications and keep callers
     # meanwhile; false reads every caller's token from the database.
     listen_for_changes: bool = True
+    max_body_mb: float = DEFAULT_MAX_BODY_MB
+    max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+    # Swagger UI and ReDoc load their scripts from a CDN into a page where a token is typed.
+    api_docs: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -227,6 +238,9 @@ class Settings:
             **_jobs(environ),
             route_cache_mb=_whole(environ, "route_cache_mb", DEFAULT_ROUTE_CACHE_MB, 0),
             listen_for_changes=_flag(environ, "listen_for_changes", default=True),
+            max_body_mb=_positive(environ, "max_body_mb", DEFAULT_MAX_BODY_MB),
+            max_upload_mb=_positive(environ, "max_upload_mb", DEFAULT_MAX_UPLOAD_MB),
+            api_docs=_flag(environ, "api_docs"),
         )
 
 

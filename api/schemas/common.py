@@ -58,6 +58,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         (403, "The caller's role may not do this."),
         (404, "No such record, or the caller may not see it."),
         (409, "The request clashes with the stored state."),
+        (413, "The request body is larger than the server's limit (HOMEVISIT_MAX_BODY_MB)."),
         (422, "Invalid input; each error names its field."),
         (503, "The database (or the travel-time service) is unavailable, or its schema is old."),
     )

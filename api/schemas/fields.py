@@ -92,7 +92,24 @@ Skill = Annotated[
     _text(limits.SKILL_LENGTH, _LISTABLE, examples=["PT", "lang:es"]),
     _checked_text(_LISTABLE),
 ]
-Skills = Annotated[list[Skill], Field(max_length=limits.MAX_SKILLS)]
+
+
+def bounded(noun: str, limit: int) -> BeforeValidator:
+    """At most ``limit`` items (``noun``, plural), refused before any item is validated and
+    in the words of the CSV import (``scheduler.records.limits.too_many``); pair it with
+    ``Field(max_length=limit)``, which puts the bound in the JSON schema."""
+
+    def check(value: object) -> object:
+        if isinstance(value, list) and (message := limits.too_many(len(value), noun, limit)):
+            raise PydanticCustomError("too_many", message)
+        return value
+
+    return BeforeValidator(check)
+
+
+Skills = Annotated[
+    list[Skill], Field(max_length=limits.MAX_SKILLS), bounded("skills", limits.MAX_SKILLS)
+]
 Address = Annotated[str, _text(limits.ADDRESS_LENGTH), _checked_text(_PLAIN)]
 Phone = Annotated[str, _text(limits.PHONE_LENGTH), _checked_text(_PLAIN)]
 

@@ -18,6 +18,7 @@ from api.schemas.fields import (
     Phone,
     RecordId,
     Skills,
+    bounded,
     omitted,
 )
 from scheduler.records import inputs, limits
@@ -31,6 +32,7 @@ TherapistIds = Annotated[
         max_length=limits.MAX_THERAPIST_REFERENCES,
         description="Ids of therapists of the clinic.",
     ),
+    bounded("therapists", limits.MAX_THERAPIST_REFERENCES),
 ]
 PATIENT_EXAMPLE: dict[str, Any] = {
     "external_id": "p-0042",

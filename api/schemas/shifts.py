@@ -7,12 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.fields import Clock, PlanDate
+from api.schemas.fields import Clock, PlanDate, bounded
 from scheduler.models import ShiftExceptionKind
-from scheduler.records import inputs
-
-# Ten shifts a day at most: more is a typing accident, not a roster.
-MAX_WEEKLY_SHIFTS = 70
+from scheduler.records import inputs, limits
 
 Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday.")]
 WEEK_EXAMPLE: dict[str, Any] = {
@@ -43,7 +40,11 @@ class WeekUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [WEEK_EXAMPLE]})
 
-    shifts: list[WeeklyShift] = Field(max_length=MAX_WEEKLY_SHIFTS)
+    shifts: Annotated[
+        list[WeeklyShift],
+        Field(max_length=limits.MAX_WEEKLY_SHIFTS),
+        bounded("weekly shifts", limits.MAX_WEEKLY_SHIFTS),
+    ]
 
     def to_shifts(self) -> list[inputs.WeeklyShift]:
         return [inputs.WeeklyShift(s.weekday, s.start, s.end) for s in self.shifts]

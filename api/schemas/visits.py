@@ -16,6 +16,7 @@ from api.schemas.fields import (
     PlanDate,
     RecordId,
     Skills,
+    bounded,
     omitted,
 )
 from scheduler.models import Priority, VisitStatus
@@ -45,6 +46,7 @@ def _not_empty(windows: list[Window]) -> list[Window]:
 Windows = Annotated[
     list[Window],
     AfterValidator(_not_empty),
+    bounded("windows", limits.MAX_WINDOWS),
     Field(
         max_length=limits.MAX_WINDOWS,
         description="Null or left out: any time in a shift. Stored sorted, overlaps merged.",

@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
 
 SERVE_EXAMPLE = """example:
   HOMEVISIT_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))') \\
-    homevisit serve --port 8000
+  HOMEVISIT_API_DOCS=true homevisit serve --port 8000
 then open http://127.0.0.1:8000/docs; `homevisit users add` creates the first admin"""
 
 

@@ -23,8 +23,9 @@ from scheduler.day_json.entities import References, read_therapist, read_visit
 from scheduler.day_json.matrix import read_matrix
 from scheduler.day_json.reader import FieldReader, child
 from scheduler.day_json.replan import read_replan
-from scheduler.errors import InvalidRequest
+from scheduler.errors import FieldError, InvalidRequest
 from scheduler.local_time import DayClock, day_clock
+from scheduler.records import limits
 from scheduler.records.values import date_fault
 from scheduler.travel import GeodesicProvider, TravelTimeProvider
 from solver.problem import (
@@ -43,6 +44,11 @@ DETAIL = "invalid problem"
 _ROOT_REQUIRED = ("date", "timezone", "locations", "therapists", "visits")
 _ROOT_OPTIONAL = ("matrix", "options", "replan")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY_LISTS = (
+    ("locations", limits.MAX_DAY_LOCATIONS),
+    ("therapists", limits.MAX_DAY_THERAPISTS),
+    ("visits", limits.MAX_DAY_VISITS),
+)
 
 _T = TypeVar("_T")
 _EntityReader = Callable[[FieldReader, object, str, References], _T | None]
@@ -129,6 +135,10 @@ def parse_problem(data: object, provider: TravelTimeProvider | None = None) -> P
     """
     reader = FieldReader()
     root = reader.record(data, "", _ROOT_REQUIRED, _ROOT_OPTIONAL)
+    oversized = [] if root is None else _size_faults(root)
+    if oversized:
+        # Refused before reading an entry: a day this size would hold the solver for long.
+        raise InvalidRequest([*reader.errors, *oversized], DETAIL)
     day = None if root is None else _read_day(reader, root)
     if reader.errors or day is None:
         raise InvalidRequest(reader.errors, DETAIL)
@@ -148,6 +158,25 @@ def parse_problem(data: object, provider: TravelTimeProvider | None = None) -> P
         time_limit_s=day.options.time_limit_s,
         seed=day.options.seed,
     )
+
+
+def _size_faults(root: dict[str, object]) -> list[FieldError]:
+    """The lists of the day longer than ``scheduler.records.limits`` allows, and matrices
+    with more rows than a day may have locations."""
+    faults: list[FieldError] = []
+    for name, limit in _DAY_LISTS:
+        items = root.get(name)
+        if isinstance(items, list) and (message := limits.too_many(len(items), name, limit)):
+            faults.append(FieldError(name, f"{message} in one day"))
+    matrix = root.get("matrix")
+    for name in ("durations_s", "distances_m"):
+        rows = matrix.get(name) if isinstance(matrix, dict) else None
+        if not isinstance(rows, list):
+            continue
+        message = limits.too_many(len(rows), "matrix rows", limits.MAX_DAY_LOCATIONS)
+        if message:
+            faults.append(FieldError(child("matrix", name), f"{message}, one per location"))
+    return faults
 
 
 def _read_day(reader: FieldReader, root: dict[str, object]) -> _Day | None:

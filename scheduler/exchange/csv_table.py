@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from scheduler.errors import FieldError, InvalidRequest
+from scheduler.records.limits import too_many
 from scheduler.records.values import WEEKDAYS, date_fault
 from solver.clock import parse_hhmm, time_of_day
 
 if TYPE_CHECKING:
     from _csv import Reader
-    from collections.abc import Callable, Collection, Iterator
+    from collections.abc import Callable, Collection, Iterator, Sequence
 
     from scheduler.models import Window
 
@@ -36,6 +37,36 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SHIFT = re.compile(r"(\D+?)\s*(\d.*)")
 _FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LIST_SEPARATOR = ";"
+# A file wrong throughout would otherwise answer with megabytes of faults (the problem
+# JSON's matrix check stops at as many rows).
+MAX_FAULTS_REPORTED = 10
+
+
+class FaultReport:
+    """The first ``MAX_FAULTS_REPORTED`` faults of a file, and a count of all of them and of
+    the lines they are on; the faults past the first are counted, not kept."""
+
+    def __init__(self) -> None:
+        self.listed: list[FieldError] = []
+        self.total = 0
+        self.lines = 0
+
+    def add(self, errors: Sequence[FieldError]) -> None:
+        """The faults of one line."""
+        if errors:
+            self.total += len(errors)
+            self.lines += 1
+            self.listed.extend(errors[: MAX_FAULTS_REPORTED - len(self.listed)])
+
+    @property
+    def errors(self) -> list[FieldError]:
+        """The faults listed, then one that counts those left out."""
+        hidden = self.total - len(self.listed)
+        if not hidden:
+            return list(self.listed)
+        lines = f"{self.lines:,} line{'s' if self.lines != 1 else ''}"
+        summary = f"{hidden:,} more faults are not listed ({self.total:,} in all, on {lines})"
+        return [*self.listed, FieldError("", summary)]
 
 
 class CellError(ValueError):
@@ -80,9 +111,10 @@ def read_table(text: str | bytes, columns: Columns, detail: str) -> Table:
                 "line 1", "line 1: the file is empty; the first line must name the columns", detail
             )
         names = [name.strip().lower() for name in header]
-        errors = _header_errors(names, header_line, columns)
-        if errors:
-            raise InvalidRequest(errors, detail)
+        report = FaultReport()
+        report.add(_header_errors(names, header_line, columns))
+        if report.total:
+            raise InvalidRequest(report.errors, detail)
         rows = tuple(_rows(reader, names))
     except csv.Error as error:
         line = reader.line_num
@@ -213,6 +245,38 @@ def text(max_length: int) -> Callable[[str], str]:
         if len(value) > max_length:
             raise CellError(f"the value is {len(value)} characters long; at most {max_length}")
         return value
+
+    return parse
+
+
+def bounded(noun: str, limit: int, parse: Callable[[str], list[T]]) -> Callable[[str], list[T]]:
+    """``parse`` for a ``;``-separated list of at most ``limit`` items (``noun``, plural),
+    refused in the words the API uses (``scheduler.records.limits.too_many``). The items
+    are counted before ``parse`` reads them, and what it returns is counted again (a day
+    range such as ``mon-fri`` is several shifts)."""
+
+    def refuse_beyond_limit(count: int) -> None:
+        if message := too_many(count, noun, limit):
+            raise CellError(message)
+
+    def parse_bounded(value: str) -> list[T]:
+        refuse_beyond_limit(len(items(value)))
+        parsed = parse(value)
+        refuse_beyond_limit(len(parsed))
+        return parsed
+
+    return parse_bounded
+
+
+def texts(max_length: int) -> Callable[[str], list[str]]:
+    """A list of ``items``, each of at most ``max_length`` characters."""
+
+    def parse(value: str) -> list[str]:
+        listed = items(value)
+        for item in listed:
+            if len(item) > max_length:
+                raise CellError(f"{item!r} is {len(item)} characters long; at most {max_length}")
+        return listed
 
     return parse
 

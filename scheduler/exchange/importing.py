@@ -78,6 +78,10 @@ VISIT_COLUMNS = Columns(
 
 LATITUDE = cell.number(-limits.MAX_LATITUDE, limits.MAX_LATITUDE)
 LONGITUDE = cell.number(-limits.MAX_LONGITUDE, limits.MAX_LONGITUDE)
+# The bounds of the record routes' schemas (api/schemas/fields.py), in the same words.
+SKILLS = cell.bounded("skills", limits.MAX_SKILLS, cell.texts(limits.SKILL_LENGTH))
+WINDOWS = cell.bounded("windows", limits.MAX_WINDOWS, cell.windows)
+AVAILABILITY = cell.bounded("weekly shifts", limits.MAX_WEEKLY_SHIFTS, cell.availability)
 _BREAK = ("break_earliest", "break_latest_end", "break_minutes")
 
 
@@ -175,9 +179,11 @@ def _stored(
 
 
 def _check(table: Table, parse: Callable[[RowCells], Values], kind: str) -> list[_Row]:
-    """Every row parsed; ``InvalidRequest`` with every fault of every row if there is one."""
+    """Every row parsed; ``InvalidRequest`` if any is wrong, with the first faults and a
+    count of all. Every row is still checked (the count tells how much of the file is
+    wrong), but once one is wrong none is kept."""
     rows: list[_Row] = []
-    errors = []
+    report = cell.FaultReport()
     first_line: dict[str, int] = {}
     for row in table.rows:
         external_id = row.need("external_id", _external_id)
@@ -186,10 +192,11 @@ def _check(table: Table, parse: Callable[[RowCells], Values], kind: str) -> list
             row.fail("external_id", f"{external_id!r} is already on line {first_line[external_id]}")
         elif external_id is not None:
             first_line[external_id] = row.line
-        errors.extend(row.errors)
-        rows.append(_Row(external_id or "", values))
-    if errors:
-        raise InvalidRequest(errors, _detail(kind))
+        report.add(row.errors)
+        if not report.total:
+            rows.append(_Row(external_id or "", values))
+    if report.total:
+        raise InvalidRequest(report.errors, _detail(kind))
     return rows
 
 
@@ -210,9 +217,11 @@ def _reference(stored: Mapping[str, E], kind: str) -> Callable[[str], E]:
     return parse
 
 
-def _references(stored: Mapping[str, E], kind: str) -> Callable[[str], list[E]]:
+def _references(stored: Mapping[str, E], kind: str, limit: int) -> Callable[[str], list[E]]:
     def parse(value: str) -> list[E]:
         external_ids = cell.items(value)
+        if message := limits.too_many(len(external_ids), f"{kind}s", limit):
+            raise CellError(message)
         unknown = ", ".join(repr(item) for item in external_ids if item not in stored)
         if unknown:
             raise CellError(f"no {kind} with external id {unknown}; import the {kind}s first")
@@ -227,14 +236,14 @@ def _references(stored: Mapping[str, E], kind: str) -> Callable[[str], list[E]]:
 def _therapist_values(row: RowCells) -> Values:
     values: Values = {
         "name": row.need("name", cell.text(limits.NAME_LENGTH)),
-        "discipline": row.need("discipline", cell.text(limits.DISCIPLINE_LENGTH)),
+        "discipline": row.need("discipline", _discipline),
         "home_lat": row.need("home_lat", LATITUDE),
         "home_lon": row.need("home_lon", LONGITUDE),
-        "availability": row.need("availability", cell.availability),
+        "availability": row.need("availability", AVAILABILITY),
     }
     _put(values, row, "email", _email, None)
     _put(values, row, "phone", cell.text(limits.PHONE_LENGTH), None)
-    _put(values, row, "skills", cell.items, [])
+    _put(values, row, "skills", SKILLS, [])
     _put(values, row, "travel_mode", cell.choice(TRAVEL_MODES), DEFAULT_TRAVEL_MODE)
     _put(values, row, "max_visits", cell.integer(1, limits.MAX_VISITS), None)
     _put(values, row, "max_work_minutes", cell.integer(1, limits.DAY_MINUTES), None)
@@ -277,9 +286,10 @@ def _patient_values(row: RowCells, therapists: Mapping[str, Therapist]) -> Value
     _put(values, row, "phone", cell.text(limits.PHONE_LENGTH), None)
     _put(values, row, "email", _email, None)
     _put(values, row, "access_notes", cell.text(limits.ACCESS_NOTES_LENGTH), "")
-    _put(values, row, "required_skills", cell.items, [])
+    _put(values, row, "required_skills", SKILLS, [])
+    references = _references(therapists, "therapist", limits.MAX_THERAPIST_REFERENCES)
     for column in ("excluded_therapists", "preferred_therapists"):
-        _put(values, row, column, _references(therapists, "therapist"), [])
+        _put(values, row, column, references, [])
     both = set(cell.items(row.cell("excluded_therapists")))
     both &= set(cell.items(row.cell("preferred_therapists")))
     if both:
@@ -296,8 +306,8 @@ def _visit_values(
         "date": row.need("date", cell.date),
         "duration_minutes": row.need("duration_minutes", cell.integer(1, limits.DAY_MINUTES)),
     }
-    _put(values, row, "windows", cell.windows, [])
-    _put(values, row, "skills", cell.items, [])
+    _put(values, row, "windows", WINDOWS, [])
+    _put(values, row, "skills", SKILLS, [])
     _put(values, row, "priority", _priority, Priority.NORMAL)
     _put(values, row, "pinned_therapist", _reference(therapists, "therapist"), None)
     _put(values, row, "fixed_start", cell.clock, None)
@@ -306,6 +316,13 @@ def _visit_values(
     if fixed_start is not None and windows and not in_windows(fixed_start, windows):
         row.fail("fixed_start", f"{fixed_start:%H:%M} is outside every one of the visit's windows")
     return values
+
+
+def _discipline(value: str) -> str:
+    # It counts as a skill, and skills are ;-separated lists in the files.
+    if cell.LIST_SEPARATOR in value:
+        raise CellError(f"{value!r} contains ';', which separates items in the CSV files' lists")
+    return cell.text(limits.DISCIPLINE_LENGTH)(value)
 
 
 def _email(value: str) -> str:

@@ -31,12 +31,37 @@ NAMING_CONVENTION = {
 ENUM_LENGTH = 20
 
 
+class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
+    """A moment, stored and read back in UTC on every engine.
+
+    SQLite keeps no zone (it would return the wall-clock value naive) and PostgreSQL returns
+    ``timestamptz`` in the session's zone: values are converted to UTC before they are
+    written and read back as aware UTC datetimes, so every timestamp carries its zone, the
+    same on both. A naive value is taken to be UTC already.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, _dialect: sa.Dialect) -> Any:
+        return None if value is None else _in_utc(value)
+
+    def process_result_value(self, value: Any, _dialect: sa.Dialect) -> dt.datetime | None:
+        return None if value is None else _in_utc(value)
+
+
+def _in_utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
 class Base(DeclarativeBase):
     """The base of every entity."""
 
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: dict[Any, Any] = {  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
-        dt.datetime: sa.DateTime(timezone=True),
+        dt.datetime: UtcDateTime(),
     }
 
 

@@ -1,4 +1,7 @@
-"""The bounds of the records' fields, one source for the CSV import and the API."""
+"""The bounds of what one request may hold, one source for every way in: the records'
+fields (the CSV import and the record routes), and the size of a stateless day (the problem
+JSON of ``POST /solve`` and ``homevisit solve``). ``too_many`` words a refusal alike for all.
+"""
 
 from __future__ import annotations
 
@@ -31,3 +34,18 @@ MAX_LONGITUDE = 180.0
 MAX_SKILLS = 50
 MAX_WINDOWS = 24
 MAX_THERAPIST_REFERENCES = 200
+# A therapist's week: ten shifts a day at most; more is a typing accident, not a roster.
+MAX_WEEKLY_SHIFTS = 70
+
+# A stateless day, with room above the xlarge benchmark day (200 therapists, 2,000 visits,
+# 2,157 locations). Every location is a row and a column of each travel matrix: 3,000
+# locations are 9 million entries a matrix.
+MAX_DAY_VISITS = 2500
+MAX_DAY_THERAPISTS = 250
+MAX_DAY_LOCATIONS = 3000
+
+
+def too_many(count: int, noun: str, limit: int) -> str | None:
+    """The sentence that refuses ``count`` ``noun`` (plural) where ``limit`` is the most
+    allowed; None when ``count`` is within it."""
+    return None if count <= limit else f"{count:,} {noun} are too many; at most {limit:,}"

@@ -9,6 +9,7 @@ import pytest
 
 from api.routes.solve import EXAMPLE_PROBLEM
 from scheduler.models import Role
+from scheduler.records import limits
 from tests.api.factories import add_login, auth_headers
 from tests.scheduler.factories import add_clinic, add_therapist
 
@@ -43,6 +44,18 @@ def test_a_long_time_limit_is_refused(client: TestClient, session: Session) -> N
     response = client.post("/solve", headers=headers, json=problem)
     assert response.status_code == 422
     assert [e["field"] for e in response.json()["errors"]] == ["options.time_limit_s"]
+
+
+def test_a_day_too_large_is_refused_naming_the_limit(client: TestClient, session: Session) -> None:
+    """The same bound as ``homevisit solve``'s, before any visit is read."""
+    headers = auth_headers(session, add_login(session, add_clinic(session), Role.COORDINATOR))
+    visit = EXAMPLE_PROBLEM["visits"][0]
+    visits = [{**visit, "id": f"v{i}"} for i in range(limits.MAX_DAY_VISITS + 1)]
+    response = client.post("/solve", headers=headers, json={**EXAMPLE_PROBLEM, "visits": visits})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "visits", "message": "2,501 visits are too many; at most 2,500 in one day"}
+    ]
 
 
 def test_a_therapist_may_not_use_it(client: TestClient, session: Session) -> None:

@@ -100,6 +100,9 @@ def test_settings_are_frozen() -> None:
         ("HOMEVISIT_LOGIN_WINDOW_S", "-900", "must be a positive number, got '-900'"),
         ("HOMEVISIT_ROUTE_CACHE_MB", "-1", "whole number of at least 0, got '-1'"),
         ("HOMEVISIT_LISTEN_FOR_CHANGES", "sometimes", "must be true or false, got 'sometimes'"),
+        ("HOMEVISIT_MAX_BODY_MB", "0", "must be a positive number, got '0'"),
+        ("HOMEVISIT_MAX_UPLOAD_MB", "lots", "must be a positive number, got 'lots'"),
+        ("HOMEVISIT_API_DOCS", "on", "must be true or false, got 'on'"),
     ],
 )
 def test_a_bad_value_names_the_variable(variable: str, value: str, message: str) -> None:
@@ -158,6 +161,19 @@ def test_the_travel_variables_are_read() -> None:
     assert settings.osrm_max_snap_m == 250.0
     assert settings.geodesic_detour_factor == 1.76
     assert settings.geodesic_speeds_kmh == (("car", 46.7), ("walking", 4.0))
+
+
+def test_the_request_limits_and_the_docs_pages() -> None:
+    defaults = Settings.from_env({})
+    assert (defaults.max_body_mb, defaults.max_upload_mb, defaults.api_docs) == (10, 20, False)
+    settings = Settings.from_env(
+        {
+            "HOMEVISIT_MAX_BODY_MB": "64",
+            "HOMEVISIT_MAX_UPLOAD_MB": "0.5",
+            "HOMEVISIT_API_DOCS": "true",
+        }
+    )
+    assert (settings.max_body_mb, settings.max_upload_mb, settings.api_docs) == (64, 0.5, True)
 
 
 def test_the_travel_defaults() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -163,6 +164,29 @@ def test_a_visit_round_trips(migrated: Engine) -> None:
         assert stored.pinned_therapist is not None
         assert stored.pinned_therapist.external_id == "t1"
         assert stored.fixed_start == dt.time(9, 30)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        dt.datetime(2026, 11, 30, 9, 15, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 30, 10, 15, tzinfo=ZoneInfo("Europe/Andorra")),
+        dt.datetime(2026, 11, 30, 9, 15),  # naive: taken as UTC
+    ],
+    ids=["utc", "andorra", "naive"],
+)
+def test_a_timestamp_reads_back_as_the_same_moment_in_utc(
+    session: Session, written: dt.datetime
+) -> None:
+    """SQLite keeps no zone and PostgreSQL answers in the session's: both read back UTC."""
+    visit = add_visit(session, add_patient(session, add_clinic(session)))
+    visit.checked_in_at = written
+    session.flush()
+    session.expire_all()
+    read = session.get_one(Visit, visit.id).checked_in_at
+    assert read is not None
+    assert read.tzinfo is dt.UTC
+    assert read == dt.datetime(2026, 11, 30, 9, 15, tzinfo=dt.UTC)
 
 
 def test_enum_columns_store_the_values(session: Session) -> None:

@@ -145,6 +145,35 @@ def test_every_bad_row_is_reported_and_nothing_is_imported(
     assert count(session, Therapist) == 0
 
 
+def test_a_file_wrong_throughout_lists_ten_faults_and_counts_the_rest(
+    session: Session, clinic: Clinic
+) -> None:
+    """5,000 rows with two faults each: the first ten faults, then their count."""
+    rows = "".join(f"t{i},Ann,PT,north,-1.5,someday\n" for i in range(5000))
+
+    with pytest.raises(InvalidRequest) as raised:
+        import_therapists(session, clinic, THERAPIST_HEADER + rows)
+
+    columns = ("home_lat", "availability")
+    fields = [field for field, _ in faults(raised)]
+    assert fields == [f"line {line}.{column}" for line in range(2, 7) for column in columns] + [""]
+    assert faults(raised)[-1] == (
+        "",
+        "9,990 more faults are not listed (10,000 in all, on 5,000 lines)",
+    )
+    assert count(session, Therapist) == 0
+
+
+def test_a_header_wrong_throughout_is_capped_too(session: Session, clinic: Clinic) -> None:
+    header = THERAPIST_HEADER.strip() + "," + ",".join(f"extra{i}" for i in range(30))
+
+    with pytest.raises(InvalidRequest) as raised:
+        import_therapists(session, clinic, header + "\n")
+
+    assert len(raised.value.errors) == 11
+    assert faults(raised)[-1] == ("", "20 more faults are not listed (30 in all, on 1 line)")
+
+
 def test_a_bad_row_leaves_stored_records_as_they_were(session: Session, stocked: Clinic) -> None:
     text = THERAPIST_HEADER + (
         "t001,Somebody Else,PT,53.8,-1.5,mon-fri 08:00-16:30\n"

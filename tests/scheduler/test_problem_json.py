@@ -13,8 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scheduler.day_json.generate import generate_day
 from scheduler.day_json.problem import load_problem_file, parse_problem
-from scheduler.errors import InvalidRequest
+from scheduler.errors import FieldError, InvalidRequest
+from scheduler.records import limits
 from scheduler.travel import GeodesicProvider
 from solver.problem import BreakRule, Priority, TimeWindow, TravelMatrix
 
@@ -444,6 +446,37 @@ def test_a_wholly_wrong_matrix_reports_a_bounded_number_of_rows() -> None:
     assert len(errors) == 11
     assert errors[0].field == "matrix.durations_s[0][0]"
     assert errors[-1] == type(errors[-1])("matrix.durations_s", "20 more rows hold invalid entries")
+
+
+@pytest.mark.parametrize(
+    ("section", "limit"),
+    [
+        ("locations", limits.MAX_DAY_LOCATIONS),
+        ("therapists", limits.MAX_DAY_THERAPISTS),
+        ("visits", limits.MAX_DAY_VISITS),
+    ],
+)
+def test_a_day_too_large_is_refused_before_its_entries_are_read(section: str, limit: int) -> None:
+    """One entry too many, each of them invalid: only the size is reported."""
+    data = edited(day_with_matrix(), ((section,), [{}] * (limit + 1)))
+    with pytest.raises(InvalidRequest) as caught:
+        parse_problem(data)
+    message = f"{limit + 1:,} {section} are too many; at most {limit:,} in one day"
+    assert caught.value.errors == [FieldError(section, message)]
+
+
+def test_a_matrix_with_more_rows_than_a_day_may_have_locations_is_refused() -> None:
+    rows = limits.MAX_DAY_LOCATIONS + 1
+    data = edited(day_with_matrix(), (("matrix", "distances_m"), [[]] * rows))
+    with pytest.raises(InvalidRequest) as caught:
+        parse_problem(data)
+    message = f"{rows:,} matrix rows are too many; at most 3,000, one per location"
+    assert caught.value.errors == [FieldError("matrix.distances_m", message)]
+
+
+def test_the_xlarge_benchmark_day_is_within_the_limits() -> None:
+    parsed = parse_problem(generate_day("xlarge", 1))
+    assert (len(parsed.problem.therapists), len(parsed.problem.visits)) == (200, 2000)
 
 
 @pytest.mark.parametrize("data", [[], "day", None, 3], ids=["array", "string", "null", "number"])
