@@ -25,6 +25,7 @@ from scheduler.errors import FieldError, InvalidRequest
 FORMAT = "homevisit-clinic-backup"
 FORMAT_VERSION = 1
 DAMAGED = "the backup file is damaged"
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -117,12 +118,15 @@ def _damaged(field: str, message: str) -> InvalidRequest:
 
 
 def _unzip(data: bytes) -> bytes:
-    try:
-        return gzip.decompress(data)
-    except gzip.BadGzipFile:
+    if not data.startswith(GZIP_MAGIC):
         raise InvalidRequest.single(
             "file", "is not gzip data, so not a homevisit clinic backup", "not a backup"
-        ) from None
+        )
+    try:
+        return gzip.decompress(data)
+    except gzip.BadGzipFile as error:
+        # A gzip file whose own CRC or length does not match what it holds.
+        raise _damaged("file", f"the gzip data is corrupt ({error})") from None
     except EOFError:
         raise _damaged("file", "the gzip data ends early: the file is truncated") from None
     except zlib.error as error:

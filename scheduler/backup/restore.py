@@ -136,6 +136,10 @@ def _own_id(table: sa.Table) -> sa.Column[Any] | None:
 def _remapped(table: sa.Table, row: dict[str, Any], ids: Ids) -> dict[str, Any]:
     values = dict(row)
     for column in table.columns:
+        # A bare None would be stored as JSON 'null'; an unset value is SQL NULL, as the
+        # ORM writes it, and queries such as ``replan IS NULL`` tell the two apart.
+        if isinstance(column.type, sa.JSON) and values[column.name] is None:
+            values[column.name] = sa.null()
         for key in column.foreign_keys:
             if values[column.name] is not None:
                 values[column.name] = ids[key.column.table.name][values[column.name]]
