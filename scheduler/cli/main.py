@@ -201,7 +201,7 @@ def _run_backup(args: argparse.Namespace, url: str, shown: str) -> int:
     try:
         return backup_cli.run(args, url)
     except InvalidRequest as error:
-        print(f"{args.file}: {error}", file=sys.stderr)
+        print(f"{args.file}: {error}" if args.db_command == "restore" else error, file=sys.stderr)
         return EXIT_INVALID_INPUT
     except SchedulerError as error:
         print(error, file=sys.stderr)
