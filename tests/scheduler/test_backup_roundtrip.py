@@ -61,8 +61,8 @@ def _restore(url: str, path: Path) -> None:
     assert main(["db", "restore", str(path), "--database-url", url]) == 0
 
 
-def _route_served(url: str) -> list[tuple[int, str, str]]:
-    """The therapist logs in and reads the day: (visit id, start, patient) per stop, after
+def _route_served(url: str) -> list[tuple[str, str, str]]:
+    """The therapist logs in and reads the day: (visit, start, patient) per stop, after
     checking that each visit id is the restored clinic's."""
     engine = make_engine(url)
     app = create_app(settings_for(engine), engine)
