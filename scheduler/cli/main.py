@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from scheduler.cli import backup as backup_cli
 from scheduler.cli import clinic as clinic_cli
 from scheduler.cli import stateless
 from scheduler.cli.common import date_argument
@@ -27,6 +28,7 @@ GENERATE_EXAMPLE = """example:
 DB_EXAMPLE = """example:
   homevisit db upgrade
   HOMEVISIT_DATABASE_URL=postgresql+psycopg://homevisit@db/homevisit homevisit db current
+  homevisit db dump --clinic 'Clinica Andorra' andorra.homevisit.gz
 the database is HOMEVISIT_DATABASE_URL (default sqlite:///homevisit.db) unless --database-url
 exit codes: 0 done (current: up to date), 1 database error (current: not up to date),
 2 invalid configuration"""
@@ -130,7 +132,7 @@ def run_serve(args: argparse.Namespace) -> int:
 def _add_db_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     database = commands.add_parser(
         "db",
-        help="migrate the database schema",
+        help="migrate the database schema; back up and restore a clinic",
         epilog=DB_EXAMPLE,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -147,6 +149,7 @@ def _add_db_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         action.add_argument("--database-url", help="SQLAlchemy URL (overrides the environment)")
+    backup_cli.add_parsers(actions)
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -174,6 +177,8 @@ def run_db(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return EXIT_INVALID_INPUT
     shown = make_url(url).render_as_string(hide_password=True)
+    if args.db_command in backup_cli.COMMANDS:
+        return _run_backup(args, url, shown)
     try:
         if args.db_command == "upgrade":
             db.upgrade(url)
@@ -183,6 +188,24 @@ def run_db(args: argparse.Namespace) -> int:
     except SQLAlchemyError as error:
         print(f"{shown}: {error.args[0] if error.args else error!r}", file=sys.stderr)
         return 1
+
+
+def _run_backup(args: argparse.Namespace, url: str, shown: str) -> int:
+    """``db dump`` / ``db restore``: a bad file is exit code 2, a clash or the database 1."""
+    try:
+        return backup_cli.run(args, url)
+    except InvalidRequest as error:
+        print(f"{args.file}: {error}" if args.db_command == "restore" else error, file=sys.stderr)
+        return EXIT_INVALID_INPUT
+    except SchedulerError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except SQLAlchemyError as error:
+        print(f"{shown}: {error.args[0] if error.args else error!r}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"{error.filename or args.file}: {error.strerror}", file=sys.stderr)
+        return EXIT_INVALID_INPUT
 
 
 def _print_current(url: str, shown: str) -> int:
