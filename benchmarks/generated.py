@@ -127,7 +127,7 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--time-limit", type=float, help="seconds of search (default: the size's own limit)"
+        "--time-limit", type=float, help="seconds per solve (default: the size's own limit)"
     )
     parser.add_argument(
         "--metaheuristic",

@@ -7,7 +7,7 @@
 | --- | --- | --- |
 | ``HOMEVISIT_DATABASE_URL`` | ``sqlite:///homevisit.db`` | SQLAlchemy URL of the database |
 | ``HOMEVISIT_TRAVEL_PROVIDER`` | ``geodesic`` | travel times: ``geodesic`` or ``osrm`` |
-| ``HOMEVISIT_SOLVER_TIME_LIMIT_S`` | ``10`` | seconds of search per plan |
+| ``HOMEVISIT_SOLVER_TIME_LIMIT_S`` | ``10`` | seconds a plan's whole solve may take |
 | ``HOMEVISIT_SECRET_KEY`` | none | key that signs tokens; the API requires one |
 | ``HOMEVISIT_TOKEN_TTL_HOURS`` | ``12`` | how long a login's bearer token stays valid |
 | ``HOMEVISIT_PUBLIC_BASE_URL`` | none | the server's URL as users reach it; none: no feed URLs |

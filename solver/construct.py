@@ -15,6 +15,7 @@ from solver.timing import earliest_end
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from solver.budget import Deadline
     from solver.problem import Problem, Therapist, Visit
 
 # How many of a visit's qualified therapists (nearest homes first) are tried.
@@ -73,6 +74,7 @@ def construct_routes(
     visits: Sequence[Visit],
     candidates: Sequence[Sequence[int]],
     initial: Mapping[str, tuple[str, ...]] | None = None,
+    deadline: Deadline | None = None,
 ) -> dict[str, tuple[str, ...]]:
     """Routes (therapist id -> visit ids) for a warm start; visits that fit nowhere stay out.
 
@@ -86,12 +88,17 @@ def construct_routes(
         Routes to start from (of ``visits`` only); the other visits are inserted into
         them, trying every qualified therapist and every position (a repair, not a
         construction: few visits are left to insert).
+    deadline
+        A repair stops inserting when it passes (the visits not yet tried stay out);
+        None tries every visit.
     """
     by_id = {v.id: v for v in visits}
     routes = [[by_id[v] for v in (initial or {}).get(t.id, ())] for t in problem.therapists]
     routed = {v.id for route in routes for v in route}
     matrices = {mode: travel.duration_rows for mode, travel in problem.travel.items()}
     for i in _order(visits, candidates):
+        if deadline is not None and deadline.passed():
+            break
         if visits[i].id not in routed:
             _insert_cheapest(
                 problem, routes, visits[i], candidates[i], matrices, initial is not None

@@ -11,17 +11,24 @@ the whole day for its reason.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from solver.budget import (
+    expected_left_out,
+    search_deadline,
+    search_deadline_after_repair,
+    search_time_left_s,
+)
 from solver.construct import construct_routes
 from solver.params import Params, Progress
+from solver.repair import warm_start_routes
 from solver.whole_day import solve_routes
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from solver.budget import Deadline
     from solver.problem import IntMatrix, Problem, Visit
     from solver.solution import Route
 
@@ -102,7 +109,11 @@ def _home_to(problem: Problem, index: int, visit: Visit) -> int:
 
 
 def solve_by_regions(
-    problem: Problem, params: Params, visits: Sequence[Visit], candidates: Sequence[Sequence[int]]
+    problem: Problem,
+    params: Params,
+    visits: Sequence[Visit],
+    candidates: Sequence[Sequence[int]],
+    deadline: Deadline,
 ) -> tuple[dict[str, Route], float]:
     """Solve each region from the construction, then once more where left-overs fit.
 
@@ -110,55 +121,72 @@ def solve_by_regions(
     inserted with the construction's rule and only the regions that gained visits are
     solved again. Returns each therapist's route and the time the construction (the
     first full plan) took. ``visits``/``candidates`` are those that passed the pre-checks.
+    Everything is done by the search's share of ``deadline`` (``solver.budget``), the
+    construction excepted: a region with no time left keeps what the construction gave
+    it, and the repair between the rounds stops. That repair's time also sizes the
+    reserve for the repair and the probe after the search.
     """
-    started = time.monotonic()
     routes = construct_routes(problem, visits, candidates)
-    construction_s = time.monotonic() - started
+    construction_s = deadline.elapsed_s()
+    left_out = expected_left_out(len(visits), sum(map(len, routes.values())))
+    until = search_deadline(deadline, left_out, len(problem.therapists))
     regions = therapist_regions(problem, region_count(problem))
     region_of = {t: r for r, members in enumerate(regions) for t in members}
     visit_region = _visit_regions(problem, visits, candidates, routes, region_of)
-    rounds = _Rounds(problem, params, regions, started)
-    solved = rounds.solve(range(len(regions)), routes, visit_region, FIRST_ROUND_SHARE)
+    rounds = _Rounds(problem, params, regions, until)
+    first_round = until.at_share(FIRST_ROUND_SHARE)
+    solved = rounds.solve(range(len(regions)), routes, visit_region, first_round)
     current = {r.therapist_id: tuple(s.visit_id for s in r.stops) for r in solved.values()}
-    repaired = construct_routes(problem, visits, candidates, initial=current)
-    changed = sorted(
-        {
-            region_of[i]
-            for i, t in enumerate(problem.therapists)
-            if repaired.get(t.id, ()) != current.get(t.id, ())
-        }
-    )
+    repair_from_s = deadline.elapsed_s()
+    repaired = construct_routes(problem, visits, candidates, initial=current, deadline=until)
+    until = search_deadline_after_repair(deadline, until, deadline.elapsed_s() - repair_from_s)
     for therapist_id, route in repaired.items():
         visit_region.update(dict.fromkeys(route, region_of[rounds.index[therapist_id]]))
     # With nothing to repair, the time left goes on improving every region.
-    again = changed or list(range(len(regions)))
-    solved.update(rounds.solve(again, repaired, visit_region, 1.0))
+    again = _changed_regions(problem, region_of, current, repaired) or list(range(len(regions)))
+    solved.update(rounds.solve(again, repaired, visit_region, until))
     return solved, construction_s
 
 
-# Share of the time limit for the first pass over all regions.
+def _changed_regions(
+    problem: Problem,
+    region_of: dict[int, int],
+    before: dict[str, tuple[str, ...]],
+    after: dict[str, tuple[str, ...]],
+) -> list[int]:
+    """The regions in which a therapist's route differs between the two plans."""
+    return sorted(
+        {
+            region_of[i]
+            for i, t in enumerate(problem.therapists)
+            if after.get(t.id, ()) != before.get(t.id, ())
+        }
+    )
+
+
+# Share of the search's time (counted from the solve's start) for the first pass over all
+# regions.
 FIRST_ROUND_SHARE = 0.75
 
 
 class _Rounds:
-    """Solves chosen regions in turn, each in an equal share of a time budget."""
+    """Solves chosen regions in turn, each in an equal share of what is left of a round."""
 
     def __init__(
-        self, problem: Problem, params: Params, regions: list[list[int]], started: float
+        self, problem: Problem, params: Params, regions: list[list[int]], until: Deadline
     ) -> None:
-        self.problem, self.params, self.regions, self.started = problem, params, regions, started
+        self.problem, self.params, self.regions = problem, params, regions
         self.index = {t.id: i for i, t in enumerate(problem.therapists)}
-        self.progress = _ProgressSum(params, started)
+        self.progress = _ProgressSum(params, until)
 
     def solve(
         self,
         chosen: Sequence[int],
         routes: dict[str, tuple[str, ...]],
         visit_region: dict[str, int],
-        share: float,
+        round_until: Deadline,
     ) -> dict[str, Route]:
         problem, solved = self.problem, {}
-        deadline = self.started + self.params.time_limit_s * share
         for done, number in enumerate(chosen):
             members = self.regions[number]
             ids = {problem.therapists[i].id for i in members}
@@ -167,23 +195,31 @@ class _Rounds:
                 therapists=tuple(problem.therapists[i] for i in members),
                 visits=tuple(v for v in problem.visits if visit_region.get(v.id) == number),
             )
-            remaining_s = deadline - time.monotonic()
-            share_params = Params(
-                time_limit_s=max(0.5, remaining_s / (len(chosen) - done)),
-                seed=self.params.seed,
-                metaheuristic=self.params.metaheuristic,
-                warm_start={t: r for t, r in routes.items() if t in ids},
-                on_progress=self.progress.for_region(number),
-            )
-            solved.update({r.therapist_id: r for r in solve_routes(region, share_params)})
+            # A share of what is left, set-up included: a region whose share is too short
+            # to search keeps its start, so none is left empty.
+            region_until = round_until.split(len(chosen) - done)
+            warm = {t: r for t, r in routes.items() if t in ids}
+            if search_time_left_s(region_until) is None:
+                found = warm_start_routes(region, region.visits, warm)
+            else:
+                share_params = Params(
+                    time_limit_s=region_until.remaining_s(),
+                    seed=self.params.seed,
+                    metaheuristic=self.params.metaheuristic,
+                    warm_start=warm,
+                    on_progress=self.progress.for_region(number),
+                    clock=self.params.clock,
+                )
+                found = solve_routes(region, share_params, region_until)
+            solved.update({r.therapist_id: r for r in found})
         return solved
 
 
 class _ProgressSum:
     """Reports the whole day's progress while regions are solved one by one."""
 
-    def __init__(self, params: Params, started: float) -> None:
-        self.params, self.started = params, started
+    def __init__(self, params: Params, until: Deadline) -> None:
+        self.params, self.until = params, until
         self.best: dict[int, int] = {}
         self.found = 0
 
@@ -196,7 +232,7 @@ class _ProgressSum:
             self.found += 1
             assert self.params.on_progress is not None
             self.params.on_progress(
-                Progress(time.monotonic() - self.started, sum(self.best.values()), self.found)
+                Progress(self.until.elapsed_s(), sum(self.best.values()), self.found)
             )
 
         return report

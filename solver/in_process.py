@@ -7,10 +7,10 @@ its worker processes.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from solver.budget import Deadline
 from solver.decompose import region_count, solve_by_regions
 from solver.outcome import explain_dropped, finish, pre_check
 from solver.params import FirstSolution, Params, Progress
@@ -32,7 +32,8 @@ def solve_in_process(problem: Problem, params: Params) -> Solution:
     problem
         The day: travel matrices, therapists, visits, weights.
     params
-        Search parameters; ``params.workers`` is not looked at.
+        Search parameters; ``params.workers`` is not looked at. The time limit counts from
+        this call and bounds everything up to the returned solution (``solver.budget``).
 
     Returns
     -------
@@ -40,15 +41,15 @@ def solve_in_process(problem: Problem, params: Params) -> Solution:
         One route per therapist (in the problem's order), every other visit unassigned
         with a reason. A search that finds nothing is ``SolveStatus.FAILED``.
     """
-    started = time.monotonic()
+    deadline = Deadline.after(params.time_limit_s, params.clock)
     unassigned, visits, candidates = pre_check(problem)
     if not problem.therapists or not visits:
         routes = tuple(Route(t.id) for t in problem.therapists)
-        stats = SolveStats(wall_s=time.monotonic() - started, strategy="pre-checks only")
+        stats = SolveStats(wall_s=deadline.elapsed_s(), strategy="pre-checks only")
         return finish(problem, routes, unassigned, stats)
     if _by_regions(problem, params, len(visits)):
-        return _solve_by_regions(problem, params, visits, candidates, unassigned, started)
-    return solve_whole(problem, params, visits, candidates, unassigned, started)
+        return _solve_by_regions(problem, params, visits, candidates, unassigned, deadline)
+    return solve_whole(problem, params, visits, candidates, unassigned, deadline)
 
 
 def _by_regions(problem: Problem, params: Params, visit_count: int) -> bool:
@@ -67,18 +68,19 @@ def _solve_by_regions(
     visits: list[Visit],
     candidates: list[tuple[int, ...]],
     unassigned: list[Unassigned],
-    started: float,
+    deadline: Deadline,
 ) -> Solution:
-    """Regions solved in turn (``solver.decompose``), merged, left-overs inserted where
-    they fit and the rest probed."""
-    log = SearchLog(started)
+    """Regions solved in turn (``solver.decompose``) until the search's share of the
+    deadline, merged, left-overs inserted where they fit and the rest probed by the
+    deadline."""
+    log = SearchLog(deadline)
     counting = replace(params, on_progress=lambda p: _count_region_solution(log, params, p))
-    by_therapist, construction_s = solve_by_regions(problem, counting, visits, candidates)
+    by_therapist, construction_s = solve_by_regions(problem, counting, visits, candidates, deadline)
     routes = tuple(by_therapist[t.id] for t in problem.therapists)
-    routes = insert_left_out(problem, visits, candidates, routes)
-    unassigned += explain_dropped(problem, visits, candidates, routes)
+    routes = insert_left_out(problem, visits, candidates, routes, deadline)
+    unassigned += explain_dropped(problem, visits, candidates, routes, deadline)
     stats = SolveStats(
-        time.monotonic() - started,
+        deadline.elapsed_s(),
         construction_s,
         log.solutions_found,
         f"OWN_INSERTION + {region_count(problem)} regions, {params.metaheuristic.name}",

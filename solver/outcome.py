@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from solver.reasons import eligibilities, probe_dropped
+from solver.problem import Priority
+from solver.reasons import eligibilities, probe_dropped, untried
 from solver.solution import CostBreakdown, Solution, SolveStatus
 
+# The order of the probe when time may run out: what matters most gets an exact reason.
+PRIORITY_RANK = {Priority.MUST: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+
 if TYPE_CHECKING:
+    from solver.budget import Deadline
     from solver.problem import Problem, Visit
     from solver.solution import Route, SolveStats, Unassigned
 
@@ -42,6 +47,7 @@ def explain_dropped(
     visits: list[Visit],
     candidates: list[tuple[int, ...]],
     routes: tuple[Route, ...],
+    deadline: Deadline | None = None,
 ) -> list[Unassigned]:
     """Reasons for the visits that passed the pre-checks but are on no route.
 
@@ -53,22 +59,31 @@ def explain_dropped(
         The visits that passed the pre-checks and their therapists' indices.
     routes
         The plan's routes, one per therapist in the problem's order.
+    deadline
+        Visits are probed in priority order (every ``must`` first); once it has passed,
+        a visit with one therapist (a pin: one route to try) is still probed, any other
+        gets the reason that the time ran out (``solver.reasons.untried``). None probes
+        every visit.
 
     Returns
     -------
     list[Unassigned]
-        One entry per routable visit that is on no route.
+        One entry per routable visit that is on no route, in the order of ``visits``.
     """
     matrices = {mode: travel.duration_rows for mode, travel in problem.travel.items()}
     # Every visit of the day: a kept route (a re-plan's) may hold one the pre-checks rule out.
     by_id = {v.id: v for v in problem.visits}
     route_visits = [[by_id[s.visit_id] for s in r.stops] for r in routes]
     routed = {s.visit_id for r in routes for s in r.stops}
-    return [
-        probe_dropped(problem, visit, allowed, route_visits, matrices)
-        for visit, allowed in zip(visits, candidates, strict=True)
-        if visit.id not in routed
-    ]
+    dropped = [i for i, visit in enumerate(visits) if visit.id not in routed]
+    dropped.sort(key=lambda i: PRIORITY_RANK[visits[i].priority])
+    reasons: dict[int, Unassigned] = {}
+    for i in dropped:
+        if len(candidates[i]) > 1 and deadline is not None and deadline.passed():
+            reasons[i] = untried(visits[i])
+        else:
+            reasons[i] = probe_dropped(problem, visits[i], candidates[i], route_visits, matrices)
+    return [reasons[i] for i in sorted(reasons)]
 
 
 def finish(

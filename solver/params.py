@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -54,6 +55,9 @@ class Params:
     ``stall_solutions`` stops the search after that many solutions in a row that do not
     improve the best (a count, so the stop does not depend on machine speed); None sizes
     it by the day (``stall_limit``), 0 runs to the time limit.
+    ``time_limit_s`` bounds the whole solve, set-up, repair and reasons included
+    (``solver.budget``), measured on ``clock``: monotonic seconds, injectable so that tests
+    need not race a real limit. A portfolio's workers use ``time.monotonic``.
     """
 
     time_limit_s: float = 10.0
@@ -67,6 +71,7 @@ class Params:
     locked_prefixes: Mapping[str, tuple[str, ...]] | None = None
     on_progress: Callable[[Progress], None] | None = None
     log_search: bool = False
+    clock: Callable[[], float] = time.monotonic
 
 
 # Solutions in a row without improvement before the search stops, per visit and at least.

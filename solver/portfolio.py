@@ -8,6 +8,7 @@ different days (measured on Solomon instances), so a two-worker portfolio runs b
 from __future__ import annotations
 
 import multiprocessing
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -32,7 +33,7 @@ def portfolio(params: Params) -> list[Params]:
     if warm and first == Metaheuristic.ITERATED_LOCAL_SEARCH:
         first = Metaheuristic.GUIDED_LOCAL_SEARCH
     order = [first, *(m for m in choices if m != first)]
-    single = replace(params, workers=1, on_progress=None)
+    single = replace(params, workers=1, on_progress=None, clock=time.monotonic)
     return [replace(single, metaheuristic=m) for m in order[: params.workers]]
 
 
@@ -45,10 +46,21 @@ def _best(solutions: list[Solution]) -> Solution:
 def solve_portfolio(problem: Problem, params: Params) -> Solution:
     """Run ``params.workers`` searches in parallel processes and keep the best plan.
 
-    Progress callbacks do not cross processes; the portfolio reports none.
+    Progress callbacks and injected clocks do not cross processes; the portfolio reports
+    no progress, and its workers share one deadline on the system's clock, so that
+    starting them comes out of the time limit too.
     """
     context = multiprocessing.get_context("spawn")
     choices = portfolio(params)
+    until_s = time.time() + params.time_limit_s
     with ProcessPoolExecutor(max_workers=len(choices), mp_context=context) as pool:
-        futures = [pool.submit(solve_in_process, problem, choice) for choice in choices]
+        futures = [pool.submit(_solve_until, problem, choice, until_s) for choice in choices]
         return _best([future.result() for future in futures])
+
+
+def _solve_until(problem: Problem, params: Params, until_s: float) -> Solution:
+    """One worker's solve in what is left, once it has started, of the shared limit.
+
+    ``time.time`` because monotonic clocks need not agree between processes.
+    """
+    return solve_in_process(problem, replace(params, time_limit_s=until_s - time.time()))

@@ -177,6 +177,20 @@ def probe_dropped(
     return _no_room(problem, visit, candidates, full, matrices)
 
 
+def untried(visit: Visit) -> Unassigned:
+    """The reason for a visit the solve had no time left to probe.
+
+    Nothing is claimed about where it would fit, only that it was not tried everywhere:
+    ``NOT_WORTH_PENALTY`` is the code for a visit the search did not get to in its time.
+    """
+    return Unassigned(
+        visit.id,
+        R.NOT_WORTH_PENALTY,
+        "the time limit ended before it could be tried on every qualified therapist's "
+        "route; plan again with a longer limit",
+    )
+
+
 def _no_room(
     problem: Problem,
     visit: Visit,

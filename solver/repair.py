@@ -21,6 +21,7 @@ from solver.timing import earliest_end, time_route
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from solver.budget import Deadline
     from solver.problem import Problem, Visit
 
 
@@ -29,6 +30,7 @@ def insert_left_out(
     visits: Sequence[Visit],
     candidates: Sequence[Sequence[int]],
     routes: tuple[Route, ...],
+    deadline: Deadline | None = None,
 ) -> tuple[Route, ...]:
     """The routes with every left-out visit inserted where it fits and is worth it.
 
@@ -40,6 +42,9 @@ def insert_left_out(
         The visits that passed the pre-checks and their therapists' indices.
     routes
         One route per therapist, in the problem's order.
+    deadline
+        When to stop trying (the visits not tried yet stay out, in priority order, so the
+        ``must`` visits are tried first); None tries them all.
 
     Returns
     -------
@@ -50,7 +55,7 @@ def insert_left_out(
     routed = sum(len(r) for r in current.values())
     if routed == len(visits):
         return routes
-    repaired = construct_routes(problem, visits, candidates, initial=current)
+    repaired = construct_routes(problem, visits, candidates, initial=current, deadline=deadline)
     by_id = {v.id: v for v in visits}
     return tuple(
         route

@@ -11,10 +11,10 @@ and no visit is new, it is kept as it is, so a re-plan without an event changes 
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from solver.budget import Deadline
 from solver.clock import format_hhmm
 from solver.freeze import frozen_routes
 from solver.outcome import explain_dropped, finish, pre_check
@@ -45,7 +45,8 @@ def solve_replan(
         Search parameters; ``warm_start`` is replaced by the current plan, locked
         prefixes lose their frozen visits.
     solve_day
-        Solves the reduced day (``solver.solve`` without the re-plan).
+        Solves the reduced day (``solver.solve`` without the re-plan), in the time that
+        the cut at ``now`` left of ``params.time_limit_s``.
 
     Returns
     -------
@@ -53,16 +54,17 @@ def solve_replan(
         The whole day: frozen stops at their times, then the re-planned rest.
     """
     assert problem.replan is not None
-    started = time.monotonic()
+    deadline = Deadline.after(params.time_limit_s, params.clock)
     replan = problem.replan
     frozen = frozen_routes(problem)
     reduced, too_late = reduced_day(problem, replan, frozen)
     current = current_routes(reduced, replan, frozen)
     if _current_stands(reduced, replan, current):
         strategy = "the current plan still holds"
-        solution = with_reasons(reduced, current, SolveStats(strategy=strategy))
+        solution = with_reasons(reduced, current, SolveStats(strategy=strategy), deadline)
     else:
-        solution = solve_day(reduced, _reduced_params(reduced, params, replan, frozen))
+        reduced_params = _reduced_params(reduced, params, replan, frozen)
+        solution = solve_day(reduced, replace(reduced_params, time_limit_s=deadline.remaining_s()))
     if solution.status == SolveStatus.FAILED:
         return solution
     routes = stitched(problem, solution.routes, frozen)
@@ -70,7 +72,7 @@ def solve_replan(
     now = format_hhmm(problem.wall_s(replan.now_s))
     stats = replace(
         solution.stats,
-        wall_s=time.monotonic() - started,
+        wall_s=deadline.elapsed_s(),
         strategy=f"re-plan from {now} ({frozen_count} stops frozen): " + solution.stats.strategy,
     )
     return finish(problem, routes, [*solution.unassigned, *too_late], stats)
@@ -231,8 +233,14 @@ def _current_stands(reduced: Problem, replan: Replan, routes: tuple[Route, ...])
     )
 
 
-def with_reasons(reduced: Problem, routes: tuple[Route, ...], stats: SolveStats) -> Solution:
-    """The solution of routes kept as they are, every visit on none explained.
+def with_reasons(
+    reduced: Problem,
+    routes: tuple[Route, ...],
+    stats: SolveStats,
+    deadline: Deadline | None = None,
+) -> Solution:
+    """The solution of routes kept as they are, every visit on none explained (probed
+    until ``deadline``, as ``solver.outcome.explain_dropped`` does).
 
     A kept route may hold a visit the pre-checks now rule out (a plan the records have
     outgrown); such a visit stays on its route, for the checker to judge.
@@ -240,7 +248,7 @@ def with_reasons(reduced: Problem, routes: tuple[Route, ...], stats: SolveStats)
     ruled_out, visits, candidates = pre_check(reduced)
     routed = {stop.visit_id for route in routes for stop in route.stops}
     unassigned = [item for item in ruled_out if item.visit_id not in routed]
-    unassigned += explain_dropped(reduced, visits, candidates, routes)
+    unassigned += explain_dropped(reduced, visits, candidates, routes, deadline)
     return finish(reduced, routes, unassigned, stats)
 
 

@@ -8,10 +8,10 @@ above call it.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from solver.budget import Deadline, expected_left_out, search_deadline, search_time_left_s
 from solver.construct import construct_routes
 from solver.extract import read_routes
 from solver.model import RoutingModel, build_model
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 class SearchLog:
     """Filled by the at-solution callback while the search runs."""
 
-    started: float
+    deadline: Deadline
     first_solution_s: float | None = None
     solutions_found: int = 0
     best_cost: int | None = None
@@ -52,7 +52,9 @@ class SearchLog:
         return 0 < self.stall_limit <= self.since_best
 
 
-def solve_routes(problem: Problem, params: Params) -> tuple[Route, ...]:
+def solve_routes(
+    problem: Problem, params: Params, deadline: Deadline | None = None
+) -> tuple[Route, ...]:
     """The whole-day search's routes without the reasons for left-out visits.
 
     Regions use it: their left-overs are explained once, against the whole day.
@@ -63,17 +65,19 @@ def solve_routes(problem: Problem, params: Params) -> tuple[Route, ...]:
         The day, or one region of it.
     params
         Search parameters (time limit, seed, metaheuristic, warm start).
+    deadline
+        When the routes are due, set-up included; None: ``params.time_limit_s`` from now.
 
     Returns
     -------
     tuple[Route, ...]
         One route per therapist, in the problem's order.
     """
-    started = time.monotonic()
+    deadline = deadline or Deadline.after(params.time_limit_s, params.clock)
     _, visits, candidates = pre_check(problem)
     if not problem.therapists or not visits:
         return tuple(Route(t.id) for t in problem.therapists)
-    return solve_whole(problem, params, visits, candidates, [], started, explain=False).routes
+    return solve_whole(problem, params, visits, candidates, [], deadline, explain=False).routes
 
 
 def solve_whole(
@@ -82,7 +86,7 @@ def solve_whole(
     visits: list[Visit],
     candidates: list[tuple[int, ...]],
     unassigned: list[Unassigned],
-    started: float,
+    deadline: Deadline,
     explain: bool = True,
 ) -> Solution:
     """Search the whole day in one routing model.
@@ -97,8 +101,9 @@ def solve_whole(
         The visits that passed the pre-checks and their therapists' indices.
     unassigned
         The visits the pre-checks ruled out; the probed left-overs are added to it.
-    started
-        ``time.monotonic()`` when the solve began (the statistics count from it).
+    deadline
+        When the solve is due (``solver.budget``): the search ends early enough to leave
+        the repair and the probe their reserve, and both stop when it passes.
     explain
         Whether to insert the left-out visits that fit (``solver.repair``) and probe
         the rest for their reasons; regions leave both to the whole day.
@@ -106,40 +111,84 @@ def solve_whole(
     Returns
     -------
     Solution
-        ``SolveStatus.FAILED`` with empty routes when the search finds nothing.
+        ``SolveStatus.FAILED`` with empty routes when neither the search nor a
+        construction gives a plan (with locked prefixes, which a construction ignores).
     """
-    model = build_model(problem, visits, candidates)
-    search = search_parameters(params, len(visits))
     if params.warm_start is None and _needs_own_construction(params, len(visits)):
         params = replace(params, warm_start=construct_routes(problem, visits, candidates))
-    log = SearchLog(started, stall_limit=stall_limit(params, len(visits)))
-    model.routing.AddAtSolutionCallback(lambda: _on_solution(model, log, params))
-    model.routing.AddSearchMonitor(model.routing.solver().CustomLimit(lambda: log.stalled))
-    assignment = _run_search(model, search, params, log)
-    if assignment is None and not _closed_with_start(params):
-        assignment = _run_fallbacks(model, search, params, log)
-    strategy = strategy_name(search, log.warm_start_read)
-    if log.stalled:
-        strategy += f", stopped after {log.since_best} solutions without improvement"
-    if assignment is not None:
-        routes = read_routes(model, assignment)
-    elif params.warm_start and not params.locked_prefixes:
-        routes = warm_start_routes(problem, visits, params.warm_start)
-        strategy = "WARM_START only (the search returned no plan in its time)"
-    else:
+    until = deadline
+    if explain:
+        routed = None if params.warm_start is None else sum(map(len, params.warm_start.values()))
+        left_out = expected_left_out(len(visits), routed)
+        until = search_deadline(deadline, left_out, len(problem.therapists))
+    log = SearchLog(deadline, stall_limit=stall_limit(params, len(visits)))
+    routes, strategy = _searched_routes(problem, params, visits, candidates, until, log)
+    if routes is None and not params.locked_prefixes:
+        routes, strategy = _constructed_routes(problem, params, visits, candidates, strategy)
+    if routes is None:
         return Solution(
             SolveStatus.FAILED,
             routes=tuple(Route(t.id) for t in problem.therapists),
-            stats=SolveStats(time.monotonic() - started, None, log.solutions_found, strategy),
+            stats=SolveStats(deadline.elapsed_s(), None, log.solutions_found, strategy),
             error="the search found no plan within the time limit",
         )
     if explain:
-        routes = insert_left_out(problem, visits, candidates, routes)
-        unassigned += explain_dropped(problem, visits, candidates, routes)
-    stats = SolveStats(
-        time.monotonic() - started, log.first_solution_s, log.solutions_found, strategy
-    )
+        routes = insert_left_out(problem, visits, candidates, routes, deadline)
+        unassigned += explain_dropped(problem, visits, candidates, routes, deadline)
+    stats = SolveStats(deadline.elapsed_s(), log.first_solution_s, log.solutions_found, strategy)
     return finish(problem, routes, unassigned, stats)
+
+
+def _searched_routes(
+    problem: Problem,
+    params: Params,
+    visits: list[Visit],
+    candidates: list[tuple[int, ...]],
+    until: Deadline,
+    log: SearchLog,
+) -> tuple[tuple[Route, ...] | None, str]:
+    """The search's routes (None when it found none, or had no time) and its strategy."""
+    search = search_parameters(params, len(visits))
+    if search_time_left_s(until) is None:
+        return None, NO_TIME_TO_SEARCH
+    model = build_model(problem, visits, candidates)
+    model.routing.AddAtSolutionCallback(lambda: _on_solution(model, log, params))
+    model.routing.AddSearchMonitor(model.routing.solver().CustomLimit(lambda: log.stalled))
+    assignment = _run_search(model, search, params, log, until)
+    if assignment is None and not _closed_with_start(params):
+        assignment = _run_fallbacks(model, search, params, log, until)
+    strategy = strategy_name(search, log.warm_start_read)
+    if log.stalled:
+        strategy += f", stopped after {log.since_best} solutions without improvement"
+    return (None if assignment is None else read_routes(model, assignment)), strategy
+
+
+NO_TIME_TO_SEARCH = "no time was left for the search after the set-up"
+
+
+def _constructed_routes(
+    problem: Problem,
+    params: Params,
+    visits: list[Visit],
+    candidates: list[tuple[int, ...]],
+    strategy: str,
+) -> tuple[tuple[Route, ...], str]:
+    """The warm start, or our construction, as timed routes: the plan when the search
+    gave none (no time for it, or nothing found in its time)."""
+    why = strategy if strategy == NO_TIME_TO_SEARCH else "the search returned no plan in its time"
+    if params.warm_start:
+        return warm_start_routes(problem, visits, params.warm_start), f"WARM_START only ({why})"
+    constructed = construct_routes(problem, visits, candidates)
+    return warm_start_routes(problem, visits, constructed), f"OWN_INSERTION only ({why})"
+
+
+def _set_time_limit(search: pywrapcp.DefaultRoutingSearchParameters, until: Deadline) -> bool:
+    """Give OR-Tools what is left before ``until``; False when too little is left."""
+    left_s = search_time_left_s(until)
+    if left_s is None:
+        return False
+    search.time_limit.FromMilliseconds(int(left_s * 1000))
+    return True
 
 
 def _run_search(
@@ -147,13 +196,17 @@ def _run_search(
     search: pywrapcp.DefaultRoutingSearchParameters,
     params: Params,
     log: SearchLog,
+    until: Deadline,
 ) -> pywrapcp.Assignment | None:
-    """Solve, from the warm start and with the locks when given.
+    """Solve, from the warm start and with the locks when given, until ``until``.
 
     The model must be closed with our parameters before routes are read, or reading
-    them closes it with the defaults.
+    them closes it with the defaults. Each OR-Tools call is given what is left then, so
+    the set-up and the reading of the start come out of the limit, not on top of it.
     """
     routing = model.routing
+    if not _set_time_limit(search, until):
+        return None
     if not params.warm_start and not params.locked_prefixes:
         if search.use_iterated_local_search:
             # SolveWithParameters stops ILS after its first descent.
@@ -169,7 +222,11 @@ def _run_search(
         if initial is None:
             return None
         log.warm_start_read = True
+        if not _set_time_limit(search, until):
+            return initial
         return routing.SolveFromAssignmentWithParameters(initial, search)
+    if not _set_time_limit(search, until):
+        return None
     return routing.SolveWithParameters(search)
 
 
@@ -190,15 +247,14 @@ def _run_fallbacks(
     search: pywrapcp.DefaultRoutingSearchParameters,
     params: Params,
     log: SearchLog,
+    until: Deadline,
 ) -> pywrapcp.Assignment | None:
     """Retry with other construction heuristics in the time that is left."""
     for first in FALLBACKS:
-        remaining_s = params.time_limit_s - (time.monotonic() - log.started)
-        if remaining_s <= 0:
+        if search_time_left_s(until) is None:
             return None
         search.first_solution_strategy = first_solution_value(first)
-        search.time_limit.FromMilliseconds(int(remaining_s * 1000))
-        assignment = _run_search(model, search, params, log)
+        assignment = _run_search(model, search, params, log, until)
         if assignment is not None:
             return assignment
     return None
@@ -219,7 +275,7 @@ def _on_solution(model: RoutingModel, log: SearchLog, params: Params) -> None:
         log.since_best += 1
         return
     log.since_best = 0
-    elapsed = time.monotonic() - log.started
+    elapsed = log.deadline.elapsed_s()
     log.best_cost = cost
     log.solutions_found += 1
     if log.first_solution_s is None:

@@ -40,7 +40,10 @@ class PlanOptionsCreate(BaseModel):
         default=None,
         gt=0,
         le=MAX_TIME_LIMIT_S,
-        description="Seconds of search; the server's HOMEVISIT_SOLVER_TIME_LIMIT_S if omitted.",
+        description=(
+            "Seconds the whole solve may take; the server's HOMEVISIT_SOLVER_TIME_LIMIT_S"
+            " if omitted."
+        ),
     )
     seed: int = Field(default=0, ge=0, le=MAX_ID)
     workers: int = Field(default=1, ge=1, le=MAX_WORKERS, description="Solver processes.")

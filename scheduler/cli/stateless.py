@@ -81,7 +81,9 @@ def add_parsers(commands: Subparsers) -> None:
 
 def _output_and_search(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", type=Path, help="where to write the plan JSON")
-    parser.add_argument("--time-limit", type=float, help="seconds of search (overrides the file)")
+    parser.add_argument(
+        "--time-limit", type=float, help="seconds the solve may take (overrides the file)"
+    )
     parser.add_argument("--seed", type=int, help="seed (overrides the file)")
     parser.add_argument(
         "--workers",

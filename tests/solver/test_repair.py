@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from solver import Params, Priority, Problem, Route, UnassignedReason
+from solver.budget import MIN_SEARCH_S, Deadline
 from solver.check import check_solution
 from solver.outcome import explain_dropped, pre_check
 from solver.repair import insert_left_out
@@ -79,8 +79,8 @@ def test_routes_with_nothing_to_insert_keep_their_times() -> None:
 
 
 def test_a_warm_start_the_search_cannot_read_in_time_is_kept() -> None:
-    """With no time to restore the start, OR-Tools returns nothing (or an all-dropped plan
-    from scratch); the region must still hold at least what the start gave it."""
+    """With no time to restore the start (too little to ask OR-Tools at all, which would
+    return nothing), the region must still hold at least what the start gave it."""
     visits = [visit(f"v{i}", 1 + i % 6) for i in range(10)]
     problem = day([therapist("t1"), therapist("t2", home=7)], visits)
     warm = {"t1": ("v0", "v1", "v2", "v3", "v4"), "t2": ("v5", "v6", "v7", "v8", "v9")}
@@ -91,11 +91,15 @@ def test_a_warm_start_the_search_cannot_read_in_time_is_kept() -> None:
 
 def test_a_warm_start_route_that_breaks_a_window_is_emptied_then_repaired() -> None:
     """The start visits "late" after its window; the fall-back drops that route and the
-    repair puts both visits back in an order that keeps the window."""
+    repair puts both visits back in an order that keeps the window. The clock stands
+    still: too short a limit to search, yet the repair never runs out of time."""
     visits = [visit("early", 1, windows=(window(8, 9),)), visit("late", 4)]
     problem = day([therapist()], visits)
     _, routable, candidates = pre_check(problem)
-    params = Params(time_limit_s=1e-6, warm_start={"t1": ("late", "early")})
-    solution = solve_whole(problem, params, routable, candidates, [], time.monotonic())
+    params = Params(
+        time_limit_s=MIN_SEARCH_S / 2, warm_start={"t1": ("late", "early")}, clock=lambda: 0.0
+    )
+    deadline = Deadline.after(params.time_limit_s, params.clock)
+    solution = solve_whole(problem, params, routable, candidates, [], deadline)
     assert check_solution(problem, solution) == []
     assert solution.planned_count == 2
