@@ -206,7 +206,13 @@ def _summary(case: str, wrk_output: str) -> str:
 
 
 def _serve(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HOMEVISIT_DATABASE_URL": url, "HOMEVISIT_SECRET_KEY": SECRET_KEY}
+    env = {
+        **os.environ,
+        "HOMEVISIT_DATABASE_URL": url,
+        "HOMEVISIT_SECRET_KEY": SECRET_KEY,
+        # Feed URLs are handed out under the public base URL only.
+        "HOMEVISIT_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
     command = [sys.executable, "-m", "scheduler.cli.main", "serve", "--port", str(port)]
     return subprocess.Popen([*command, "--workers", str(workers)], env=env)
 
