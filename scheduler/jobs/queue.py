@@ -14,6 +14,8 @@ import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from scheduler.jobs.run import run_plan_job
 from scheduler.jobs.store import (
     JobPolicy,
@@ -80,14 +82,20 @@ class JobQueue:
             self.runner.send(plan_id)
 
     def run(self, plan_id: int) -> None:
-        """Run the plan's job here (a worker's entry point), then fill its clinic's share."""
+        """Run the plan's job here (a worker's entry point), then fill its clinic's share.
+
+        A database that is away is logged, not raised: the job's lease runs out and the
+        sweep of any server or worker puts it back."""
         try:
             run_plan_job(self.sessions, plan_id, self.policy, self.stopping)
-        finally:
             with self.sessions() as session:
                 clinic_id = clinic_of_job(session, plan_id)
             if clinic_id is not None and not self.stopping.is_set():
                 self.dispatch(clinic_id)
+        except SQLAlchemyError:
+            log.exception(
+                "plan %d: the database failed the solve job; the sweep retries it", plan_id
+            )
 
     def solve_problem(self, problem: dict[str, Any], params: Params) -> dict[str, Any]:
         """Solve a stateless problem JSON on the runner and return its plan JSON."""
@@ -124,5 +132,8 @@ class JobQueue:
         self.runner.shutdown()
         if self._sweeper is not None:
             self._sweeper.join()
-        with self.sessions() as session:
-            touch_queued(session, self.runner.pending(), None)
+        try:
+            with self.sessions() as session:
+                touch_queued(session, self.runner.pending(), None)
+        except SQLAlchemyError:  # they are sent again after resend_s all the same
+            log.exception("could not give back the solves this process had not started")

@@ -305,8 +305,16 @@ def sweep(session: Session, policy: JobPolicy, now: dt.datetime) -> Sweep:
     - Jobs of cancelled plans are forgotten, and a ``solving`` plan with no job (its server
       stopped between storing the plan and its job) fails.
     Any server or worker may sweep at any time: sending a job twice is harmless, since only
-    one claim of it can succeed at a time.
+    one claim of it can succeed at a time. With no job and no solving plan it only reads:
+    on SQLite a write every few seconds would contend with every request's.
     """
+    anything = sa.select(
+        sa.exists().where(PlanJob.plan_id.is_not(None))
+        | sa.exists().where(Plan.status == PlanStatus.SOLVING)
+    )
+    if not session.scalar(anything):
+        session.commit()
+        return Sweep([], [], 0)
     not_solving = sa.select(Plan.id).where(Plan.status != PlanStatus.SOLVING)
     session.execute(sa.delete(PlanJob).where(PlanJob.plan_id.in_(not_solving)))
     lost_lease = now - dt.timedelta(seconds=policy.lease_s)
