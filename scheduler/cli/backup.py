@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,10 +10,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 from scheduler.backup import dump_clinic, read_backup, restore_clinic, write_backup
-from scheduler.cli.common import pick_clinic
+from scheduler.cli.common import command_parser, pick_clinic
 from scheduler.db.engine import make_engine, require_current_schema
 
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Iterator
 
     from scheduler.backup import RestoreReport
@@ -32,27 +32,19 @@ exit codes: 0 done, 1 database error or clinic exists, 2 invalid file or configu
 
 def add_parsers(actions: Subparsers) -> None:
     """Register ``db dump`` and ``db restore`` under ``db``."""
-    dump = _parser(actions, "dump", "write one clinic's records and plans to a backup file")
+    dump = command_parser(
+        actions, "dump", "", "write one clinic's records and plans to a backup file", EXAMPLE
+    )
     dump.add_argument("--clinic", help="clinic name (default: the only clinic)")
     dump.add_argument("file", type=Path, help="the backup file to write (replaced whole)")
-    restore = _parser(actions, "restore", "restore a clinic from a backup file, under new ids")
+    restore = command_parser(
+        actions, "restore", "", "restore a clinic from a backup file, under new ids", EXAMPLE
+    )
     restore.add_argument("file", type=Path, help="a file that `homevisit db dump` wrote")
     restore.add_argument("--as", dest="as_name", metavar="NAME", help="restore under this name")
     restore.add_argument(
         "--dry-run", action="store_true", help="check the file and the restore, then roll back"
     )
-
-
-def _parser(actions: Subparsers, name: str, text: str) -> argparse.ArgumentParser:
-    parser = actions.add_parser(
-        name,
-        help=text,
-        description=text,
-        epilog=EXAMPLE,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--database-url", help="SQLAlchemy URL (overrides the environment)")
-    return parser
 
 
 @contextmanager

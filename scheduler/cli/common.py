@@ -76,14 +76,15 @@ def clinic_of_plan(session: Session, plan_id: int) -> int:
 
 
 def command_parser(
-    commands: Subparsers, name: str, example: str, text: str
+    commands: Subparsers, name: str, example: str, text: str, epilog: str | None = None
 ) -> argparse.ArgumentParser:
-    """A subcommand with its example and the ``--database-url`` option every one takes."""
+    """A subcommand with its example (or a whole ``epilog``) and the ``--database-url``
+    option every one takes."""
     parser = commands.add_parser(
         name,
         help=text,
         description=text,
-        epilog=f"example:\n  {example}",
+        epilog=epilog or f"example:\n  {example}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--database-url", help="SQLAlchemy URL (overrides HOMEVISIT_DATABASE_URL)")

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from scheduler.cli import backup as backup_cli
 from scheduler.cli import clinic as clinic_cli
 from scheduler.cli import stateless
-from scheduler.cli.common import date_argument
+from scheduler.cli.common import command_parser, date_argument
 from scheduler.cli.stateless import EXIT_INVALID_INPUT, progress_printer
 from scheduler.config import Settings, check_database_url
 from scheduler.day_json.generate import SIZES, generate_day
@@ -141,14 +141,7 @@ def _add_db_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
         ("upgrade", "bring the database schema to this version of homevisit"),
         ("current", "show the database's schema revision and the one this code expects"),
     ):
-        action = actions.add_parser(
-            name,
-            help=text,
-            description=text,
-            epilog=DB_EXAMPLE,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        action.add_argument("--database-url", help="SQLAlchemy URL (overrides the environment)")
+        command_parser(actions, name, "", text, DB_EXAMPLE)
     backup_cli.add_parsers(actions)
 
 
