@@ -1,9 +1,11 @@
 """Our solver against VROOM on the same generated days, one after the other.
 
 Usage: ``python -m benchmarks.peer --sizes medium large --seeds 1 2 3 [--towns T ...]
-[--time-limit S] [--peer-time-limit S] [--no-preferences] [--json FILE]``. Each day comes
-from ``scheduler.day_json.generate`` with its geodesic matrices from ``parse_problem``; our
-solve gets the size's time limit (or ``S``), VROOM the same unless told otherwise. Both plans
+[--time-limit S] [--peer-time-limit S] [--workers N] [--no-preferences] [--json FILE]``.
+Each day comes from ``scheduler.day_json.generate`` with its geodesic matrices from
+``parse_problem``; our solve gets the solver issue's limit for the size (``LIMITS_S``, or
+``S``) on ``N`` processes (2, as VROOM gets 2 threads), VROOM the same limit unless told
+otherwise (``PEER_LIMITS_S``: more for xlarge, as the issue's target says). Both plans
 go through our independent checker and are measured the same way from their routes. The two
 solves never run at once: the benchmark machine has two cores and VROOM uses both.
 
@@ -35,6 +37,9 @@ HEADER = (
     f"{'pref':>7} {'wall_s':>6} {'violations':>10} {'max_work':>8}"
 )
 SHOWN_VIOLATIONS = 3
+# The solver issue's targets: our limit by size, and the peer's where it differs.
+LIMITS_S = {"small": 10.0, "demo": 10.0, "medium": 30.0, "large": 60.0, "xlarge": 120.0}
+PEER_LIMITS_S = {"xlarge": 150.0}
 # The priorities whose drops count as an inversion when the peer kept them all.
 INVERSION_PRIORITIES = (Priority.MUST, Priority.HIGH, Priority.NORMAL)
 
@@ -137,12 +142,12 @@ def load_day(size: str, seed: int, town: str | None, no_preferences: bool) -> Pr
 
 
 def run_day(
-    problem: Problem, day: str, seed: int, limits: tuple[float, float]
+    problem: Problem, day: str, seed: int, limits: tuple[float, float], workers: int
 ) -> tuple[PlanRow, PlanRow]:
     """Solve with ours, then with VROOM (never at once), and measure both plans."""
     ours_limit_s, peer_limit_s = limits
     started = time.perf_counter()
-    ours = solve(problem, Params(time_limit_s=ours_limit_s, seed=seed))
+    ours = solve(problem, Params(time_limit_s=ours_limit_s, seed=seed, workers=workers))
     ours_wall_s = time.perf_counter() - started
     started = time.perf_counter()
     peer = solve_with_vroom(problem, peer_limit_s)
@@ -221,8 +226,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sizes", nargs="+", choices=list(SIZES), default=["small"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[1])
     parser.add_argument("--towns", nargs="+", help="the generator's towns (default: its own)")
-    parser.add_argument("--time-limit", type=float, help="our search s (default: the size's)")
-    parser.add_argument("--peer-time-limit", type=float, help="VROOM's s (default: ours)")
+    parser.add_argument("--time-limit", type=float, help="our solve's s (default: LIMITS_S)")
+    parser.add_argument(
+        "--peer-time-limit", type=float, help="VROOM's s (default: PEER_LIMITS_S, else ours)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="our solver processes")
     parser.add_argument(
         "--no-preferences", action="store_true", help="drop preferred therapists on both sides"
     )
@@ -237,20 +245,19 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    print(f"ours vs VROOM 1.15, preferences {'off' if args.no_preferences else 'on'}")
+    preferences = "off" if args.no_preferences else "on"
+    print(f"ours ({args.workers} workers) vs VROOM 1.15, preferences {preferences}")
     print(HEADER)
     pairs = []
     for town in args.towns or [None]:
         for size in args.sizes:
-            ours_limit_s = args.time_limit
-            if ours_limit_s is None:
-                ours_limit_s = float(SIZES[size].time_limit_s)
-            peer_limit_s = ours_limit_s if args.peer_time_limit is None else args.peer_time_limit
+            ours_limit_s = args.time_limit or LIMITS_S[size]
+            peer_limit_s = args.peer_time_limit or PEER_LIMITS_S.get(size, ours_limit_s)
             limits = (ours_limit_s, peer_limit_s)
             for seed in args.seeds:
                 day = "/".join(str(part) for part in (town, size, seed) if part is not None)
                 problem = load_day(size, seed, town, args.no_preferences)
-                pair = run_day(problem, day, seed, limits)
+                pair = run_day(problem, day, seed, limits, args.workers)
                 for row in pair:
                     print(format_row(row), flush=True)
                     for text in row.first_violations:

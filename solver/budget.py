@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 # keeps most of it and a probe cut short only costs the last visits their exact reasons.
 POST_SEARCH_S_PER_TRY = 4e-5
 POST_SEARCH_MAX_SHARE = 0.1
-# A repair's time, measured, sizes the reserve: the repair after the search and the probe.
-POST_SEARCH_PER_REPAIR = 2.0
 # The share of a day's visits expected left out when no construction has said (OR-Tools
 # builds the first plan of days up to 400 visits): generated days drop 5-20 %.
 LEFT_OUT_GUESS = 0.2
@@ -87,15 +85,6 @@ class Deadline:
         """The same start, the end ``seconds`` sooner."""
         return replace(self, end_s=self.end_s - seconds)
 
-    def at_share(self, share: float) -> Deadline:
-        """The same start, the end after ``share`` of the whole time (counted from the start)."""
-        return replace(self, end_s=self.start_s + self.limit_s * share)
-
-    def split(self, parts: int) -> Deadline:
-        """The first of ``parts`` equal shares of what is left from now."""
-        now_s = self.clock()
-        return replace(self, end_s=now_s + max(0.0, self.end_s - now_s) / max(1, parts))
-
 
 def post_search_reserve_s(limit_s: float, left_out: int, therapist_count: int) -> float:
     """The time kept back from the search for the repair and the probe after it.
@@ -124,18 +113,6 @@ def search_deadline(deadline: Deadline, left_out: int, therapist_count: int) -> 
     """The search's deadline: the solve's, less the reserve for the phases after it."""
     reserve_s = post_search_reserve_s(deadline.limit_s, left_out, therapist_count)
     return deadline.earlier_by(reserve_s)
-
-
-def search_deadline_after_repair(deadline: Deadline, until: Deadline, repair_s: float) -> Deadline:
-    """The search's deadline once a repair between two rounds of it has been timed.
-
-    That repair does what the one after the search does, on about the same left-out
-    visits, and the probe about as much again: ``POST_SEARCH_PER_REPAIR`` times its time
-    measures the reserve on this machine, under its load, where the estimate may be off.
-    The reserve only grows, and stays within ``POST_SEARCH_MAX_SHARE`` of the limit.
-    """
-    reserve_s = max(deadline.end_s - until.end_s, POST_SEARCH_PER_REPAIR * repair_s)
-    return deadline.earlier_by(min(POST_SEARCH_MAX_SHARE * deadline.limit_s, reserve_s))
 
 
 def expected_left_out(visit_count: int, routed: int | None) -> int:

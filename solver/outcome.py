@@ -13,6 +13,8 @@ from solver.solution import CostBreakdown, Solution, SolveStatus
 PRIORITY_RANK = {Priority.MUST: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from solver.budget import Deadline
     from solver.problem import Problem, Visit
     from solver.solution import Route, SolveStats, Unassigned
@@ -135,6 +137,32 @@ def cost_breakdown(
         Travel, distance, overtime, preference misses, drop penalties, the objective
         and waiting.
     """
+    return _breakdown(problem, routes, [u.visit_id for u in unassigned])
+
+
+def objective(problem: Problem, routes: tuple[Route, ...], dropped: Sequence[str]) -> int:
+    """The objective of these routes with the ``dropped`` visit ids left out.
+
+    Parameters
+    ----------
+    problem
+        The planning day (or a part of it) that holds the routes' therapists and visits.
+    routes
+        The routes.
+    dropped
+        The ids of the visits on no route.
+
+    Returns
+    -------
+    int
+        ``cost_breakdown``'s objective, without building reasons for the left-out visits.
+    """
+    return _breakdown(problem, routes, dropped).objective
+
+
+def _breakdown(
+    problem: Problem, routes: tuple[Route, ...], dropped_ids: Sequence[str]
+) -> CostBreakdown:
     weights = problem.weights
     therapists = {t.id: t for t in problem.therapists}
     visits = {v.id: v for v in problem.visits}
@@ -154,7 +182,7 @@ def cost_breakdown(
         and r.therapist_id not in visits[s.visit_id].preferred_therapists
     )
     waiting_s = sum(s.wait_s for r in routes for s in r.stops)
-    dropped = sum(weights.drop_cost(visits[u.visit_id]) for u in unassigned)
+    dropped = sum(weights.drop_cost(visits[v]) for v in dropped_ids)
     used = sum(1 for r in routes if r.is_used)
     objective = (
         travel_s * weights.travel_per_s

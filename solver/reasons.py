@@ -180,12 +180,13 @@ def probe_dropped(
 def untried(visit: Visit) -> Unassigned:
     """The reason for a visit the solve had no time left to probe.
 
-    Nothing is claimed about where it would fit, only that it was not tried everywhere:
-    ``NOT_WORTH_PENALTY`` is the code for a visit the search did not get to in its time.
+    Nothing is claimed about where it would fit, only that it was not tried everywhere,
+    so it has a code of its own: ``NOT_WORTH_PENALTY`` is kept for a true comparison of
+    the cheapest insertion with the penalty.
     """
     return Unassigned(
         visit.id,
-        R.NOT_WORTH_PENALTY,
+        R.TIME_LIMIT,
         "the time limit ended before it could be tried on every qualified therapist's "
         "route; plan again with a longer limit",
     )

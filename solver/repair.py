@@ -1,13 +1,13 @@
 """After the search: insert every left-out visit that fits and is worth its cost.
 
-A search that runs out of time (or a region that never saw a visit) leaves out visits
+A search that runs out of time (or a neighbourhood that never saw a visit) leaves out visits
 that fit as they are. They are tried in priority order (every ``must``, then ``high``,
 before any ``normal``) at every position of every qualified therapist's route and go
 where they add least, when that costs less than dropping them. What stays out is then
 truly left out: the probe's reasons (``solver.reasons``) hold for the final routes.
 
 A search that found nothing from a warm start falls back to that start here too, so a
-region never returns less than the construction gave it.
+neighbourhood never returns less than the construction gave it.
 """
 
 from __future__ import annotations

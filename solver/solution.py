@@ -23,6 +23,8 @@ class UnassignedReason(StrEnum):
     TOO_LONG_FOR_SHIFT = "TOO_LONG_FOR_SHIFT"
     CAPACITY = "CAPACITY"
     NOT_WORTH_PENALTY = "NOT_WORTH_PENALTY"
+    # The probe had no time left for it: nothing is claimed about where it would fit.
+    TIME_LIMIT = "TIME_LIMIT"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """``solve(problem, params) -> Solution``: the one entry point.
 
 It only dispatches: a re-plan (``solver.replan``) when the problem has one, a portfolio of
-worker processes when ``params.workers > 1``, else one solve in this process. Imports
-point down from here: solve -> replan, portfolio -> in_process -> decompose -> whole_day,
+worker processes when ``params.workers > 1`` on a day searched whole, else one solve from
+this process (a large day's neighbourhoods use the workers themselves). Imports point
+down from here: solve -> replan, portfolio -> in_process -> neighbourhoods -> whole_day,
 so no module imports one above it.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from solver.in_process import solve_in_process
+from solver.in_process import by_neighbourhoods, solve_in_process
 from solver.params import Params
 from solver.portfolio import solve_portfolio
 from solver.replan import solve_replan
@@ -43,6 +44,6 @@ def solve(problem: Problem, params: Params | None = None) -> Solution:
 
 
 def _solve_day(problem: Problem, params: Params) -> Solution:
-    if params.workers > 1:
+    if params.workers > 1 and not by_neighbourhoods(problem, params):
         return solve_portfolio(problem, params)
     return solve_in_process(problem, params)

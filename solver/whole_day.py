@@ -1,8 +1,8 @@
-"""One OR-Tools search over a whole day (or one region of it, given as a day of its own).
+"""One OR-Tools search over a whole day (or a neighbourhood of it, given as a day of its own).
 
 It builds the model, runs the search from a warm start or our construction where that
 helps, falls back to other construction heuristics when the first finds nothing, and
-reads the routes out. It imports nothing that solves: the region and portfolio layers
+reads the routes out. It imports nothing that solves: the neighbourhood and portfolio layers
 above call it.
 """
 
@@ -57,12 +57,12 @@ def solve_routes(
 ) -> tuple[Route, ...]:
     """The whole-day search's routes without the reasons for left-out visits.
 
-    Regions use it: their left-overs are explained once, against the whole day.
+    Neighbourhoods use it: their left-overs are explained once, against the whole day.
 
     Parameters
     ----------
     problem
-        The day, or one region of it.
+        The day, or one neighbourhood of it.
     params
         Search parameters (time limit, seed, metaheuristic, warm start).
     deadline
@@ -106,7 +106,7 @@ def solve_whole(
         the repair and the probe their reserve, and both stop when it passes.
     explain
         Whether to insert the left-out visits that fit (``solver.repair``) and probe
-        the rest for their reasons; regions leave both to the whole day.
+        the rest for their reasons; neighbourhoods leave both to the whole day.
 
     Returns
     -------

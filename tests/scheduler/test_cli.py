@@ -32,6 +32,7 @@ REASONS = {
     "TOO_LONG_FOR_SHIFT",
     "CAPACITY",
     "NOT_WORTH_PENALTY",
+    "TIME_LIMIT",
 }
 
 
