@@ -49,9 +49,10 @@ class Params:
     ``warm_start`` and ``locked_prefixes`` map a therapist id to visit ids in route order;
     a locked prefix is kept as the start of that therapist's route.
     ``seed`` is recorded with the plan; the search itself is deterministic for a given
-    problem and time (OR-Tools' routing search takes no seed). ``workers`` above 1 runs
-    a portfolio of searches in that many processes (``solver.portfolio``) without
-    progress reports.
+    problem and time (OR-Tools' routing search takes no seed); on a large day it orders the
+    neighbourhoods' seeds. ``workers`` above 1 runs a portfolio of searches in that many
+    processes (``solver.portfolio``) without progress reports, or on a large day solves
+    that many neighbourhoods at once (``solver.neighbourhoods``), with progress.
     ``stall_solutions`` stops the search after that many solutions in a row that do not
     improve the best (a count, so the stop does not depend on machine speed); None sizes
     it by the day (``stall_limit``), 0 runs to the time limit.

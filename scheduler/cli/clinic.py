@@ -223,7 +223,12 @@ EXAMPLES = {
 
 def _solve_options(parser: argparse.ArgumentParser, default_limit: float | None) -> None:
     parser.add_argument("--time-limit", type=float, default=default_limit, help="seconds")
-    parser.add_argument("--workers", type=int, default=1, help="parallel searches (portfolio)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="solver processes (a portfolio, or a large day's neighbourhoods at once)",
+    )
 
 
 def add_parsers(commands: Subparsers) -> None:

@@ -89,7 +89,8 @@ def _output_and_search(parser: argparse.ArgumentParser) -> None:
         "--workers",
         type=int,
         default=1,
-        help="parallel searches (GLS and ILS) keeping the better plan; shows no best cost",
+        help="solver processes: a portfolio (GLS and ILS, no best cost shown), or a large "
+        "day's neighbourhoods at once",
     )
 
 
