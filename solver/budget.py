@@ -27,12 +27,14 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 # The phases after the search try each left-out visit on every qualified therapist's route,
-# once to insert it (the repair) and once for its reason (the probe). Measured,
-# provisionally, on a generated 2,000-visit day on a shared 2-core machine: about 430
-# left-out visits and 200 therapists took 3.6 s, some 40 microseconds per visit and route.
-# The reserve is that much, but never more than a share of the limit, so that the search
-# keeps most of it and a probe cut short only costs the last visits their exact reasons.
-POST_SEARCH_S_PER_TRY = 4e-5
+# once to insert it (the repair) and once for its reason (the probe). Measured on the
+# 2,000-visit regression day, machine to itself: after a 30 s solve, 612 left-out visits and
+# 200 therapists took 1.0 s to repair and 8.2 s to probe, 75 microseconds per visit and
+# route (full routes make the probe try every position). At 40 microseconds a 120 s solve
+# of that day left 221-343 visits unprobed (TIME_LIMIT). The reserve is 80 microseconds,
+# but never more than a share of the limit, so that the search keeps most of it and a probe
+# cut short only costs the last visits their exact reasons.
+POST_SEARCH_S_PER_TRY = 8e-5
 POST_SEARCH_MAX_SHARE = 0.1
 # The share of a day's visits expected left out when no construction has said (OR-Tools
 # builds the first plan of days up to 400 visits): generated days drop 5-20 %.
