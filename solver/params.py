@@ -77,16 +77,16 @@ class Params:
 
 # Solutions in a row without improvement before the search stops, per visit and at least.
 STALL_SOLUTIONS_PER_VISIT = 0.05
-STALL_SOLUTIONS_MIN = 10
+STALL_SOLUTIONS_MIN = 3
 
 
 def stall_limit(params: Params, visit_count: int) -> int:
     """How many non-improving solutions end the search (0: never).
 
-    Measured on three generated 40-visit days (10 s limit): ten without improvement
-    stopped them after 2.1-2.4 s within 0.0-0.8 % of the 10 s cost. A day that still
-    improves (a 180-visit day reports nearly only improving solutions) runs on to its
-    time limit.
+    Measured on eight generated 40-visit days of four towns (10 s limit): three without
+    improvement stopped them after 0.5-3.2 s with the cost that ten reached after 1.5-4.5 s,
+    and 0.0-0.2 % above the full 10 s run's. A day that still improves (a 180-visit day
+    reports nearly only improving solutions) runs on to its time limit.
     """
     if params.stall_solutions is not None:
         return params.stall_solutions

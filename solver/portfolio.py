@@ -8,8 +8,8 @@ different days (measured on Solomon instances), so a two-worker portfolio runs b
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -48,14 +48,33 @@ def solve_portfolio(problem: Problem, params: Params) -> Solution:
 
     Progress callbacks and injected clocks do not cross processes; the portfolio reports
     no progress, and its workers share one deadline on the system's clock, so that
-    starting them comes out of the time limit too.
+    starting them comes out of the time limit too. As soon as one search stops early (no
+    improvement for a while: the day has settled), the others are stopped and the best
+    plan so far is returned; ruin-and-recreate would otherwise run to the limit, as it does
+    not heed the stall count.
     """
     context = multiprocessing.get_context("spawn")
     choices = portfolio(params)
     until_s = time.time() + params.time_limit_s
-    with ProcessPoolExecutor(max_workers=len(choices), mp_context=context) as pool:
-        futures = [pool.submit(_solve_until, problem, choice, until_s) for choice in choices]
-        return _best([future.result() for future in futures])
+    finished: queue.SimpleQueue[Solution | BaseException] = queue.SimpleQueue()
+    solutions: list[Solution] = []
+    # Leaving the pool's context terminates the searches still running.
+    with context.Pool(len(choices)) as pool:
+        for choice in choices:
+            pool.apply_async(
+                _solve_until,
+                (problem, choice, until_s),
+                callback=finished.put,
+                error_callback=finished.put,
+            )
+        while len(solutions) < len(choices):
+            outcome = finished.get()
+            if isinstance(outcome, BaseException):
+                raise outcome
+            solutions.append(outcome)
+            if outcome.stats.stopped_early:
+                break
+    return _best(solutions)
 
 
 def _solve_until(problem: Problem, params: Params, until_s: float) -> Solution:

@@ -86,10 +86,14 @@ class CostBreakdown:
 
 @dataclass(frozen=True)
 class SolveStats:
+    """``stopped_early``: the search ended by itself (no improvement for a while), not at
+    its time limit, so a portfolio need not wait for its other workers."""
+
     wall_s: float = 0.0
     first_solution_s: float | None = None
     solutions_found: int = 0
     strategy: str = ""
+    stopped_early: bool = False
 
 
 @dataclass(frozen=True)

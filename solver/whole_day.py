@@ -135,7 +135,9 @@ def solve_whole(
     if explain:
         routes = insert_left_out(problem, visits, candidates, routes, deadline)
         unassigned += explain_dropped(problem, visits, candidates, routes, deadline)
-    stats = SolveStats(deadline.elapsed_s(), log.first_solution_s, log.solutions_found, strategy)
+    stats = SolveStats(
+        deadline.elapsed_s(), log.first_solution_s, log.solutions_found, strategy, log.stalled
+    )
     return finish(problem, routes, unassigned, stats)
 
 
