@@ -1,6 +1,9 @@
-"""Solomon VRPTW benchmark: vehicles, distance and gap to the hierarchical BKS.
+"""Solomon and Gehring-Homberger VRPTW benchmark: vehicles, distance, gap to the hierarchical BKS.
 
-Run: ``python -m benchmarks.solomon [--time-limit 30] [INSTANCE ...]``
+Run: ``python -m benchmarks.solomon [--data homberger/1000] [--peer] [--time-limit 30]
+[--workers N] [INSTANCE ...]``. ``--data`` is a folder of ``../shared/data`` (default
+``solomon``); ``--peer`` also runs PyVRP (``benchmarks.pyvrp_peer``) on each instance for the
+same time, one after the other, and prints its figures beside ours.
 
 Each instance goes through ``solver.solve`` as a home-visit day (vehicles are
 therapists, customers are must-do visits) and through the independent checker.
@@ -11,7 +14,8 @@ The hierarchical objective needs fewer vehicles before shorter routes, which a p
 guided local search rarely achieves (it will not empty a route it has). So the time
 is split: route elimination first (plan again with one vehicle fewer while every
 customer still fits), then guided local search on distance with the smallest fleet
-found, starting from that plan.
+found, starting from that plan. Every phase runs for its whole share (no stop on a stall),
+as PyVRP runs for the whole limit.
 """
 
 from __future__ import annotations
@@ -19,14 +23,22 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from benchmarks.vrplib import read_bks, read_instance, route_distance, to_problem
+from benchmarks.pyvrp_peer import solve_with_pyvrp
+from benchmarks.vrplib import (
+    VrplibInstance,
+    read_bks,
+    read_instance,
+    real_valued_violations,
+    route_distance,
+    to_problem,
+)
 from solver import Metaheuristic, Params, Problem, Solution, solve
 from solver.check import check_solution
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "solomon"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 ILS = Metaheuristic.ITERATED_LOCAL_SEARCH
 # Share of the time limit for the first plan, on the whole fleet.
@@ -74,7 +86,7 @@ def _eliminate_routes(
         budget = min(step_s, deadline - time.monotonic())
         if fleet < 1 or budget <= 0:
             break
-        params = Params(time_limit_s=budget, metaheuristic=ILS, workers=workers)
+        params = Params(budget, metaheuristic=ILS, workers=workers, stall_solutions=0)
         attempt = solve(_with_fleet(problem, fleet), params)
         if attempt.unassigned or not attempt.routes:
             break
@@ -91,7 +103,7 @@ def solve_hierarchical(problem: Problem, time_limit_s: float, workers: int = 1) 
     keeping the better.
     """
     started = time.monotonic()
-    ils = Params(time_limit_s=time_limit_s * FIRST_SHARE, metaheuristic=ILS, workers=workers)
+    ils = Params(time_limit_s * FIRST_SHARE, metaheuristic=ILS, workers=workers, stall_solutions=0)
     first = solve(problem, ils)
     best = _eliminate_routes(
         problem,
@@ -105,8 +117,11 @@ def solve_hierarchical(problem: Problem, time_limit_s: float, workers: int = 1) 
     candidates = [best]
     if remaining > 1:
         fresh = solve(fleet, replace(ils, time_limit_s=remaining / 2))
-        warm = Params(
-            time_limit_s=remaining / 2, warm_start=_warm(fleet, _routes(best)), workers=workers
+        warm = replace(
+            ils,
+            time_limit_s=remaining / 2,
+            metaheuristic=Metaheuristic.GUIDED_LOCAL_SEARCH,
+            warm_start=_warm(fleet, _routes(best)),
         )
         candidates += [fresh, solve(fleet, warm)]
     complete = [c for c in candidates if c.routes and not c.unassigned]
@@ -114,60 +129,117 @@ def solve_hierarchical(problem: Problem, time_limit_s: float, workers: int = 1) 
     return replace(final, stats=replace(final.stats, first_solution_s=first.stats.first_solution_s))
 
 
-def run(name: str, time_limit_s: float, workers: int = 1) -> Result:
-    instance = read_instance(DATA / f"{name}.vrp")
+def run(path: Path, time_limit_s: float, workers: int = 1) -> Result:
+    instance = read_instance(path)
     problem = to_problem(instance)
     started = time.monotonic()
     solution = solve_hierarchical(problem, time_limit_s, workers)
     wall_s = time.monotonic() - started
     fleet = _with_fleet(problem, len(solution.routes))
     routes = [[int(visit_id[1:]) for visit_id in route] for route in _routes(solution)]
+    violations = len(check_solution(fleet, solution)) + real_valued_violations(instance, routes)
+    return _result(instance, routes, violations, solution.stats.first_solution_s, wall_s)
+
+
+def run_peer(path: Path, time_limit_s: float) -> Result:
+    """PyVRP on the same instance, its routes measured as ours are."""
+    instance = read_instance(path)
+    plan = solve_with_pyvrp(path, time_limit_s)
+    violations = real_valued_violations(instance, plan.routes)
+    return _result(instance, plan.routes, violations, None, plan.wall_s)
+
+
+def _result(
+    instance: VrplibInstance,
+    routes: list[list[int]],
+    violations: int,
+    first_solution_s: float | None,
+    wall_s: float,
+) -> Result:
+    served = {customer for route in routes for customer in route}
     return Result(
-        name,
+        instance.name,
         len(routes),
         route_distance(instance, routes),
-        len(solution.unassigned),
-        len(check_solution(fleet, solution)),
-        solution.stats.first_solution_s,
+        instance.node_count - 1 - len(served),
+        violations,
+        first_solution_s,
         wall_s,
     )
 
 
+@dataclass
+class Tally:
+    """One solver's totals over the instances."""
+
+    gaps: list[float] = field(default_factory=list)
+    same_fleet: int = 0
+    feasible: int = 0
+    same_fleet_gaps: list[float] = field(default_factory=list)
+
+    def add(self, result: Result, bks: tuple[int, float]) -> float:
+        gap = 100 * (result.distance - bks[1]) / bks[1]
+        self.gaps.append(gap)
+        self.same_fleet += result.vehicles <= bks[0]
+        self.feasible += result.unassigned == 0 and result.violations == 0
+        if result.vehicles <= bks[0]:
+            self.same_fleet_gaps.append(gap)
+        return gap
+
+    def summary(self, label: str) -> str:
+        over_same = statistics.fmean(self.same_fleet_gaps) if self.same_fleet_gaps else 0.0
+        return (
+            f"{label}: instances {len(self.gaps)}, feasible with 0 violations {self.feasible}, "
+            f"vehicles <= BKS {self.same_fleet} (mean gap over those {over_same:+.2f}%), "
+            f"mean gap {statistics.fmean(self.gaps):+.2f}%"
+        )
+
+
+def _row(label: str, result: Result, bks: tuple[int, float], gap: float) -> str:
+    first = "-" if result.first_solution_s is None else f"{result.first_solution_s:.2f}"
+    return (
+        f"{result.name:<9}{label:<6}{result.vehicles:>4}{bks[0]:>4}{result.distance:>10.2f}"
+        f"{bks[1]:>10.2f}{gap:>+8.2f}{result.unassigned:>6}{result.violations:>5}"
+        f"{first:>8}{result.wall_s:>7.1f}"
+    )
+
+
+def _bks_file(folder: Path) -> Path:
+    """``bks_hierarchical.csv`` in the folder, or above it (Gehring-Homberger's sizes)."""
+    here = folder / "bks_hierarchical.csv"
+    return here if here.exists() else folder.parent / "bks_hierarchical.csv"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("instances", nargs="*", help="names such as R101 (default: all 56)")
+    parser.add_argument("instances", nargs="*", help="names such as R101 (default: all)")
+    parser.add_argument("--data", default="solomon", help="folder of ../shared/data")
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per instance")
     parser.add_argument("--workers", type=int, default=1, help="processes per search (portfolio)")
+    parser.add_argument("--peer", action="store_true", help="also run PyVRP on each instance")
     args = parser.parse_args()
-    names = args.instances or sorted(p.stem for p in DATA.glob("*.vrp"))
-    bks = read_bks(DATA / "bks_hierarchical.csv")
+    folder = SHARED / args.data
+    names = args.instances or sorted(p.stem for p in folder.glob("*.vrp"))
+    bks = read_bks(_bks_file(folder))
     print(
-        f"Solomon, {args.time_limit:g} s per instance, {args.workers} worker(s), "
-        "gap to bks_hierarchical.csv distance"
+        f"{args.data}, {args.time_limit:g} s per instance, {args.workers} worker(s), "
+        "gap to bks_hierarchical.csv distance, violations with real-valued times"
     )
     print(
-        f"{'instance':<9}{'veh':>4}{'bks':>4}{'distance':>10}{'bks':>10}{'gap %':>8}"
-        f"{'unass':>6}{'viol':>5}{'first s':>8}{'wall s':>7}"
+        f"{'instance':<9}{'solver':<6}{'veh':>4}{'bks':>4}{'distance':>10}{'bks':>10}"
+        f"{'gap %':>8}{'unass':>6}{'viol':>5}{'first s':>8}{'wall s':>7}"
     )
-    gaps, same_fleet, feasible = [], 0, 0
+    ours, peer = Tally(), Tally()
     for name in names:
-        result = run(name, args.time_limit, args.workers)
-        bks_vehicles, bks_distance = bks[name]
-        gap = 100 * (result.distance - bks_distance) / bks_distance
-        gaps.append(gap)
-        same_fleet += result.vehicles <= bks_vehicles
-        feasible += result.unassigned == 0 and result.violations == 0
-        first = "-" if result.first_solution_s is None else f"{result.first_solution_s:.2f}"
-        print(
-            f"{name:<9}{result.vehicles:>4}{bks_vehicles:>4}{result.distance:>10.2f}"
-            f"{bks_distance:>10.2f}{gap:>+8.2f}{result.unassigned:>6}{result.violations:>5}"
-            f"{first:>8}{result.wall_s:>7.1f}",
-            flush=True,
-        )
-    print(
-        f"instances {len(names)}, feasible with 0 violations {feasible}, "
-        f"vehicles = BKS {same_fleet}, mean gap {statistics.fmean(gaps):+.2f}%"
-    )
+        path = folder / f"{name}.vrp"
+        result = run(path, args.time_limit, args.workers)
+        print(_row("ours", result, bks[name], ours.add(result, bks[name])), flush=True)
+        if args.peer:
+            other = run_peer(path, args.time_limit)
+            print(_row("pyvrp", other, bks[name], peer.add(other, bks[name])), flush=True)
+    print(ours.summary("ours"))
+    if args.peer:
+        print(peer.summary("pyvrp"))
 
 
 if __name__ == "__main__":

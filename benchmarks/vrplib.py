@@ -239,3 +239,31 @@ def hierarchical_weights(travel: IntArray, depot: int) -> ObjectiveWeights:
         therapist_fixed=fixed,
         drop_penalty=dict.fromkeys(Priority, 2 * fixed),
     )
+
+
+def real_valued_violations(instance: VrplibInstance, routes: list[list[int]]) -> int:
+    """Broken rules of routes timed with real-valued travel: late starts of service, late
+    returns, overloads, and customers missing or served twice.
+
+    Independent of any solver's integer scaling, so ours and a peer's plans are judged
+    alike (the hierarchical BKS convention).
+    """
+    windows, service = instance.time_windows, instance.service_times
+    depot, tolerance = instance.depot, 1e-6
+    served = [customer for route in routes for customer in route]
+    customers = instance.node_count - 1
+    violations = customers - len(set(served)) + len(served) - len(set(served))
+    for route in routes:
+        clock, here = float(windows[depot, 0]), depot
+        for customer in route:
+            clock = max(
+                clock + math.dist(instance.coordinates[here], instance.coordinates[customer]),
+                float(windows[customer, 0]),
+            )
+            violations += clock > windows[customer, 1] + tolerance
+            clock += service[customer]
+            here = customer
+        back = clock + math.dist(instance.coordinates[here], instance.coordinates[depot])
+        violations += back > windows[depot, 1] + tolerance
+        violations += int(instance.demands[route].sum()) > instance.capacity
+    return int(violations)
