@@ -16,6 +16,7 @@ from solver.neighbourhoods import NEIGHBOURHOOD_ROUTES, improve_routes
 from solver.outcome import explain_dropped, finish, pre_check
 from solver.params import FirstSolution, Params
 from solver.repair import insert_left_out, warm_start_routes
+from solver.retime import leave_later
 from solver.search import LARGE_DAY_VISITS
 from solver.solution import Route, Solution, SolveStats
 from solver.whole_day import solve_whole
@@ -88,6 +89,7 @@ def _solve_by_neighbourhoods(
     outcome = improve_routes(problem, visits, candidates, routes, until, params)
     routes = insert_left_out(problem, visits, candidates, outcome.routes, deadline)
     unassigned += explain_dropped(problem, visits, candidates, routes, deadline)
+    routes = leave_later(problem, routes)
     strategy = (
         f"OWN_INSERTION + {outcome.kept} of {outcome.tried} neighbourhoods kept "
         f"({params.workers} worker{'s' if params.workers > 1 else ''}"

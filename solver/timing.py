@@ -191,7 +191,7 @@ def _score(
 
 
 @dataclass(frozen=True)
-class _Pass:
+class Walk:
     """One walk along the route from a departure time, with the break in gap ``gap``."""
 
     stops: tuple[Stop, ...]
@@ -203,50 +203,60 @@ def _timed(
     problem: Problem, therapist: Therapist, visits: Sequence[Visit], gap: int | None
 ) -> Route:
     matrix = problem.matrix_for(therapist)
-    first = _walk(matrix, therapist, visits, gap, therapist.shift_start_s)
+    first = walk(matrix, therapist, visits, gap, therapist.shift_start_s)
     leave_s = _latest_departure(matrix, therapist, visits[0], first, break_first=gap == 0)
-    walk = _walk(matrix, therapist, visits, gap, leave_s)
+    return route_of(
+        matrix, therapist, visits, leave_s, walk(matrix, therapist, visits, gap, leave_s)
+    )
+
+
+def route_of(
+    matrix: TravelMatrix, therapist: Therapist, visits: Sequence[Visit], leave_s: int, timed: Walk
+) -> Route:
+    """The route of a walk that left home at ``leave_s``, with its travel and work."""
     rule = therapist.break_rule
-    break_s = rule.duration_s if rule is not None and walk.break_start_s is not None else 0
+    break_s = rule.duration_s if rule is not None and timed.break_start_s is not None else 0
     locations = [therapist.start_location, *(v.location for v in visits), therapist.end_location]
     legs = list(pairwise(locations))
     distances = matrix.distances_m
     return Route(
         therapist_id=therapist.id,
-        stops=walk.stops,
+        stops=timed.stops,
         start_s=leave_s,
-        end_s=walk.end_s,
-        break_start_s=walk.break_start_s,
-        break_end_s=None if walk.break_start_s is None else walk.break_start_s + break_s,
+        end_s=timed.end_s,
+        break_start_s=timed.break_start_s,
+        break_end_s=None if timed.break_start_s is None else timed.break_start_s + break_s,
         travel_s=sum(int(matrix.durations_s[a, b]) for a, b in legs),
         distance_m=None if distances is None else sum(int(distances[a, b]) for a, b in legs),
-        work_s=walk.end_s - leave_s - break_s,
+        work_s=timed.end_s - leave_s - break_s,
     )
 
 
 def _latest_departure(
-    matrix: TravelMatrix, therapist: Therapist, first: Visit, walk: _Pass, break_first: bool
+    matrix: TravelMatrix, therapist: Therapist, first: Visit, timed: Walk, break_first: bool
 ) -> int:
     """Leave home no earlier than needed for the first visit (and a break before it).
 
     Walking again from this departure gives the same visit starts: the first visit is
     still ready by its start, and not before an earlier window (its ready time only grew).
     """
-    leave_s = walk.stops[0].start_s
+    leave_s = timed.stops[0].start_s
     leave_s -= int(matrix.durations_s[therapist.start_location, first.location])
     rule = therapist.break_rule
-    if break_first and rule is not None and walk.break_start_s is not None:
-        leave_s = min(walk.break_start_s, leave_s - rule.duration_s)
+    if break_first and rule is not None and timed.break_start_s is not None:
+        leave_s = min(timed.break_start_s, leave_s - rule.duration_s)
     return max(therapist.shift_start_s, leave_s)
 
 
-def _walk(
+def walk(
     matrix: TravelMatrix,
     therapist: Therapist,
     visits: Sequence[Visit],
     gap: int | None,
     leave_s: int,
-) -> _Pass:
+) -> Walk:
+    """Leave at ``leave_s``, start each visit at the first window start after arriving,
+    and take the break in gap ``gap`` (before visit ``gap``; after the last at the end)."""
     free_s, location = leave_s, therapist.start_location
     stops: list[Stop] = []
     break_start_s: int | None = None
@@ -279,7 +289,7 @@ def _walk(
         break_start_s, end_s = break_in_gap(
             therapist.break_rule, therapist.shift_start_s, free_s, back_s
         )
-    return _Pass(tuple(stops), break_start_s, end_s)
+    return Walk(tuple(stops), break_start_s, end_s)
 
 
 def route_at_times(

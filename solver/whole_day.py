@@ -18,6 +18,7 @@ from solver.model import RoutingModel, build_model
 from solver.outcome import explain_dropped, finish, pre_check
 from solver.params import FirstSolution, Params, Progress, stall_limit
 from solver.repair import insert_left_out, warm_start_routes
+from solver.retime import leave_later
 from solver.search import (
     LARGE_DAY_VISITS,
     first_solution_value,
@@ -135,6 +136,7 @@ def solve_whole(
     if explain:
         routes = insert_left_out(problem, visits, candidates, routes, deadline)
         unassigned += explain_dropped(problem, visits, candidates, routes, deadline)
+    routes = leave_later(problem, routes)
     stats = SolveStats(
         deadline.elapsed_s(), log.first_solution_s, log.solutions_found, strategy, log.stalled
     )
