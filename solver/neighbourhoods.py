@@ -90,19 +90,27 @@ class _Day:
         stops = [self.visits[s.visit_id].location for s in self.routes[index].stops]
         return [therapist.start_location, *stops]
 
+    def places(self, index: int) -> list[int]:
+        """Where a route goes: its stops, or the therapist's start while it has none.
+
+        Not the start of a used route: when every therapist starts at the clinic, every
+        route would be at no distance from every other.
+        """
+        therapist = self.problem.therapists[index]
+        stops = [self.visits[s.visit_id].location for s in self.routes[index].stops]
+        return stops or [therapist.start_location]
+
     def pick(self, seed: int) -> Neighbourhood:
         """The seed therapist, the free therapists whose routes pass nearest to theirs,
         and the free left-out visits those therapists may do, nearest and most important
         first."""
-        seed_locations = self.locations(seed)
+        seed_locations = self.places(seed)
         free = [
             i
             for i in range(len(self.problem.therapists))
             if i != seed and i not in self.busy_therapists
         ]
-        gap = {
-            i: int(self.durations[np.ix_(seed_locations, self.locations(i))].min()) for i in free
-        }
+        gap = {i: int(self.durations[np.ix_(seed_locations, self.places(i))].min()) for i in free}
         members = [seed, *sorted(free, key=gap.__getitem__)[: NEIGHBOURHOOD_ROUTES - 1]]
         member_set = set(members)
         near = [loc for i in members for loc in self.locations(i)]

@@ -15,7 +15,7 @@ from solver.construct import construct_routes
 from solver.neighbourhoods import Neighbourhood, _Day, improve_routes
 from solver.outcome import explain_dropped, finish, objective, pre_check
 from solver.repair import warm_start_routes
-from solver.solution import Route, SolveStats
+from solver.solution import Route, SolveStats, Stop
 from tests.solver.conftest import day, therapist, visit
 from tests.solver.test_properties import problems
 
@@ -78,6 +78,22 @@ def test_a_neighbourhood_is_the_nearest_routes_and_the_left_out_they_may_do(
     assert hood.left_out[0] == "far_must"
     assert set(hood.left_out[1:3]) == {"v0", "v2"}
     assert hood.left_out[3:] == ("v5", "near_low")
+
+
+def test_routes_from_one_clinic_are_near_by_their_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every therapist starts at the clinic (0): routes are near by where they go, not by
+    the start they share. t_a goes to 5; the nearest two others go to 4 and 6, although the
+    therapists listed first go to 1 and 2."""
+    monkeypatch.setattr("solver.neighbourhoods.NEIGHBOURHOOD_ROUTES", 3)
+    stops = {"t_1": 1, "t_2": 2, "t_a": 5, "t_4": 4, "t_6": 6}
+    problem = day(
+        [therapist(t, 0) for t in stops], [visit(f"v{t}", loc) for t, loc in stops.items()]
+    )
+    current = started(problem)
+    current.routes = [Route(t, (Stop(f"v{t}", 0, 0, 0, 0, 0, 0),)) for t in stops]
+    current.left_out = set()
+    hood = current.pick(2)
+    assert [problem.therapists[i].id for i in hood.therapists] == ["t_a", "t_4", "t_6"]
 
 
 def test_busy_therapists_and_visits_stay_out_of_the_next_neighbourhood(street: Problem) -> None:
