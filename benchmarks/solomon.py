@@ -37,10 +37,12 @@ from benchmarks.vrplib import (
 )
 from solver import Metaheuristic, Params, Problem, Solution, solve
 from solver.check import check_solution
+from solver.in_process import by_neighbourhoods
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 ILS = Metaheuristic.ITERATED_LOCAL_SEARCH
+GLS = Metaheuristic.GUIDED_LOCAL_SEARCH
 # Share of the time limit for the first plan, on the whole fleet.
 FIRST_SHARE = 0.25
 # Share of the time limit spent (from the start) removing routes before polishing distance.
@@ -104,6 +106,10 @@ def solve_hierarchical(problem: Problem, time_limit_s: float, workers: int = 1) 
     """
     started = time.monotonic()
     ils = Params(time_limit_s * FIRST_SHARE, metaheuristic=ILS, workers=workers, stall_solutions=0)
+    if by_neighbourhoods(problem, ils):
+        # A day this large is improved by neighbourhoods, which empty a route whenever its
+        # visits fit elsewhere (a vehicle costs more than any travel): one search, all the time.
+        return solve(problem, replace(ils, time_limit_s=time_limit_s, metaheuristic=GLS))
     first = solve(problem, ils)
     best = _eliminate_routes(
         problem,
@@ -120,7 +126,7 @@ def solve_hierarchical(problem: Problem, time_limit_s: float, workers: int = 1) 
         warm = replace(
             ils,
             time_limit_s=remaining / 2,
-            metaheuristic=Metaheuristic.GUIDED_LOCAL_SEARCH,
+            metaheuristic=GLS,
             warm_start=_warm(fleet, _routes(best)),
         )
         candidates += [fresh, solve(fleet, warm)]
