@@ -294,8 +294,8 @@ def test_a_visit_of_a_care_plan_is_of_the_plans_patient(session: Session, world:
         visits.update_visit(session, world.clinic.id, ours.id, VisitFields(patient_id=second.id))
     assert faults(raised) == ["care_plan_id"]
     moved = VisitFields(patient_id=second.id, care_plan_id=None)
-    visits.update_visit(session, world.clinic.id, ours.id, moved)
-    assert (ours.patient_id, ours.care_plan_id) == (second.id, None)
+    stored = visits.update_visit(session, world.clinic.id, ours.id, moved)
+    assert (stored.patient_id, stored.care_plan_id) == (second.id, None)
     stranger_plan = VisitFields(care_plan_id=10**6)
     with pytest.raises(InvalidRequest, match="no care plan with id 1000000 in this clinic"):
         visits.update_visit(session, world.clinic.id, ours.id, stranger_plan)
