@@ -26,6 +26,7 @@ S = TypeVar("S")
 
 TherapistId = Annotated[int, Path(ge=1, le=MAX_ID, description="The therapist's id.")]
 PatientId = Annotated[int, Path(ge=1, le=MAX_ID, description="The patient's id.")]
+CarePlanId = Annotated[int, Path(ge=1, le=MAX_ID, description="The care plan's id.")]
 VisitId = Annotated[int, Path(ge=1, le=MAX_ID, description="The visit's id.")]
 ExceptionId = Annotated[int, Path(ge=1, le=MAX_ID, description="The shift exception's id.")]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="The user's id.")]
@@ -55,6 +56,7 @@ def page_read(page: RecordPage[E], read: Callable[[E], S]) -> Page[S]:
 
 
 __all__ = [
+    "CarePlanId",
     "CsvFile",
     "ExceptionId",
     "Limit",

@@ -1,6 +1,6 @@
 """The routers, one module a resource; ``ROUTERS`` is what ``create_app`` mounts."""
 
-from api.routes import auth, health, me, patients, plans, solve, therapists, visits
+from api.routes import auth, care_plans, health, me, patients, plans, solve, therapists, visits
 
 ROUTERS = [
     health.router,
@@ -8,6 +8,7 @@ ROUTERS = [
     therapists.router,
     patients.router,
     visits.router,
+    care_plans.router,
     plans.router,
     solve.router,
     me.router,

@@ -1,4 +1,4 @@
-"""The CSV upload of therapists, patients or visits, and what it did."""
+"""The CSV upload of therapists, patients, visits or care plans, and what it did."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ class ImportRead(BaseModel):
         json_schema_extra={"examples": [{"kind": "visits", "created": 15, "updated": 3}]},
     )
 
-    kind: str = Field(description="therapists, patients or visits")
+    kind: str = Field(description="therapists, patients, visits or care_plans")
     created: int = Field(ge=0)
     updated: int = Field(ge=0)
 

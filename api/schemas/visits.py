@@ -63,6 +63,7 @@ VISIT_EXAMPLE: dict[str, Any] = {
     "priority": "normal",
     "pinned_therapist_id": None,
     "fixed_start": None,
+    "care_plan_id": None,
 }
 
 
@@ -80,6 +81,9 @@ class VisitCreate(BaseModel):
     priority: Priority = Priority.NORMAL
     pinned_therapist_id: RecordId | None = None
     fixed_start: Clock | None = None
+    care_plan_id: RecordId | None = Field(
+        default=None, description="The patient's care plan the visit is booked for."
+    )
 
     def to_fields(self) -> inputs.VisitFields:
         return _fields(self)
@@ -104,6 +108,7 @@ class VisitUpdate(PatchBody):
     pinned_therapist_id: RecordId | None = None
     fixed_start: Clock | None = None
     status: VisitStatus = omitted()
+    care_plan_id: RecordId | None = None
 
     def to_fields(self) -> inputs.VisitFields:
         return _fields(self)
@@ -123,6 +128,7 @@ def _fields(body: VisitCreate | VisitUpdate) -> inputs.VisitFields:
         pinned_therapist_id=body.pinned_therapist_id,
         fixed_start=body.fixed_start,
         status=body.status if isinstance(body, VisitUpdate) else inputs.UNSET,
+        care_plan_id=body.care_plan_id,
     )
     return fields.keep(body.model_fields_set)
 
@@ -144,6 +150,7 @@ class VisitRead(BaseModel):
     pinned_therapist_id: int | None
     fixed_start: Clock | None
     status: VisitStatus
+    care_plan_id: int | None = Field(description="Null: booked by hand, for no care plan.")
     checked_in_at: dt.datetime | None
     checked_out_at: dt.datetime | None
 

@@ -24,7 +24,7 @@ from scheduler.cli.demo import next_working_day, seed_demo_day
 from scheduler.config import Settings
 from scheduler.day_json.roster import format_roster
 from scheduler.errors import InvalidRequest, NotFound
-from scheduler.exchange import exporting, importing
+from scheduler.exchange import care_plan_import, exporting, importing
 from scheduler.models import Clinic, Plan, Priority, Therapist
 from scheduler.notify import notification_summary
 from scheduler.planning import PlanOptions, compare_plans, create_plan, get_plan, publish_plan
@@ -47,6 +47,7 @@ IMPORTERS = {
     "therapists": importing.import_therapists,
     "patients": importing.import_patients,
     "visits": importing.import_visits,
+    "care-plans": care_plan_import.import_care_plans,
 }
 EXPORT_FORMATS = ("csv", "json", "ics", "geojson")
 
@@ -239,7 +240,10 @@ def add_parsers(commands: Subparsers) -> None:
     demo.add_argument("--date", type=date_argument, help="YYYY-MM-DD instead")
     _solve_options(demo, 10.0)
     imports = command_parser(
-        commands, "import", EXAMPLES["import"], "import therapists, patients or visits from CSV"
+        commands,
+        "import",
+        EXAMPLES["import"],
+        "import therapists, patients, visits or care plans from CSV",
     )
     imports.add_argument("kind", choices=sorted(IMPORTERS))
     imports.add_argument("file", type=Path)

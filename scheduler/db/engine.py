@@ -25,6 +25,7 @@ from scheduler.errors import SchedulerError
 
 if TYPE_CHECKING:
     import sqlite3
+    from collections.abc import Callable
 
     from sqlalchemy.engine import URL, Connection, Dialect, Engine
     from sqlalchemy.orm import DeclarativeBase
@@ -134,13 +135,29 @@ def upgrade(database: str | URL | Engine, revision: str = "head") -> None:
             engine.dispose()
 
 
-def _migrate(connection: Connection, revision: str) -> None:
+def downgrade(database: str | URL | Engine, revision: str) -> None:
+    """Migrate the database back to ``revision`` in one transaction (for tests and for
+    going back to an older release); what the newer revisions stored is lost."""
+    engine = database if isinstance(database, sa.Engine) else make_engine(database)
+    try:
+        with engine.connect() as connection:
+            _migrate(connection, revision, command.downgrade)
+    finally:
+        if engine is not database:
+            engine.dispose()
+
+
+def _migrate(
+    connection: Connection,
+    revision: str,
+    step: Callable[[Config, str], None] = command.upgrade,
+) -> None:
     # Batch migrations rebuild SQLite tables: with foreign keys on, dropping the old table
     # would cascade into its children. Off during the migration, checked before commit.
     _sqlite_foreign_keys(connection, enabled=False)
     try:
         with connection.begin():
-            command.upgrade(_alembic_config(connection), revision)
+            step(_alembic_config(connection), revision)
             if connection.dialect.name == "sqlite":
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                 if broken:

@@ -371,7 +371,7 @@ def availability(value: str) -> list[tuple[int, dt.time, dt.time]]:
         start, end = clock_range(match[2])
         if start == end:
             raise CellError(f"the shift {match[2]!r} is empty")
-        shifts.extend((day, start, end) for day in _weekdays(match[1]))
+        shifts.extend((day, start, end) for day in weekdays(match[1]))
     shifts.sort()
     for earlier, later in itertools.pairwise(shifts):
         if earlier[0] == later[0] and later[1] < earlier[2]:
@@ -379,7 +379,7 @@ def availability(value: str) -> list[tuple[int, dt.time, dt.time]]:
     return shifts
 
 
-def _weekdays(days: str) -> list[int]:
+def weekdays(days: str) -> list[int]:
     result: list[int] = []
     for part in days.split(","):
         first, separator, last = "".join(part.split()).partition("-")

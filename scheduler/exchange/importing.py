@@ -8,6 +8,7 @@ time. On update, a column left out of the file keeps the stored values; an empty
 the default. References (patients, therapists) are external ids of records already stored.
 
 The functions flush but do not commit: the caller commits the transaction (or rolls it back).
+The helpers without a leading underscore are shared with ``care_plan_import``.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from scheduler.errors import Conflict, InvalidRequest
 from scheduler.exchange import csv_table as cell
 from scheduler.exchange.csv_table import CellError, Columns, RowCells, Table, read_table
-from scheduler.models import Patient, Priority, Therapist, Visit, WeeklyAvailability
+from scheduler.models import CarePlan, Patient, Priority, Therapist, Visit, WeeklyAvailability
 from scheduler.records import limits
 from scheduler.records.values import in_windows
 from scheduler.travel import TRAVEL_MODES
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
     from scheduler.models import Clinic, Window
 
-E = TypeVar("E", Therapist, Patient, Visit)
+E = TypeVar("E", Therapist, Patient, Visit, CarePlan)
 Values = dict[str, Any]
 Shift = tuple[int, dt.time, dt.time]
 
@@ -107,10 +108,12 @@ class _Row:
 
 def import_therapists(session: Session, clinic: Clinic, text: str | bytes) -> ImportReport:
     """Create or update the clinic's therapists from a CSV file; all rows or none."""
-    table = _read(text, THERAPIST_COLUMNS, "therapists")
-    stored = _stored(session, Therapist, clinic, _ids(table, ["external_id"]))
-    rows = _check(table, _therapist_values, "therapists")
-    return _save(session, clinic, Therapist, rows, stored, _apply_therapist)
+    table = read_rows(text, THERAPIST_COLUMNS, "therapists")
+    stored = stored_by_external_id(
+        session, Therapist, clinic, external_ids_in(table, ["external_id"])
+    )
+    rows = check_rows(table, _therapist_values, "therapists")
+    return save_rows(session, clinic, Therapist, rows, stored, _apply_therapist)
 
 
 def import_patients(session: Session, clinic: Clinic, text: str | bytes) -> ImportReport:
@@ -119,12 +122,14 @@ def import_patients(session: Session, clinic: Clinic, text: str | bytes) -> Impo
     Excluded and preferred therapists are external ids of stored therapists. A patient
     without coordinates, or whose address changed without new ones, waits for geocoding.
     """
-    table = _read(text, PATIENT_COLUMNS, "patients")
-    stored = _stored(session, Patient, clinic, _ids(table, ["external_id"]))
+    table = read_rows(text, PATIENT_COLUMNS, "patients")
+    stored = stored_by_external_id(
+        session, Patient, clinic, external_ids_in(table, ["external_id"])
+    )
     columns = ["excluded_therapists", "preferred_therapists"]
-    therapists = _stored(session, Therapist, clinic, _ids(table, columns))
-    rows = _check(table, lambda row: _patient_values(row, therapists), "patients")
-    return _save(session, clinic, Patient, rows, stored, _apply_patient)
+    therapists = stored_by_external_id(session, Therapist, clinic, external_ids_in(table, columns))
+    rows = check_rows(table, lambda row: _patient_values(row, therapists), "patients")
+    return save_rows(session, clinic, Patient, rows, stored, _apply_patient)
 
 
 def import_visits(session: Session, clinic: Clinic, text: str | bytes) -> ImportReport:
@@ -133,18 +138,20 @@ def import_visits(session: Session, clinic: Clinic, text: str | bytes) -> Import
     ``patient`` and ``pinned_therapist`` are external ids of stored records. A visit's
     status is not in the file: a new visit is ``booked``, an updated one keeps its status.
     """
-    table = _read(text, VISIT_COLUMNS, "visits")
-    stored = _stored(session, Visit, clinic, _ids(table, ["external_id"]))
-    patients = _stored(session, Patient, clinic, _ids(table, ["patient"]))
-    therapists = _stored(session, Therapist, clinic, _ids(table, ["pinned_therapist"]))
-    rows = _check(table, lambda row: _visit_values(row, patients, therapists), "visits")
-    return _save(session, clinic, Visit, rows, stored, _assign)
+    table = read_rows(text, VISIT_COLUMNS, "visits")
+    stored = stored_by_external_id(session, Visit, clinic, external_ids_in(table, ["external_id"]))
+    patients = stored_by_external_id(session, Patient, clinic, external_ids_in(table, ["patient"]))
+    therapists = stored_by_external_id(
+        session, Therapist, clinic, external_ids_in(table, ["pinned_therapist"])
+    )
+    rows = check_rows(table, lambda row: _visit_values(row, patients, therapists), "visits")
+    return save_rows(session, clinic, Visit, rows, stored, _assign)
 
 
 # --- reading and checking ------------------------------------------------------------
 
 
-def _read(text: str | bytes, columns: Columns, kind: str) -> Table:
+def read_rows(text: str | bytes, columns: Columns, kind: str) -> Table:
     return read_table(text, columns, _detail(kind))
 
 
@@ -152,19 +159,19 @@ def _detail(kind: str) -> str:
     return f"the {kind} file is not valid; nothing was imported"
 
 
-def _ids(table: Table, columns: Iterable[str]) -> set[str]:
+def external_ids_in(table: Table, columns: Iterable[str]) -> set[str]:
     """The external ids in ``columns`` of every row (lists split), to look up at once."""
     return {item for row in table.rows for name in columns for item in cell.items(row.cell(name))}
 
 
-def _external_id(value: str) -> str:
+def external_id_cell(value: str) -> str:
     # Lists of ids are ;-separated, so an id with a ; could not be referred to.
     if cell.LIST_SEPARATOR in value:
         raise CellError(f"{value!r} contains {cell.LIST_SEPARATOR!r}, which separates ids in lists")
     return cell.text(limits.EXTERNAL_ID_LENGTH)(value)
 
 
-def _stored(
+def stored_by_external_id(
     session: Session, model: type[E], clinic: Clinic, external_ids: set[str]
 ) -> dict[str, E]:
     """The clinic's records of ``model`` with these external ids, by external id."""
@@ -178,7 +185,7 @@ def _stored(
     return found
 
 
-def _check(table: Table, parse: Callable[[RowCells], Values], kind: str) -> list[_Row]:
+def check_rows(table: Table, parse: Callable[[RowCells], Values], kind: str) -> list[_Row]:
     """Every row parsed; ``InvalidRequest`` if any is wrong, with the first faults and a
     count of all. Every row is still checked (the count tells how much of the file is
     wrong), but once one is wrong none is kept."""
@@ -186,7 +193,7 @@ def _check(table: Table, parse: Callable[[RowCells], Values], kind: str) -> list
     report = cell.FaultReport()
     first_line: dict[str, int] = {}
     for row in table.rows:
-        external_id = row.need("external_id", _external_id)
+        external_id = row.need("external_id", external_id_cell)
         values = parse(row)
         if external_id is not None and external_id in first_line:
             row.fail("external_id", f"{external_id!r} is already on line {first_line[external_id]}")
@@ -200,7 +207,7 @@ def _check(table: Table, parse: Callable[[RowCells], Values], kind: str) -> list
     return rows
 
 
-def _put(
+def put_cell(
     values: Values, row: RowCells, column: str, parse: Callable[[str], Any], default: Any
 ) -> None:
     """Set ``values[column]`` if the file has the column: the parsed cell, or ``default``."""
@@ -208,7 +215,7 @@ def _put(
         values[column] = row.get(column, parse, default)
 
 
-def _reference(stored: Mapping[str, E], kind: str) -> Callable[[str], E]:
+def reference(stored: Mapping[str, E], kind: str) -> Callable[[str], E]:
     def parse(value: str) -> E:
         if value not in stored:
             raise CellError(f"no {kind} with external id {value!r}; import the {kind}s first")
@@ -217,7 +224,7 @@ def _reference(stored: Mapping[str, E], kind: str) -> Callable[[str], E]:
     return parse
 
 
-def _references(stored: Mapping[str, E], kind: str, limit: int) -> Callable[[str], list[E]]:
+def references(stored: Mapping[str, E], kind: str, limit: int) -> Callable[[str], list[E]]:
     def parse(value: str) -> list[E]:
         external_ids = cell.items(value)
         if message := limits.too_many(len(external_ids), f"{kind}s", limit):
@@ -236,18 +243,18 @@ def _references(stored: Mapping[str, E], kind: str, limit: int) -> Callable[[str
 def _therapist_values(row: RowCells) -> Values:
     values: Values = {
         "name": row.need("name", cell.text(limits.NAME_LENGTH)),
-        "discipline": row.need("discipline", _discipline),
+        "discipline": row.need("discipline", discipline),
         "home_lat": row.need("home_lat", LATITUDE),
         "home_lon": row.need("home_lon", LONGITUDE),
         "availability": row.need("availability", AVAILABILITY),
     }
-    _put(values, row, "email", _email, None)
-    _put(values, row, "phone", cell.text(limits.PHONE_LENGTH), None)
-    _put(values, row, "skills", SKILLS, [])
-    _put(values, row, "travel_mode", cell.choice(TRAVEL_MODES), DEFAULT_TRAVEL_MODE)
-    _put(values, row, "max_visits", cell.integer(1, limits.MAX_VISITS), None)
-    _put(values, row, "max_work_minutes", cell.integer(1, limits.DAY_MINUTES), None)
-    _put(values, row, "overtime_minutes", cell.integer(0, limits.DAY_MINUTES), 0)
+    put_cell(values, row, "email", _email, None)
+    put_cell(values, row, "phone", cell.text(limits.PHONE_LENGTH), None)
+    put_cell(values, row, "skills", SKILLS, [])
+    put_cell(values, row, "travel_mode", cell.choice(TRAVEL_MODES), DEFAULT_TRAVEL_MODE)
+    put_cell(values, row, "max_visits", cell.integer(1, limits.MAX_VISITS), None)
+    put_cell(values, row, "max_work_minutes", cell.integer(1, limits.DAY_MINUTES), None)
+    put_cell(values, row, "overtime_minutes", cell.integer(0, limits.DAY_MINUTES), 0)
     if row.has("break_earliest"):
         _put_break(values, row)
     return values
@@ -278,18 +285,18 @@ def _patient_values(row: RowCells, therapists: Mapping[str, Therapist]) -> Value
         "name": row.need("name", cell.text(limits.NAME_LENGTH)),
         "address": row.need("address", cell.text(limits.ADDRESS_LENGTH)),
     }
-    _put(values, row, "lat", LATITUDE, None)
-    _put(values, row, "lon", LONGITUDE, None)
+    put_cell(values, row, "lat", LATITUDE, None)
+    put_cell(values, row, "lon", LONGITUDE, None)
     if bool(row.cell("lat")) != bool(row.cell("lon")):
         empty, given = ("lon", "lat") if row.cell("lat") else ("lat", "lon")
         row.fail(empty, f"empty while {given} is given; give both coordinates or neither")
-    _put(values, row, "phone", cell.text(limits.PHONE_LENGTH), None)
-    _put(values, row, "email", _email, None)
-    _put(values, row, "access_notes", cell.text(limits.ACCESS_NOTES_LENGTH), "")
-    _put(values, row, "required_skills", SKILLS, [])
-    references = _references(therapists, "therapist", limits.MAX_THERAPIST_REFERENCES)
+    put_cell(values, row, "phone", cell.text(limits.PHONE_LENGTH), None)
+    put_cell(values, row, "email", _email, None)
+    put_cell(values, row, "access_notes", cell.text(limits.ACCESS_NOTES_LENGTH), "")
+    put_cell(values, row, "required_skills", SKILLS, [])
+    therapist_list = references(therapists, "therapist", limits.MAX_THERAPIST_REFERENCES)
     for column in ("excluded_therapists", "preferred_therapists"):
-        _put(values, row, column, references, [])
+        put_cell(values, row, column, therapist_list, [])
     both = set(cell.items(row.cell("excluded_therapists")))
     both &= set(cell.items(row.cell("preferred_therapists")))
     if both:
@@ -302,15 +309,15 @@ def _visit_values(
     row: RowCells, patients: Mapping[str, Patient], therapists: Mapping[str, Therapist]
 ) -> Values:
     values: Values = {
-        "patient": row.need("patient", _reference(patients, "patient")),
+        "patient": row.need("patient", reference(patients, "patient")),
         "date": row.need("date", cell.date),
         "duration_minutes": row.need("duration_minutes", cell.integer(1, limits.DAY_MINUTES)),
     }
-    _put(values, row, "windows", WINDOWS, [])
-    _put(values, row, "skills", SKILLS, [])
-    _put(values, row, "priority", _priority, Priority.NORMAL)
-    _put(values, row, "pinned_therapist", _reference(therapists, "therapist"), None)
-    _put(values, row, "fixed_start", cell.clock, None)
+    put_cell(values, row, "windows", WINDOWS, [])
+    put_cell(values, row, "skills", SKILLS, [])
+    put_cell(values, row, "priority", priority, Priority.NORMAL)
+    put_cell(values, row, "pinned_therapist", reference(therapists, "therapist"), None)
+    put_cell(values, row, "fixed_start", cell.clock, None)
     fixed_start: dt.time | None = values.get("fixed_start")
     windows: list[Window] = values.get("windows") or []
     if fixed_start is not None and windows and not in_windows(fixed_start, windows):
@@ -318,7 +325,7 @@ def _visit_values(
     return values
 
 
-def _discipline(value: str) -> str:
+def discipline(value: str) -> str:
     # It counts as a skill, and skills are ;-separated lists in the files.
     if cell.LIST_SEPARATOR in value:
         raise CellError(f"{value!r} contains ';', which separates items in the CSV files' lists")
@@ -332,14 +339,14 @@ def _email(value: str) -> str:
     return value
 
 
-def _priority(value: str) -> Priority:
-    return Priority(cell.choice([priority.value for priority in Priority])(value))
+def priority(value: str) -> Priority:
+    return Priority(cell.choice([each.value for each in Priority])(value))
 
 
 # --- writing -------------------------------------------------------------------------
 
 
-def _save(
+def save_rows(
     session: Session,
     clinic: Clinic,
     model: type[E],

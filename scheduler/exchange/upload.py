@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal
 
 from scheduler.errors import NotFound, SchedulerError
+from scheduler.exchange.care_plan_import import import_care_plans
 from scheduler.exchange.importing import (
     ImportReport,
     import_patients,
@@ -20,11 +21,12 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-ImportKind = Literal["therapists", "patients", "visits"]
+ImportKind = Literal["therapists", "patients", "visits", "care_plans"]
 IMPORTERS: dict[ImportKind, Callable[[Session, Clinic, bytes], ImportReport]] = {
     "therapists": import_therapists,
     "patients": import_patients,
     "visits": import_visits,
+    "care_plans": import_care_plans,
 }
 
 

@@ -10,6 +10,11 @@ May import: nothing else in scheduler.
 from scheduler.models import versions  # noqa: F401
 from scheduler.models.base import Base
 from scheduler.models.caches import GeocodeCache, MatrixCache, to_microdegrees
+from scheduler.models.care_plans import (
+    CarePlan,
+    CarePlanStatus,
+    care_plan_preferred_therapists,
+)
 from scheduler.models.clinic import Clinic
 from scheduler.models.jobs import JobState, PlanJob
 from scheduler.models.outbox import Channel, MessageStatus, OutboxMessage, RecipientKind
@@ -26,12 +31,15 @@ from scheduler.models.therapists import (
     WeeklyAvailability,
 )
 from scheduler.models.users import ApiToken, LoginThrottle, Role, ThrottleScope, User
-from scheduler.models.visits import Visit, VisitStatus, Window
+from scheduler.models.visits import Visit, VisitStatus
+from scheduler.models.windows import Window
 from solver.problem import Priority
 
 __all__ = [
     "ApiToken",
     "Base",
+    "CarePlan",
+    "CarePlanStatus",
     "Channel",
     "Clinic",
     "GeocodeCache",
@@ -59,6 +67,7 @@ __all__ = [
     "VisitStatus",
     "WeeklyAvailability",
     "Window",
+    "care_plan_preferred_therapists",
     "patient_excluded_therapists",
     "patient_preferred_therapists",
     "to_microdegrees",

@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import TypedDict
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scheduler.models.base import Base, string_enum
+from scheduler.models.care_plans import CarePlan
 from scheduler.models.clinic import Clinic
 from scheduler.models.patients import Patient
 from scheduler.models.therapists import Therapist
+from scheduler.models.windows import Window
 from solver.problem import Priority
-
-
-class Window(TypedDict):
-    """A window for the *start* of a visit, local wall-clock ``HH:MM``, both ends included."""
-
-    start: str
-    end: str
 
 
 class VisitStatus(StrEnum):
@@ -39,6 +33,8 @@ class Visit(Base):
 
     ``skills`` are the visit's own; the patient's ``required_skills`` add to them.
     ``fixed_start`` is a local wall-clock time; ``pinned_therapist`` forces the therapist.
+    ``care_plan`` is the episode the visit was booked for (None: booked by hand); deleting
+    the plan keeps its visits, as bookings of no plan.
     """
 
     __tablename__ = "visits"
@@ -69,6 +65,9 @@ class Visit(Base):
         sa.ForeignKey("therapists.id", ondelete="SET NULL"), index=True
     )
     fixed_start: Mapped[dt.time | None]
+    care_plan_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("care_plans.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[VisitStatus] = mapped_column(
         string_enum(VisitStatus, "visit_status"), default=VisitStatus.BOOKED
     )
@@ -79,6 +78,7 @@ class Visit(Base):
     clinic: Mapped[Clinic] = relationship()
     patient: Mapped[Patient] = relationship()
     pinned_therapist: Mapped[Therapist | None] = relationship()
+    care_plan: Mapped[CarePlan | None] = relationship()
 
     @property
     def needed_skills(self) -> list[str]:

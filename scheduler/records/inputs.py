@@ -16,9 +16,9 @@ from scheduler.errors import FieldError
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Collection, Sequence
+    from collections.abc import Collection, Mapping, Sequence
 
-    from scheduler.models import Priority, ShiftExceptionKind, VisitStatus
+    from scheduler.models import CarePlanStatus, Priority, ShiftExceptionKind, VisitStatus
 
 
 class Unset(enum.Enum):
@@ -139,6 +139,42 @@ class VisitFields(RecordFields):
     pinned_therapist_id: int | Unset | None = UNSET
     fixed_start: dt.time | Unset | None = UNSET
     status: VisitStatus | Unset = UNSET
+    care_plan_id: int | Unset | None = UNSET
+
+
+@dataclass(frozen=True)
+class CarePlanFields(RecordFields):
+    """A care plan; ``weekdays`` are names ``mon`` .. ``sun``. Giving one of
+    ``visits_per_week`` and ``visits_total`` (not None) without the other clears the other.
+    ``weekday_windows`` replace ``windows`` on the weekdays it names."""
+
+    REQUIRED: ClassVar[tuple[str, ...]] = (
+        "external_id",
+        "patient_id",
+        "discipline",
+        "duration_minutes",
+        "first_date",
+        "last_date",
+        "weekdays",
+        "primary_therapist_id",
+    )
+
+    patient_id: int | Unset = UNSET
+    discipline: str | Unset = UNSET
+    skills: Sequence[str] | Unset = UNSET
+    visits_per_week: int | Unset | None = UNSET
+    visits_total: int | Unset | None = UNSET
+    duration_minutes: int | Unset = UNSET
+    first_date: dt.date | Unset = UNSET
+    last_date: dt.date | Unset = UNSET
+    weekdays: Sequence[str] | Unset = UNSET
+    windows: Sequence[VisitWindow] | Unset | None = UNSET
+    weekday_windows: Mapping[str, Sequence[VisitWindow]] | Unset = UNSET
+    min_days_between: int | Unset = UNSET
+    priority: Priority | Unset = UNSET
+    primary_therapist_id: int | Unset = UNSET
+    preferred_therapist_ids: Sequence[int] | Unset = UNSET
+    status: CarePlanStatus | Unset = UNSET
 
 
 @dataclass(frozen=True)

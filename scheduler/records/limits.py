@@ -30,6 +30,12 @@ MAX_VISITS = 1000
 MAX_LATITUDE = 90.0
 MAX_LONGITUDE = 180.0
 
+# A care plan: at most one visit a day, a visit count that fits any real episode, and
+# spacing of up to a quarter of a year.
+MAX_VISITS_PER_WEEK = 7
+MAX_CARE_PLAN_VISITS = 1000
+MAX_DAYS_BETWEEN = 90
+
 # Lists stored as JSON on a record.
 MAX_SKILLS = 50
 MAX_WINDOWS = 24

@@ -12,8 +12,16 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 
 from scheduler.errors import Conflict, FieldError, InvalidRequest, NotFound
-from scheduler.models import Patient, PlanRoute, PlanStop, PlanUnassigned, Therapist, Visit
-from scheduler.records.inputs import RecordFields, Unset
+from scheduler.models import (
+    CarePlan,
+    Patient,
+    PlanRoute,
+    PlanStop,
+    PlanUnassigned,
+    Therapist,
+    Visit,
+)
+from scheduler.records.inputs import UNSET, RecordFields, Unset
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -22,7 +30,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import InstrumentedAttribute, Session
 
 T = TypeVar("T")
-R = TypeVar("R", Therapist, Patient, Visit)
+R = TypeVar("R", Therapist, Patient, Visit, CarePlan)
 F = TypeVar("F", bound=RecordFields)
 M = TypeVar("M")
 
@@ -81,6 +89,22 @@ def owned_ids(
         if record_id not in found
     ]
     return found, errors
+
+
+def owned_reference(
+    session: Session,
+    clinic_id: int,
+    name: str,
+    record_id: int | Unset | None,
+    model: type[R],
+    noun: str,
+) -> tuple[R | None, list[FieldError]]:
+    """The clinic's record that the field ``name`` (``record_id``) names, None if it names
+    none, and its fault."""
+    if record_id is None or record_id is UNSET:
+        return None, []
+    found, faults = owned_ids(session, model, clinic_id, [record_id], name, noun)
+    return found.get(record_id), [FieldError(name, fault.message) for fault in faults]
 
 
 def check_external_id_free(

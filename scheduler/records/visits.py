@@ -2,7 +2,9 @@
 
 An update changes only the fields given. Windows bound the start of the visit, both ends included
 (DESIGN.md section 9): they are stored sorted, overlapping and touching ones merged, and a
-fixed start must lie in one of them.
+fixed start must lie in one of them. A visit booked for a care plan names it
+(``care_plan_id``), and the plan must be the visit's patient's; a visit of no plan is one
+booked by hand.
 
 A visit that a stored plan refers to cannot be deleted (the plan keeps it): cancel it by
 setting its status to ``cancelled`` instead.
@@ -16,31 +18,28 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from scheduler.errors import FieldError, InvalidRequest
-from scheduler.models import Patient, Therapist, Visit, VisitStatus, Window
-from scheduler.records.inputs import UNSET, Unset, VisitFields, VisitWindow
+from scheduler.models import CarePlan, Patient, Therapist, Visit, VisitStatus
+from scheduler.records.inputs import UNSET, Unset, VisitFields
 from scheduler.records.store import (
     DEFAULT_LIMIT,
     Kind,
     Page,
-    R,
     create_record,
     delete_record,
     fetch_page,
     get_owned,
     in_dates,
-    owned_ids,
+    owned_reference,
     plans_with_visits,
     set_columns,
     unique,
     update_record,
 )
 from scheduler.records.values import date_fault, in_windows
-from solver.clock import format_hhmm, minute_of_day
-from solver.problem import merged_windows
+from scheduler.records.windows import stored_windows
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Sequence
 
     from sqlalchemy.orm import Session
 
@@ -109,15 +108,18 @@ def delete_visit(session: Session, clinic_id: int, visit_id: int) -> None:
 
 def _apply(session: Session, visit: Visit, fields: VisitFields) -> None:
     """Check ``fields`` against each other and the stored state, then set them."""
-    patient, errors = _reference(session, visit, "patient_id", fields.patient_id, Patient)
+    found = partial(owned_reference, session, visit.clinic_id)
+    patient, errors = found("patient_id", fields.patient_id, Patient, "patient")
     pinned_id = fields.pinned_therapist_id
-    pinned, faults = _reference(session, visit, "pinned_therapist_id", pinned_id, Therapist)
+    pinned, faults = found("pinned_therapist_id", pinned_id, Therapist, "therapist")
     errors += faults
+    care_plan, faults = found("care_plan_id", fields.care_plan_id, CarePlan, "care plan")
+    errors += faults or _care_plan_errors(visit, fields, patient, care_plan)
     if not isinstance(fields.date, Unset) and (fault := date_fault(fields.date)) is not None:
         errors.append(FieldError("date", fault))
     windows = visit.windows
     if fields.windows is not UNSET:
-        windows, faults = _windows(fields.windows)
+        windows, faults = stored_windows(fields.windows)
         errors += faults
     fixed_start = visit.fixed_start if fields.fixed_start is UNSET else fields.fixed_start
     if fixed_start is not None and windows and not in_windows(fixed_start, windows):
@@ -130,41 +132,24 @@ def _apply(session: Session, visit: Visit, fields: VisitFields) -> None:
         visit.patient = patient
     if pinned_id is not UNSET:
         visit.pinned_therapist = pinned
+    if fields.care_plan_id is not UNSET:
+        visit.care_plan = care_plan
     visit.windows = windows
     if fields.skills is not UNSET:
         visit.skills = unique(fields.skills)
 
 
-def _reference(
-    session: Session, visit: Visit, name: str, record_id: int | Unset | None, model: type[R]
-) -> tuple[R | None, list[FieldError]]:
-    """The clinic's record that ``record_id`` names (None if not given) and its fault."""
-    if record_id is None or record_id is UNSET:
-        return None, []
-    noun = model.__name__.lower()
-    found, faults = owned_ids(session, model, visit.clinic_id, [record_id], name, noun)
-    return found.get(record_id), [FieldError(name, fault.message) for fault in faults]
-
-
-def _windows(spans: Sequence[VisitWindow] | None) -> tuple[list[Window], list[FieldError]]:
-    """The windows to store (merged, as the planner reads them) and the faults found."""
-    if spans is None:
-        return [], []
-    if not spans:
-        message = "windows is empty; leave it out or send null to allow any time in a shift"
-        return [], [FieldError("windows", message)]
-    errors = [
-        FieldError(
-            f"windows[{index}].end",
-            f"the window ends at {span.end:%H:%M} before it starts at {span.start:%H:%M}",
-        )
-        for index, span in enumerate(spans)
-        if span.end < span.start
-    ]
-    # merged_windows is blind to units: these spans are minutes, whatever its fields say.
-    merged = merged_windows((minute_of_day(span.start), minute_of_day(span.end)) for span in spans)
-    windows: list[Window] = [
-        {"start": format_hhmm(window.start_s * 60), "end": format_hhmm(window.end_s * 60)}
-        for window in merged
-    ]
-    return windows, errors
+def _care_plan_errors(
+    visit: Visit, fields: VisitFields, patient: Patient | None, care_plan: CarePlan | None
+) -> list[FieldError]:
+    """A visit of a care plan is one of the plan's patient, whichever of the two changes."""
+    if fields.care_plan_id is UNSET:
+        care_plan = visit.care_plan
+    patient_id = visit.patient_id if patient is None else patient.id
+    if care_plan is None or patient_id is None or care_plan.patient_id == patient_id:
+        return []
+    message = (
+        f"care plan {care_plan.id} is of patient {care_plan.patient_id}, not of the visit's "
+        f"patient {patient_id}; send another care plan or null"
+    )
+    return [FieldError("care_plan_id", message)]

@@ -18,6 +18,7 @@ import pytest
 from api.routes.solve import EXAMPLE_PROBLEM
 from scheduler.accounts.tokens import feed_secret
 from scheduler.models import (
+    CarePlan,
     PlanStatus,
     Role,
     ShiftException,
@@ -58,6 +59,7 @@ class ClinicWorld:
     published: Plan
     draft: Plan
     leave: ShiftException
+    care_plan_id: int = 0
     logins: dict[Role, User] = field(default_factory=dict)
 
 
@@ -94,8 +96,22 @@ def _add_world(session: Session, name: str) -> ClinicWorld:
         )
         session.add(user)
         world.logins[role] = user
+    plan = CarePlan(
+        clinic=day.clinic,
+        external_id="cp1",
+        patient=v1.patient,
+        discipline="PT",
+        visits_per_week=1,
+        duration_minutes=45,
+        first_date=DAY,
+        last_date=DAY + dt.timedelta(days=6),
+        weekdays=["mon"],
+        primary_therapist=t1,
+    )
+    session.add(plan)
     del t3
     session.flush()
+    world.care_plan_id = plan.id
     return world
 
 
@@ -136,6 +152,10 @@ def _patient(w: ClinicWorld) -> Values:
 
 def _visit(w: ClinicWorld) -> Values:
     return {"visit_id": w.visit_ids["v4"]}
+
+
+def _care_plan(w: ClinicWorld) -> Values:
+    return {"care_plan_id": w.care_plan_id}
 
 
 def _draft(w: ClinicWorld) -> Values:
@@ -293,6 +313,51 @@ OPERATIONS = [
         "PATCH", "/visits/{visit_id}", STAFF, 200, _visit, lambda _w: {"duration_minutes": 50}
     ),
     Operation("DELETE", "/visits/{visit_id}", STAFF, 204, _visit),
+    Operation("GET", "/care-plans", STAFF, 200, targets_a_record=False),
+    Operation(
+        "POST",
+        "/care-plans",
+        STAFF,
+        201,
+        body=lambda w: {
+            "external_id": "cp-new",
+            "patient_id": w.patient_ids["p1"],
+            "discipline": "PT",
+            "visits_total": 2,
+            "duration_minutes": 30,
+            "first_date": DAY.isoformat(),
+            "last_date": DAY.isoformat(),
+            "weekdays": ["mon"],
+            "primary_therapist_id": w.therapists["t1"].id,
+        },
+        other_clinic=422,
+    ),
+    Operation(
+        "POST",
+        "/care-plans/import",
+        STAFF,
+        200,
+        files=lambda _w: {
+            "file": (
+                "c.csv",
+                "external_id,patient,discipline,visits_total,duration_minutes,first_date,"
+                "last_date,weekdays,primary_therapist\ncp-csv,p1,PT,1,30,2026-11-30,2026-11-30,"
+                "mon,t1\n",
+                "text/csv",
+            )
+        },
+        targets_a_record=False,
+    ),
+    Operation("GET", "/care-plans/{care_plan_id}", STAFF, 200, _care_plan),
+    Operation(
+        "PATCH",
+        "/care-plans/{care_plan_id}",
+        STAFF,
+        200,
+        _care_plan,
+        lambda _w: {"status": "on_hold"},
+    ),
+    Operation("DELETE", "/care-plans/{care_plan_id}", STAFF, 204, _care_plan),
     Operation(
         "POST",
         "/plans",

@@ -1,4 +1,5 @@
-"""CSV upload of therapists, patients and visits: all rows or none, each fault named."""
+"""CSV upload of therapists, patients, visits and care plans: all rows or none, each fault
+named."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
-KINDS = ("therapists", "patients", "visits")
+KINDS = ("therapists", "patients", "visits", "care-plans")
 
 
 @pytest.fixture
@@ -43,12 +44,31 @@ def test_the_example_files_import_and_import_again_as_updates(
         {"kind": "therapists", "created": 4, "updated": 0},
         {"kind": "patients", "created": 12, "updated": 0},
         {"kind": "visits", "created": 15, "updated": 0},
+        {"kind": "care_plans", "created": 5, "updated": 0},
         {"kind": "therapists", "created": 0, "updated": 4},
         {"kind": "patients", "created": 0, "updated": 12},
         {"kind": "visits", "created": 0, "updated": 15},
+        {"kind": "care_plans", "created": 0, "updated": 5},
     ]
     listed = client.get("/visits", headers=staff.headers, params={"limit": 500}).json()
     assert listed["total"] == 15
+    plans = client.get("/care-plans", headers=staff.headers, params={"status": "on_hold"}).json()
+    assert [plan["external_id"] for plan in plans["items"]] == ["cp004"]
+
+
+def test_a_bad_care_plan_row_names_its_column(client: TestClient, staff: Caller) -> None:
+    for kind in ("therapists", "patients"):
+        upload(client, staff, kind, (EXAMPLES / f"{kind}.csv").read_bytes())
+    data = (
+        b"external_id,patient,discipline,visits_per_week,duration_minutes,first_date,last_date,"
+        b"weekdays,primary_therapist\n"
+        b"cp1,p001,PT,3,45,2026-11-30,2026-12-24,mon,t001\n"
+    )
+    response = upload(client, staff, "care-plans", data)
+    assert response.status_code == 422
+    assert response.json()["detail"] == "the care plans file is not valid; nothing was imported"
+    assert fields(response.json()) == {"line 2.visits_per_week"}
+    assert client.get("/care-plans", headers=staff.headers).json()["total"] == 0
 
 
 def test_a_bad_row_stores_nothing_and_names_line_and_column(

@@ -62,6 +62,7 @@ def test_a_booking_reads_back_with_merged_windows(
         "pinned_therapist_id": None,
         "fixed_start": None,
         "status": "booked",
+        "care_plan_id": None,
         "checked_in_at": None,
         "checked_out_at": None,
     }

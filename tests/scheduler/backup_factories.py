@@ -19,6 +19,7 @@ from scheduler.accounts.tokens import issue_token
 from scheduler.backup.rules import JSON_WITH_IDS
 from scheduler.models import (
     Base,
+    CarePlan,
     Clinic,
     Plan,
     PlanStatus,
@@ -81,8 +82,9 @@ class BackedUp:
 def add_backed_up_clinic(session: Session) -> BackedUp:
     """The small day of the planning tests, published (its outbox written), plus: logins
     with a token, patient preferences and exclusions, a pin and fixed start, a changed
-    shift, a check-in, and a re-planned draft whose ``replan`` names the published plan
-    and a visit by database id (as an accepted suggestion does)."""
+    shift, a check-in, a care plan that a visit was booked for, and a re-planned draft
+    whose ``replan`` names the published plan and a visit by database id (as an accepted
+    suggestion does)."""
     day, published = published_day(session)
     t1, t2, t3 = (day.therapists[key] for key in ("t1", "t2", "t3"))
     v = day.visits
@@ -101,6 +103,20 @@ def add_backed_up_clinic(session: Session) -> BackedUp:
         )
     ]
     t3.max_visits, t3.max_work_minutes, t3.overtime_minutes = 6, 420, 15
+    v["v1"].care_plan = CarePlan(
+        clinic=day.clinic,
+        external_id="cp1",
+        patient=v["v1"].patient,
+        discipline="PT",
+        visits_per_week=2,
+        duration_minutes=45,
+        first_date=DAY,
+        last_date=DAY + dt.timedelta(days=13),
+        weekdays=["mon", "thu"],
+        weekday_windows={"thu": [{"start": "13:00", "end": "15:00"}]},
+        primary_therapist=t1,
+        preferred_therapists=[t3],
+    )
     admin = add_login(session, day.clinic, "admin@clinic.example", Role.ADMIN)
     add_login(session, day.clinic, "coord@clinic.example", Role.COORDINATOR)
     add_login(session, day.clinic, THERAPIST_EMAIL, Role.THERAPIST, t1)

@@ -60,6 +60,7 @@ def test_a_dump_holds_every_dumped_table_and_only_the_clinics_rows(session: Sess
     assert (counts["users"], counts["plans"], counts["plan_routes"]) == (3, 2, 4)
     assert counts["patient_preferred_therapists"] == counts["patient_excluded_therapists"] == 1
     assert counts["shift_exceptions"] == 2
+    assert counts["care_plans"] == counts["care_plan_preferred_therapists"] == 1
     clinic_ids = {row[1] for row in backup.tables["therapists"].rows}
     assert clinic_ids == {records.clinic_id}
     # The file form: what the database returned, as JSON scalars.

@@ -129,6 +129,26 @@ def test_a_bad_csv_lists_every_bad_line_and_imports_nothing(
     assert "created" not in out
 
 
+def test_care_plans_import_beside_the_other_records(
+    capsys: pytest.CaptureFixture[str], migrated: Engine, tmp_path: Path
+) -> None:
+    """After the records they name; a bad row imports none and names its column."""
+    url = migrated.url.render_as_string(hide_password=False)
+    _import_examples(capsys, url)
+    args = ("--database-url", url, "--clinic", "Leeds")
+    code, out, err = _run(capsys, "import", "care-plans", str(EXAMPLES / "care-plans.csv"), *args)
+    assert code == 0, err
+    assert out == "Leeds: care_plans: 5 created, 0 updated\n"
+    bad = tmp_path / "care-plans.csv"
+    lines = (EXAMPLES / "care-plans.csv").read_text().splitlines()
+    lines[1] = lines[1].replace("2026-12-24", "2026-11-01")
+    bad.write_text("\n".join(lines) + "\n")
+    code, out, err = _run(capsys, "import", "care-plans", str(bad), *args)
+    assert code == EXIT_INVALID_INPUT
+    assert "line 2, column last_date: 2026-11-01 is before first_date 2026-11-30" in err
+    assert out == ""
+
+
 def test_commands_refuse_a_database_that_is_behind(
     capsys: pytest.CaptureFixture[str], engine: Engine
 ) -> None:

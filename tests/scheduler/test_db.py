@@ -17,6 +17,7 @@ from scheduler.cli.main import main
 from scheduler.db.engine import (
     SchemaOutOfDate,
     current_revision,
+    downgrade,
     head_revision,
     is_up_to_date,
     require_current_schema,
@@ -294,3 +295,73 @@ def test_upgrading_to_0006_gives_every_existing_user_a_salt_of_their_own(engine:
     assert len(salts) == 2
     assert len(set(salts)) == 2
     assert all(len(salt) == 32 for salt in salts)
+
+
+def _insert_visit(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO clinics (id, name, timezone) VALUES (1, 'A', 'Europe/Andorra')",
+            "INSERT INTO patients (id, clinic_id, external_id, name, address, access_notes, "
+            "required_skills) VALUES (1, 1, 'p1', 'P', 'Av. X 1', '', '[]')",
+            "INSERT INTO visits (id, clinic_id, external_id, patient_id, date, duration_minutes, "
+            "windows, skills, priority, status) "
+            "VALUES (1, 1, 'v1', 1, '2026-11-30', 45, '[]', '[]', 'normal', 'booked')",
+        ):
+            connection.execute(sa.text(statement))
+
+
+_CARE_PLAN = (
+    "INSERT INTO care_plans (id, clinic_id, external_id, patient_id, discipline, skills, "
+    "visits_per_week, visits_total, duration_minutes, first_date, last_date, weekdays, "
+    "windows, weekday_windows, min_days_between, priority, status) VALUES "
+    "(1, 1, 'cp1', 1, 'PT', '[]', :per_week, :total, 45, '2026-11-30', :last, "
+    "'[\"mon\"]', '[]', '{}', 0, 'normal', 'active')"
+)
+
+
+def test_0009_keeps_the_visits_as_hand_bookings_and_goes_back(engine: Engine) -> None:
+    """Upgrading adds care plans beside the stored visits; downgrading drops them again."""
+    upgrade(engine, "0008")
+    _insert_visit(engine)
+    upgrade(engine, "0009")
+    with engine.begin() as connection:
+        assert connection.execute(sa.text("SELECT care_plan_id FROM visits")).scalar() is None
+        values = {"per_week": 1, "total": None, "last": "2026-12-06"}
+        connection.execute(sa.text(_CARE_PLAN), values)
+        connection.execute(sa.text("UPDATE visits SET care_plan_id = 1"))
+    downgrade(engine, "0008")
+    assert current_revision(engine) == "0008"
+    inspector = sa.inspect(engine)
+    assert "care_plans" not in inspector.get_table_names()
+    assert "care_plan_id" not in {column["name"] for column in inspector.get_columns("visits")}
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT external_id FROM visits")).scalar() == "v1"
+
+
+@pytest.mark.parametrize(
+    ("per_week", "total", "last"),
+    [
+        pytest.param(1, 4, "2026-12-06", id="both frequencies"),
+        pytest.param(None, None, "2026-12-06", id="no frequency"),
+        pytest.param(1, None, "2026-11-29", id="last before first"),
+    ],
+)
+def test_the_database_refuses_a_care_plan_against_its_checks(
+    migrated: Engine, per_week: int | None, total: int | None, last: str
+) -> None:
+    _insert_visit(migrated)
+    with pytest.raises(IntegrityError), migrated.begin() as connection:
+        connection.execute(
+            sa.text(_CARE_PLAN), {"per_week": per_week, "total": total, "last": last}
+        )
+
+
+def test_the_database_keeps_the_visits_of_a_deleted_care_plan(migrated: Engine) -> None:
+    _insert_visit(migrated)
+    with migrated.begin() as connection:
+        values = {"per_week": None, "total": 3, "last": "2026-12-31"}
+        connection.execute(sa.text(_CARE_PLAN), values)
+        connection.execute(sa.text("UPDATE visits SET care_plan_id = 1"))
+        connection.execute(sa.text("DELETE FROM care_plans"))
+        kept = connection.execute(sa.text("SELECT id, care_plan_id FROM visits")).one()
+    assert tuple(kept) == (1, None)
