@@ -14,6 +14,7 @@ from benchmarks.vrplib import (
     read_bks,
     read_instance,
     read_solution,
+    real_valued_violations,
     route_distance,
     to_problem,
 )
@@ -219,3 +220,21 @@ def test_fixed_cost_outweighs_any_travel_and_drops_never_pay(c101: VrplibInstanc
     assert weights.therapist_fixed > worst_travel
     assert min(weights.drop_penalty.values()) >= 2 * weights.therapist_fixed
     assert (weights.travel_per_s, weights.distance_per_m) == (0, 1)
+
+
+def test_the_c101_solution_keeps_every_rule_with_real_valued_times(
+    c101: VrplibInstance, solomon: Path
+) -> None:
+    routes = read_solution(solomon / "C101.sol")
+    assert real_valued_violations(c101, routes) == 0
+
+
+def test_real_valued_violations_count_a_missing_customer_and_a_reversed_route(
+    c101: VrplibInstance, solomon: Path
+) -> None:
+    """C101's first route backwards misses its windows; dropping its last customer leaves
+    one unserved."""
+    routes = read_solution(solomon / "C101.sol")
+    reversed_first = [routes[0][::-1], *routes[1:]]
+    assert real_valued_violations(c101, reversed_first) > 0
+    assert real_valued_violations(c101, [routes[0][:-1], *routes[1:]]) == 1
