@@ -59,6 +59,11 @@ def _leave_later(
         return route
     matrix = problem.matrix_for(therapist)
     gap = _break_gap(route)
+    if gap == len(order):
+        # A break after the last stop makes the route end at the break's end: the day
+        # would move to the break instead of the visits' windows (a route that ends
+        # before the break window is a case of its own, still open).
+        return route
     leave_s = _latest_leave(matrix, therapist, order, gap, route.end_s)
     if leave_s is None or leave_s <= route.start_s:
         return route

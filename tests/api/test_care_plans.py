@@ -101,7 +101,10 @@ def test_a_care_plan_reads_back_with_its_defaults(
             {"weekday_windows": {"fri": [{"start": "09:00", "end": "10:00"}]}},
             {"weekday_windows.fri"},
         ),
-        ({"weekday_windows": {"someday": []}}, {"weekday_windows.someday.[key]"}),
+        (
+            {"weekday_windows": {"someday": []}},
+            {"weekday_windows.someday", "weekday_windows.someday.[key]"},
+        ),
         ({"priority": "urgent"}, {"priority"}),
         ({"status": "paused"}, {"status"}),
         ({"duration_minutes": 0}, {"duration_minutes"}),
