@@ -326,7 +326,8 @@ OPERATIONS = [
             "visits_total": 2,
             "duration_minutes": 30,
             "first_date": DAY.isoformat(),
-            "last_date": DAY.isoformat(),
+            # Two Mondays: two visits must fit on the allowed days.
+            "last_date": (DAY + dt.timedelta(days=7)).isoformat(),
             "weekdays": ["mon"],
             "primary_therapist_id": w.therapists["t1"].id,
         },
