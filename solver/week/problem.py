@@ -7,9 +7,9 @@ horizon, shared by every day, and also hold the episodes' locations, so that a v
 episode can be put on any day without new matrices.
 
 An ``Episode`` is what a care plan still asks for in the horizon: ``Demand`` counts over
-spans of days (a calendar week of a plan with visits per week; the plan's pace over the
-horizon for a plan with a total), which do not overlap. The caller has already subtracted the visits booked or
-done, and lists their days in ``booked_days`` for the spacing rule.
+spans of days that do not overlap (a calendar week of a plan with visits per week; the
+plan's pace over the horizon for a plan with a total). The caller has already subtracted
+the visits booked or done, and lists their days in ``booked_days`` for the spacing rule.
 """
 
 from __future__ import annotations
