@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from enum import StrEnum
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -87,18 +88,27 @@ def check_week(problem: WeekProblem, solution: WeekSolution) -> list[WeekViolati
 
 
 def _date(problem: WeekProblem, day: int) -> str:
-    """A day's label; days outside the horizon are counted from its first or last date."""
+    """A day's label; a day outside the horizon (a booked one, a misplaced one) gets the
+    date it falls on when day 0's label is an ISO date, else its number."""
     if 0 <= day < len(problem.days):
         return problem.days[day].day_label
-    if day < 0:
-        return f"{-day} day(s) before {problem.days[0].day_label}"
-    return f"{day - len(problem.days) + 1} day(s) after {problem.days[-1].day_label}"
+    try:
+        return (date.fromisoformat(problem.days[0].day_label) + timedelta(days=day)).isoformat()
+    except ValueError:
+        return f"day {day} of the horizon"
+
+
+def _placing(p: Placed, visit_id: str) -> str:
+    return f"the week places {visit_id} of episode {p.episode_id} with {p.therapist_id}"
 
 
 def _hours(duration_s: int) -> str:
+    """``2 h 10 min``, zero parts left out; seconds kept so that a cap missed by a few
+    seconds does not read as equal to it."""
     hours, rest = divmod(duration_s, 3600)
     minutes, seconds = divmod(rest, 60)
-    return f"{hours} h {minutes:02d} min" + (f" {seconds} s" if seconds else "")
+    parts = [f"{n} {unit}" for n, unit in ((hours, "h"), (minutes, "min"), (seconds, "s")) if n]
+    return " ".join(parts) or "0 s"
 
 
 # --- the placed list ----------------------------------------------------------------------
@@ -113,9 +123,8 @@ def _check_placements(
     kept: dict[tuple[str, int], Placed] = {}
     for p in placed:
         faults = _placement_faults(problem, p, episodes.get(p.episode_id), kept)
-        where = f"the week places {p.visit_id} of episode {p.episode_id} with {p.therapist_id}"
         for kind, fault in faults:
-            message = f"{_date(problem, p.day)}: {where} {fault}"
+            message = f"{_date(problem, p.day)}: {_placing(p, p.visit_id)}{fault}"
             found.append(WeekViolation(kind, message, p.day, p.episode_id, p.visit_id))
         if not {kind for kind, _ in faults} & _DROPPED:
             kept[p.episode_id, p.day] = p
@@ -129,18 +138,18 @@ def _placement_faults(
     problem: WeekProblem, p: Placed, episode: Episode | None, kept: Mapping[tuple[str, int], Placed]
 ) -> list[tuple[WeekViolationKind, str]]:
     if episode is None:
-        return [(_Kind.UNKNOWN_EPISODE, "but the problem has no such episode")]
+        return [(_Kind.UNKNOWN_EPISODE, ", but the problem has no such episode")]
     if not 0 <= p.day < len(problem.days):
-        fault = f"on day {p.day}, outside the {len(problem.days)}-day horizon"
+        fault = f" on day {p.day}, outside the {len(problem.days)}-day horizon"
         return [(_Kind.OUTSIDE_HORIZON, fault)]
     if (p.episode_id, p.day) in kept:
-        return [(_Kind.DUPLICATE_PLACEMENT, "a second time")]
+        return [(_Kind.DUPLICATE_PLACEMENT, " a second time")]
     faults: list[tuple[WeekViolationKind, str]] = []
     if episode.windows[p.day] is None:
-        faults.append((_Kind.DAY_NOT_ALLOWED, "on a day the episode does not allow"))
+        faults.append((_Kind.DAY_NOT_ALLOWED, " on a day the episode does not allow"))
     expected = episode.visit_id(problem.days[p.day].day_label)
     if p.visit_id != expected:
-        faults.append((_Kind.VISIT_ID, f"but the episode's visit that day is {expected}"))
+        faults.append((_Kind.VISIT_ID, f", but the episode's visit that day is {expected}"))
     return faults
 
 
@@ -201,7 +210,7 @@ def _check_routed(
     found: list[WeekViolation] = []
     for p, visit in placed:
         therapist_id = routed.get(visit.id)
-        where = f"{label}: the week gives {visit.id} of episode {p.episode_id} to {p.therapist_id}"
+        where = f"{label}: {_placing(p, visit.id)}"
         if therapist_id is None:
             kind, message = _Kind.NOT_ROUTED, f"{where}, but no route of the day has it"
         elif therapist_id != p.therapist_id:
