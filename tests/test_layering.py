@@ -165,6 +165,13 @@ def test_the_checker_shares_no_code_with_what_it_checks() -> None:
     assert users == {"check", "check_route"}
 
 
+def test_the_week_checker_shares_no_code_with_the_week_solver() -> None:
+    """week/check.py rebuilds each day from the plain week problem and hands it to the
+    day's independent checker; the week's assignment, routing and reasons stay out."""
+    plain = {"solver.problem", "solver.solution", "solver.week.problem", "solver.week.solution"}
+    assert _solver_imports("week.check") <= {*plain, "solver.check"}
+
+
 SCHEDULER_PACKAGES = sorted(path.parent.name for path in (ROOT / "scheduler").glob("*/__init__.py"))
 
 

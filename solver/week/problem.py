@@ -7,9 +7,9 @@ horizon, shared by every day, and also hold the episodes' locations, so that a v
 episode can be put on any day without new matrices.
 
 An ``Episode`` is what a care plan still asks for in the horizon: ``Demand`` counts over
-spans of days (a calendar week of a plan with visits per week; the plan's pace over the
-horizon for a plan with a total). The caller has already subtracted the visits booked or
-done, and lists their days in ``booked_days`` for the spacing rule.
+spans of days that do not overlap (a calendar week of a plan with visits per week; the
+plan's pace over the horizon for a plan with a total). The caller has already subtracted
+the visits booked or done, and lists their days in ``booked_days`` for the spacing rule.
 """
 
 from __future__ import annotations
@@ -87,14 +87,15 @@ class WeekWeights:
     A visit left out costs its priority's drop penalty of the day's ``ObjectiveWeights``.
     Continuity: every therapist an episode sees beyond the first costs
     ``extra_therapist`` (two hours of driving), and every visit done by another therapist
-    than the primary ``not_primary`` (half an hour), so an episode stays with its primary
-    unless that costs more driving than the two together. ``balance_per_s`` prices each
+    than the primary ``not_primary`` (an hour), so an episode stays with its primary
+    unless that costs more than an hour of driving a visit, and stays with one therapist
+    unless a second saves more than two hours. ``balance_per_s`` prices each
     second a therapist's estimated work in the horizon is above the clinic's mean share
     for their hours.
     """
 
     extra_therapist: int = 2 * 3600
-    not_primary: int = 30 * 60
+    not_primary: int = 3600
     balance_per_s: int = 1
 
 

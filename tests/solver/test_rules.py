@@ -421,6 +421,16 @@ def test_a_search_that_stops_improving_stops_before_its_limit() -> None:
     assert solution.planned_count == 3
 
 
+def test_a_search_with_no_move_left_stops_before_its_limit() -> None:
+    """A day of one visit has no other solution, so no count of solutions ever ends it;
+    a hundred thousand branches without one do (a count again, not the clock)."""
+    problem = day([therapist()], [visit("a", 1)])
+    solution = solve_checked(problem, Params(time_limit_s=600))
+    assert solution.stats.stopped_early
+    assert solution.stats.strategy.endswith("stopped when no move was left to try")
+    assert solution.planned_count == 1
+
+
 def test_no_stall_limit_runs_to_the_solution_limit() -> None:
     """With the stall limit off, only the solution limit ends the search."""
     problem = day([therapist()], [visit("a", 1), visit("b", 3), visit("c", 5)])
