@@ -1,0 +1,158 @@
+"""The figures a week plan is judged by: what got a date, continuity of care, fair
+workloads and driving, from any ``WeekSolution`` of a ``WeekProblem``.
+
+Pure: every figure comes from the problem and the solution as given (``placed``, the day
+routes, ``unplaced``); nothing is re-solved or re-checked (``check_week`` does that).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from solver.week.problem import WeekProblem
+    from solver.week.solution import WeekReason, WeekSolution
+
+# A therapist's work over the horizon is "balanced" within this share of the mean.
+BALANCE_BAND = 0.15
+
+
+@dataclass(frozen=True)
+class WeekKpis:
+    """A week plan's figures.
+
+    Episodes: ``visits_ordered`` sums the demands' counts, ``visits_placed`` counts the
+    placed visits; of the ``episodes_served`` (at least one visit placed),
+    ``single_therapist_episodes`` saw one therapist only. ``primary_visits`` counts the
+    placed visits of episodes with a primary on days the primary is on shift, and
+    ``primary_hits`` those of them the primary does.
+
+    Work: ``work_s`` is each therapist's summed route work over the horizon, for every
+    therapist on shift at least one day (0 for one who visits nobody); min, mean and max
+    are over those therapists, and ``balanced_share`` is the share within
+    ``BALANCE_BAND`` of the mean (all of them when nobody works). ``travel_s`` sums the
+    days' routes.
+
+    ``hand_booked_total`` / ``hand_booked_planned`` count the days' own visits (those of
+    ``WeekProblem.days``) and those on a route. Shares are 0.0 where nothing is counted.
+    """
+
+    visits_ordered: int
+    visits_placed: int
+    episodes_served: int
+    single_therapist_episodes: int
+    single_therapist_share: float
+    primary_visits: int
+    primary_hits: int
+    primary_share: float
+    work_s: dict[str, int]
+    work_min_s: int
+    work_mean_s: float
+    work_max_s: int
+    balanced_share: float
+    travel_s: int
+    unplaced_by_reason: dict[WeekReason, int]
+    hand_booked_total: int
+    hand_booked_planned: int
+
+
+def week_kpis(problem: WeekProblem, solution: WeekSolution) -> WeekKpis:
+    """The figures of ``solution`` as a plan of ``problem``.
+
+    Parameters
+    ----------
+    problem
+        The horizon: its days (therapists on shift, hand-booked visits) and episodes.
+    solution
+        A plan of it: the day solutions (``days[d]`` for day d), the placed and the
+        unplaced visits.
+
+    Returns
+    -------
+    WeekKpis
+        Counts, shares and seconds as ``WeekKpis`` describes them.
+    """
+    served, single = _continuity(solution)
+    primary_visits, primary_hits = _primary_counts(problem, solution)
+    work_s = _work_by_therapist(problem, solution)
+    low, mean, high, balanced = _work_spread(list(work_s.values()))
+    hand_total, hand_planned = _hand_booked(problem, solution)
+    return WeekKpis(
+        visits_ordered=sum(d.count for e in problem.episodes for d in e.demands),
+        visits_placed=len(solution.placed),
+        episodes_served=served,
+        single_therapist_episodes=single,
+        single_therapist_share=_share(single, served),
+        primary_visits=primary_visits,
+        primary_hits=primary_hits,
+        primary_share=_share(primary_hits, primary_visits),
+        work_s=work_s,
+        work_min_s=low,
+        work_mean_s=mean,
+        work_max_s=high,
+        balanced_share=balanced,
+        travel_s=sum(route.travel_s for day in solution.days for route in day.routes),
+        unplaced_by_reason=dict(Counter(item.reason for item in solution.unplaced)),
+        hand_booked_total=hand_total,
+        hand_booked_planned=hand_planned,
+    )
+
+
+def _share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _continuity(solution: WeekSolution) -> tuple[int, int]:
+    """Episodes with a placed visit, and those of them seen by one therapist only."""
+    therapists: dict[str, set[str]] = {}
+    for placed in solution.placed:
+        therapists.setdefault(placed.episode_id, set()).add(placed.therapist_id)
+    return len(therapists), sum(1 for seen in therapists.values() if len(seen) == 1)
+
+
+def _primary_counts(problem: WeekProblem, solution: WeekSolution) -> tuple[int, int]:
+    """Placed visits whose primary is on shift that day, and those the primary does.
+
+    A visit on a day the primary is off could not have been theirs, so it is not counted.
+    """
+    primary = {e.id: e.primary_therapist for e in problem.episodes}
+    on_shift = [{t.id for t in day.therapists} for day in problem.days]
+    counted = hits = 0
+    for placed in solution.placed:
+        wanted = primary.get(placed.episode_id)
+        if wanted is None or wanted not in on_shift[placed.day]:
+            continue
+        counted += 1
+        hits += placed.therapist_id == wanted
+    return counted, hits
+
+
+def _work_by_therapist(problem: WeekProblem, solution: WeekSolution) -> dict[str, int]:
+    """Summed route work of every therapist on shift at least one day of the horizon."""
+    work_s = {t.id: 0 for day in problem.days for t in day.therapists}
+    for day in solution.days:
+        for route in day.routes:
+            if route.therapist_id in work_s:
+                work_s[route.therapist_id] += route.work_s
+    return work_s
+
+
+def _work_spread(work_s: list[int]) -> tuple[int, float, int, float]:
+    """Min, mean, max, and the share within ``BALANCE_BAND`` of the mean."""
+    if not work_s:
+        return 0, 0.0, 0, 0.0
+    mean = sum(work_s) / len(work_s)
+    balanced = sum(1 for work in work_s if abs(work - mean) <= BALANCE_BAND * mean)
+    return min(work_s), mean, max(work_s), balanced / len(work_s)
+
+
+def _hand_booked(problem: WeekProblem, solution: WeekSolution) -> tuple[int, int]:
+    """The days' own visits, and how many of them are on a route of their day."""
+    total = planned = 0
+    for day, plan in zip(problem.days, solution.days, strict=True):
+        routed = {stop.visit_id for route in plan.routes for stop in route.stops}
+        total += len(day.visits)
+        planned += sum(1 for visit in day.visits if visit.id in routed)
+    return total, planned
