@@ -122,15 +122,17 @@ def _without_left_out(
 
 
 def _placed(problem: WeekProblem, week: Week) -> list[Placed]:
-    """The episode visits on the days' routes."""
+    """The episode visits the week added to the days' routes (a visit booked earlier may
+    carry the same id as its episode's visit of that day: it is the day's own)."""
     placed = []
     for d, solution in enumerate(week.days):
         label = problem.days[d].day_label
-        episode_of = {episode.visit_id(label): episode.id for episode in problem.episodes}
+        own = {visit.id for visit in problem.days[d].visits}
+        episode_of = {e.visit_id(label): e.id for e in problem.episodes}
         for route in solution.routes:
-            for stop in route.stops:
-                if stop.visit_id in episode_of:
-                    placed.append(
-                        Placed(episode_of[stop.visit_id], d, stop.visit_id, route.therapist_id)
-                    )
+            placed += [
+                Placed(episode_of[stop.visit_id], d, stop.visit_id, route.therapist_id)
+                for stop in route.stops
+                if stop.visit_id in episode_of and stop.visit_id not in own
+            ]
     return placed
