@@ -433,3 +433,34 @@ def test_the_database_refuses_a_week_cap_that_is_not_positive(
     therapist.max_week_minutes = minutes
     with pytest.raises(IntegrityError):
         session.flush()
+
+
+def test_0011_links_day_plans_to_a_week_and_goes_back(engine: Engine) -> None:
+    """Stored plans belong to no week; downgrading drops the weeks and keeps the plans."""
+    upgrade(engine, "0010")
+    _insert_visit(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO plans (id, clinic_id, date, version, status, parameters, violations,"
+                " created_at) VALUES (1, 1, '2026-11-30', 1, 'draft', '{}', '[]',"
+                " '2026-11-29 10:00:00+00:00')"
+            )
+        )
+    upgrade(engine, "0011")
+    with engine.begin() as connection:
+        assert connection.execute(sa.text("SELECT week_plan_id FROM plans")).scalar() is None
+        connection.execute(
+            sa.text(
+                "INSERT INTO week_plans (id, clinic_id, first_date, last_date, parameters,"
+                " unplaced, kpis, solver_stats, created_at) VALUES (1, 1, '2026-11-30',"
+                " '2026-12-06', '{}', '[]', '{}', '{}', '2026-11-29 10:00:00+00:00')"
+            )
+        )
+        connection.execute(sa.text("UPDATE plans SET week_plan_id = 1"))
+    downgrade(engine, "0010")
+    inspector = sa.inspect(engine)
+    assert "week_plans" not in inspector.get_table_names()
+    assert "week_plan_id" not in {column["name"] for column in inspector.get_columns("plans")}
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM plans")).scalar() == 1
