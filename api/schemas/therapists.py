@@ -43,6 +43,14 @@ TravelMode = Annotated[
     str, AfterValidator(_travel_mode), Field(json_schema_extra={"enum": list(TRAVEL_MODES)})
 ]
 MaxVisits = Annotated[int, Field(ge=1, le=limits.MAX_VISITS)]
+MaxWeekMinutes = Annotated[
+    int,
+    Field(
+        ge=1,
+        le=limits.WEEK_MINUTES,
+        description="The most working minutes in a week; at least max_work_minutes.",
+    ),
+]
 OvertimeMinutes = Annotated[
     int,
     Field(
@@ -65,6 +73,7 @@ THERAPIST_EXAMPLE: dict[str, Any] = {
     "travel_mode": "car",
     "max_visits": 8,
     "max_work_minutes": 480,
+    "max_week_minutes": 2400,
     "break": BREAK_EXAMPLE,
     "overtime_minutes": 0,
 }
@@ -94,6 +103,7 @@ class TherapistCreate(BaseModel):
     travel_mode: TravelMode = DEFAULT_TRAVEL_MODE
     max_visits: MaxVisits | None = None
     max_work_minutes: DayMinutes | None = None
+    max_week_minutes: MaxWeekMinutes | None = None
     break_: TherapistBreak | None = Field(default=None, alias="break")
     overtime_minutes: OvertimeMinutes = 0
 
@@ -117,6 +127,7 @@ class TherapistUpdate(PatchBody):
     travel_mode: TravelMode = omitted()
     max_visits: MaxVisits | None = None
     max_work_minutes: DayMinutes | None = None
+    max_week_minutes: MaxWeekMinutes | None = None
     break_: TherapistBreak | None = Field(default=None, alias="break")
     overtime_minutes: OvertimeMinutes = omitted()
 
@@ -144,6 +155,7 @@ def _fields(body: TherapistCreate | TherapistUpdate) -> inputs.TherapistFields:
         travel_mode=body.travel_mode,
         max_visits=body.max_visits,
         max_work_minutes=body.max_work_minutes,
+        max_week_minutes=body.max_week_minutes,
         overtime_minutes=body.overtime_minutes,
         break_=break_,
     )
@@ -168,6 +180,7 @@ class TherapistRead(BaseModel):
     travel_mode: str
     max_visits: int | None
     max_work_minutes: int | None
+    max_week_minutes: int | None
     break_: TherapistBreak | None = Field(alias="break")
     overtime_minutes: int
 

@@ -37,6 +37,7 @@ DUMPED = (
     "care_plan_preferred_therapists",
     "visits",
     "users",
+    "week_plans",
     "plans",
     "plan_routes",
     "plan_stops",
@@ -83,6 +84,11 @@ JSON_WITHOUT_IDS = frozenset(
         ("plans", "progress"),
         # The checker's therapist_id and visit_id are solver ids, i.e. external ids.
         ("plans", "violations"),
+        ("week_plans", "parameters"),
+        ("week_plans", "kpis"),
+        ("week_plans", "solver_stats"),
+        # Care plans are named by external id.
+        ("week_plans", "unplaced"),
     }
 )
 

@@ -1,5 +1,6 @@
 """The coordinator's commands on the stored clinic: demo, import, plan, publish, compare,
-export; ``users``, ``travel``, ``deliver`` and ``worker`` register from their own modules.
+export; ``users``, ``travel``, ``deliver``, ``worker`` and the week's (``plan-week``,
+``publish-week``) register from their own modules.
 ``scheduler.cli.main`` adds them to its parser and handles the exit codes."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from scheduler.cli import day_events, deliver, travel, users, worker
+from scheduler.cli import day_events, deliver, travel, users, week, worker
 from scheduler.cli.common import (
     clinic_of_plan,
     command_parser,
@@ -288,6 +289,7 @@ def add_parsers(commands: Subparsers) -> None:
     suggest.add_argument("--now", help="HH:MM (default: the clinic's current time)")
     suggest.add_argument("-n", "--count", type=int, default=5)
     suggest.add_argument("--accept", type=int, metavar="K", help="book the K-th into a new draft")
+    week.add_parsers(commands)
     users.add_parsers(commands)
     travel.add_parsers(commands)
     deliver.add_parsers(commands)
@@ -312,6 +314,8 @@ def dispatch(args: argparse.Namespace, tick: Tick | None) -> int:
         "suggest": day_events.run_suggest,
         "deliver": deliver.run_deliver,
         "worker": worker.run_worker,
+        "plan-week": week.run_plan_week,
+        "publish-week": week.run_publish_week,
     }
     return handlers[args.command](args)
 
@@ -330,4 +334,6 @@ COMMANDS = (
     "deliver",
     "worker",
     "replan",
+    "plan-week",
+    "publish-week",
 )

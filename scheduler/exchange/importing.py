@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from scheduler.exchange import csv_table as cell
 from scheduler.exchange.csv_table import CellError, Columns, RowCells, Table, read_table
 from scheduler.models import CarePlan, Patient, Priority, Therapist, Visit, WeeklyAvailability
 from scheduler.records import limits
+from scheduler.records.therapists import week_cap_faults
 from scheduler.records.values import in_windows
 from scheduler.travel import TRAVEL_MODES
 from solver.clock import minute_of_day
@@ -51,6 +53,7 @@ THERAPIST_COLUMNS = Columns(
         "travel_mode",
         "max_visits",
         "max_work_minutes",
+        "max_week_minutes",
         "break_earliest",
         "break_latest_end",
         "break_minutes",
@@ -112,7 +115,7 @@ def import_therapists(session: Session, clinic: Clinic, text: str | bytes) -> Im
     stored = stored_by_external_id(
         session, Therapist, clinic, external_ids_in(table, ["external_id"])
     )
-    rows = check_rows(table, _therapist_values, "therapists")
+    rows = check_rows(table, partial(_therapist_values, stored), "therapists")
     return save_rows(session, clinic, Therapist, rows, stored, _apply_therapist)
 
 
@@ -240,7 +243,7 @@ def references(stored: Mapping[str, E], kind: str, limit: int) -> Callable[[str]
 # --- the three kinds -----------------------------------------------------------------
 
 
-def _therapist_values(row: RowCells) -> Values:
+def _therapist_values(stored: Mapping[str, Therapist], row: RowCells) -> Values:
     values: Values = {
         "name": row.need("name", cell.text(limits.NAME_LENGTH)),
         "discipline": row.need("discipline", discipline),
@@ -254,10 +257,23 @@ def _therapist_values(row: RowCells) -> Values:
     put_cell(values, row, "travel_mode", cell.choice(TRAVEL_MODES), DEFAULT_TRAVEL_MODE)
     put_cell(values, row, "max_visits", cell.integer(1, limits.MAX_VISITS), None)
     put_cell(values, row, "max_work_minutes", cell.integer(1, limits.DAY_MINUTES), None)
+    put_cell(values, row, "max_week_minutes", cell.integer(1, limits.WEEK_MINUTES), None)
     put_cell(values, row, "overtime_minutes", cell.integer(0, limits.DAY_MINUTES), 0)
     if row.has("break_earliest"):
         _put_break(values, row)
+    _check_week_cap(values, row, stored.get(row.cell("external_id")))
     return values
+
+
+def _check_week_cap(values: Values, row: RowCells, stored: Therapist | None) -> None:
+    """The services' rule on the caps as the row would leave them: a column the file
+    leaves out keeps the stored therapist's value (a wrong cell counts as empty)."""
+    caps = [
+        values[name] if name in values else getattr(stored, name, None)
+        for name in ("max_work_minutes", "max_week_minutes")
+    ]
+    for fault in week_cap_faults(*caps):
+        row.fail(fault.field, fault.message)
 
 
 def _put_break(values: Values, row: RowCells) -> None:

@@ -32,6 +32,7 @@ from scheduler.models.therapists import (
 )
 from scheduler.models.users import ApiToken, LoginThrottle, Role, ThrottleScope, User
 from scheduler.models.visits import Visit, VisitStatus
+from scheduler.models.weeks import WeekPlan
 from scheduler.models.windows import Window
 from solver.problem import Priority
 
@@ -65,6 +66,7 @@ __all__ = [
     "User",
     "Visit",
     "VisitStatus",
+    "WeekPlan",
     "WeeklyAvailability",
     "Window",
     "care_plan_preferred_therapists",

@@ -83,6 +83,11 @@ class Plan(Base):
     # "changes" and "notify" against the plan it re-plans (the plan JSON's fields).
     replan: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    # The week plan that made this draft with the other days of its horizon (None: planned
+    # on its own); deleting the week plan keeps the day plans.
+    week_plan_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("week_plans.id", ondelete="SET NULL"), index=True
+    )
 
     clinic: Mapped[Clinic] = relationship()
     routes: Mapped[list[PlanRoute]] = relationship(

@@ -19,6 +19,8 @@ class Therapist(Base):
     ``travel_mode`` is a plain string (``car``, ``bicycle``, ``walking``, ``transit`` by
     default): the travel provider's configuration may add modes, so the provider checks it.
     The break is either fully set (earliest start, latest end, minutes) or not at all.
+    ``max_work_minutes`` caps the work of a day, ``max_week_minutes`` the work of a week
+    (the week planning's cap); None is no cap.
     ``email`` and ``phone`` are where the therapist gets their route when a plan is published.
     """
 
@@ -29,6 +31,9 @@ class Therapist(Base):
             "(break_earliest IS NULL) = (break_latest_end IS NULL) "
             "AND (break_earliest IS NULL) = (break_minutes IS NULL)",
             name="break_all_or_nothing",
+        ),
+        sa.CheckConstraint(
+            "max_week_minutes IS NULL OR max_week_minutes > 0", name="positive_week_cap"
         ),
     )
 
@@ -45,6 +50,7 @@ class Therapist(Base):
     travel_mode: Mapped[str] = mapped_column(sa.String(20), default=DEFAULT_TRAVEL_MODE)
     max_visits: Mapped[int | None]
     max_work_minutes: Mapped[int | None]
+    max_week_minutes: Mapped[int | None]
     break_earliest: Mapped[dt.time | None]
     break_latest_end: Mapped[dt.time | None]
     break_minutes: Mapped[int | None]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from scheduler.errors import FieldError, InvalidRequest, UnroutableLocations
 from scheduler.local_time import DayClock, day_clock
 from scheduler.models import (
+    CarePlan,
     Clinic,
     Patient,
     ShiftExceptionKind,
@@ -110,17 +111,17 @@ def build_day(
         Listing every patient without coordinates and every visit with unreadable windows.
     """
     therapists = [
-        (t, shift) for t in _clinic_therapists(session, clinic) if (shift := shift_on(t, date))
+        (t, shift) for t in clinic_therapists(session, clinic) if (shift := shift_on(t, date))
     ]
-    visits = _day_visits(session, clinic, date, visit_ids)
-    errors = [error for visit in visits for error in _visit_faults(visit)]
+    visits = day_visits(session, clinic, date, visit_ids)
+    errors = [error for visit in visits for error in visit_faults(visit)]
     if errors:
         raise InvalidRequest(_unique(errors), DETAIL)
     on_shift = {t.id: t.external_id for t, _ in therapists}
     patients = list({visit.patient_id: visit.patient for visit in visits}.values())
     location_of = {patient.id: len(therapists) + i for i, patient in enumerate(patients)}
-    day_therapists = tuple(_therapist(t, shift, i) for i, (t, shift) in enumerate(therapists))
-    day_visits = tuple(_visit(v, location_of[v.patient_id], on_shift) for v in visits)
+    day_therapists = tuple(day_therapist(t, shift, i) for i, (t, shift) in enumerate(therapists))
+    problem_visits = tuple(day_visit(v, location_of[v.patient_id], on_shift) for v in visits)
     points = [(t.home_lat, t.home_lon) for t, _ in therapists]
     points += [(p.lat or 0.0, p.lon or 0.0) for p in patients]
     places = [
@@ -131,9 +132,9 @@ def build_day(
         (f"patients.{p.external_id}", f"patient {p.external_id} ({p.name})") for p in patients
     ]
     problem = Problem(
-        travel=_travel(day_therapists, points, places, provider),
+        travel=travel_matrices(day_therapists, points, places, provider),
         therapists=day_therapists,
-        visits=day_visits,
+        visits=problem_visits,
         day_label=date.isoformat(),
     )
     clock = day_clock(date, clinic.timezone)
@@ -177,7 +178,7 @@ def _seconds(time: dt.time) -> int:
     return time.hour * 3600 + time.minute * 60 + time.second
 
 
-def _clinic_therapists(session: Session, clinic: Clinic) -> Sequence[TherapistRecord]:
+def clinic_therapists(session: Session, clinic: Clinic) -> Sequence[TherapistRecord]:
     query = (
         sa.select(TherapistRecord)
         .where(TherapistRecord.clinic_id == clinic.id)
@@ -189,7 +190,7 @@ def _clinic_therapists(session: Session, clinic: Clinic) -> Sequence[TherapistRe
     return session.scalars(query).all()
 
 
-def _day_visits(
+def day_visits(
     session: Session, clinic: Clinic, date: dt.date, visit_ids: Collection[int] | None
 ) -> Sequence[Visit]:
     query = (
@@ -199,6 +200,8 @@ def _day_visits(
             selectinload(Visit.patient).selectinload(Patient.excluded_therapists),
             selectinload(Visit.patient).selectinload(Patient.preferred_therapists),
             selectinload(Visit.pinned_therapist),
+            selectinload(Visit.care_plan).selectinload(CarePlan.primary_therapist),
+            selectinload(Visit.care_plan).selectinload(CarePlan.preferred_therapists),
         )
         .order_by(Visit.external_id)
     )
@@ -214,7 +217,7 @@ def _unique(errors: list[FieldError]) -> list[FieldError]:
     return list(dict.fromkeys(errors))
 
 
-def _visit_faults(visit: Visit) -> list[FieldError]:
+def visit_faults(visit: Visit) -> list[FieldError]:
     faults: list[FieldError] = []
     patient = visit.patient
     if patient.lat is None or patient.lon is None:
@@ -224,7 +227,7 @@ def _visit_faults(visit: Visit) -> list[FieldError]:
         )
         faults.append(FieldError(f"patients.{patient.external_id}", message))
     for index, window in enumerate(visit.windows):
-        if _window(window) is None:
+        if window_span(window) is None:
             message = (
                 f"visit {visit.external_id} has an unreadable window {window!r}; expected"
                 ' {"start": "HH:MM", "end": "HH:MM"} that does not end before it starts'
@@ -237,7 +240,8 @@ def _window_time(value: object) -> int | None:
     return parse_hhmm(value, end_of_day=True) if isinstance(value, str) else None
 
 
-def _window(window: object) -> Shift | None:
+def window_span(window: object) -> Shift | None:
+    """A stored window's (start, end) in wall-clock seconds, or None when unreadable."""
     if not isinstance(window, dict):
         return None
     start, end = _window_time(window.get("start")), _window_time(window.get("end"))
@@ -246,12 +250,14 @@ def _window(window: object) -> Shift | None:
     return start, end
 
 
-def _windows(visit: Visit) -> tuple[TimeWindow, ...]:
+def visit_windows(visit: Visit) -> tuple[TimeWindow, ...]:
     """Sorted and merged; a fixed start replaces the windows with a zero-length one."""
     if visit.fixed_start is not None:
         start_s = _seconds(visit.fixed_start)
         return (TimeWindow(start_s, start_s),)
-    return merged_windows(span for window in visit.windows if (span := _window(window)) is not None)
+    return merged_windows(
+        span for window in visit.windows if (span := window_span(window)) is not None
+    )
 
 
 def _break_rule(therapist: TherapistRecord, shift: Shift) -> BreakRule | None:
@@ -268,7 +274,7 @@ def _break_rule(therapist: TherapistRecord, shift: Shift) -> BreakRule | None:
     return rule if room_s >= rule.duration_s else None
 
 
-def _therapist(therapist: TherapistRecord, shift: Shift, home: int) -> DayTherapist:
+def day_therapist(therapist: TherapistRecord, shift: Shift, home: int) -> DayTherapist:
     max_work = therapist.max_work_minutes
     return DayTherapist(
         id=therapist.external_id,
@@ -285,29 +291,32 @@ def _therapist(therapist: TherapistRecord, shift: Shift, home: int) -> DayTherap
     )
 
 
-def _visit(visit: Visit, location: int, on_shift: Mapping[int, str]) -> DayVisit:
+def day_visit(visit: Visit, location: int, on_shift: Mapping[int, str]) -> DayVisit:
     """Preferred and excluded therapists count only when on shift; a pin always counts (a
-    pin to someone off that day is left out with ``PIN_INFEASIBLE``)."""
+    pin to someone off that day is left out with ``PIN_INFEASIBLE``). A visit of a care
+    plan prefers the plan's primary and preferred therapists too, so that planning its day
+    again keeps the episode's continuity."""
     patient = visit.patient
     pinned = visit.pinned_therapist
+    preferred = list(patient.preferred_therapists)
+    if visit.care_plan is not None:
+        preferred += care_plan_therapists(visit.care_plan)
     return DayVisit(
         id=visit.external_id,
         location=location,
         service_s=visit.duration_minutes * 60,
-        windows=_windows(visit),
+        windows=visit_windows(visit),
         required_skills=frozenset(patient.required_skills) | frozenset(visit.skills),
         priority=visit.priority,
         excluded_therapists=frozenset(
             on_shift[t.id] for t in patient.excluded_therapists if t.id in on_shift
         ),
-        preferred_therapists=frozenset(
-            on_shift[t.id] for t in patient.preferred_therapists if t.id in on_shift
-        ),
+        preferred_therapists=frozenset(on_shift[t.id] for t in preferred if t.id in on_shift),
         pinned_therapist=None if pinned is None else pinned.external_id,
     )
 
 
-def _travel(
+def travel_matrices(
     therapists: Sequence[DayTherapist],
     points: list[tuple[float, float]],
     places: list[tuple[str, str]],
@@ -320,3 +329,9 @@ def _travel(
     except UnroutableLocations as error:
         fields, labels = zip(*places, strict=True)
         raise error.named(fields, labels, DETAIL) from None
+
+
+def care_plan_therapists(plan: CarePlan) -> list[TherapistRecord]:
+    """The care plan's primary (when still on the staff) and preferred therapists."""
+    primary = [] if plan.primary_therapist is None else [plan.primary_therapist]
+    return primary + list(plan.preferred_therapists)

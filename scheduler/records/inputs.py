@@ -72,7 +72,9 @@ class TherapistBreak:
 
 @dataclass(frozen=True)
 class TherapistFields(RecordFields):
-    """A therapist; ``break_`` None means no break. The discipline counts as a skill."""
+    """A therapist; ``break_`` None means no break. The discipline counts as a skill.
+    ``max_week_minutes`` (the week's working-time cap) is at least ``max_work_minutes``
+    (the day's) when both are set."""
 
     REQUIRED: ClassVar[tuple[str, ...]] = (
         "external_id",
@@ -92,6 +94,7 @@ class TherapistFields(RecordFields):
     travel_mode: str | Unset = UNSET
     max_visits: int | Unset | None = UNSET
     max_work_minutes: int | Unset | None = UNSET
+    max_week_minutes: int | Unset | None = UNSET
     overtime_minutes: int | Unset = UNSET
     break_: TherapistBreak | Unset | None = UNSET
 

@@ -26,6 +26,8 @@ FIRST_DATE = dt.date(2000, 1, 1)
 LAST_DATE = dt.date(2099, 12, 31)
 
 DAY_MINUTES = 24 * 60
+# A therapist's weekly working-time cap: at most the whole week.
+WEEK_MINUTES = 7 * DAY_MINUTES
 MAX_VISITS = 1000
 MAX_LATITUDE = 90.0
 MAX_LONGITUDE = 180.0

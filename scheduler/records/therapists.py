@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from scheduler.errors import FieldError, InvalidRequest
 from scheduler.models import Therapist
+from scheduler.records import limits
 from scheduler.records.inputs import UNSET, TherapistBreak, TherapistFields
 from scheduler.records.store import (
     DEFAULT_LIMIT,
@@ -47,6 +48,7 @@ COLUMNS = (
     "travel_mode",
     "max_visits",
     "max_work_minutes",
+    "max_week_minutes",
     "overtime_minutes",
 )
 KIND = Kind(Therapist, "therapist")
@@ -114,6 +116,13 @@ def _apply(therapist: Therapist, fields: TherapistFields) -> None:
         errors.append(FieldError("travel_mode", f"{fields.travel_mode!r} is not one of {modes}"))
     if isinstance(fields.break_, TherapistBreak):
         errors += _break_errors(fields.break_)
+    # The caps as they would be after the change: a PATCH may send only one of them.
+    day_cap = fields.max_work_minutes
+    week_cap = fields.max_week_minutes
+    errors += week_cap_faults(
+        therapist.max_work_minutes if day_cap is UNSET else day_cap,
+        therapist.max_week_minutes if week_cap is UNSET else week_cap,
+    )
     if errors:
         raise InvalidRequest(errors)
     set_columns(therapist, fields, COLUMNS)
@@ -123,6 +132,24 @@ def _apply(therapist: Therapist, fields: TherapistFields) -> None:
         therapist.break_latest_end = rule.latest_end if rule else None
         therapist.break_minutes = rule.minutes if rule else None
     therapist.skills = unique([therapist.discipline, *therapist.skills])
+
+
+def week_cap_faults(max_work_minutes: int | None, max_week_minutes: int | None) -> list[FieldError]:
+    """The week's working-time cap is 1 to ``WEEK_MINUTES`` (the API's schemas check that
+    first, a script may not) and at least the day's when both are set: one below is a
+    typing accident. The CSV import checks its rows with it too."""
+    if max_week_minutes is None:
+        return []
+    if not 1 <= max_week_minutes <= limits.WEEK_MINUTES:
+        message = f"{max_week_minutes} is not between 1 and {limits.WEEK_MINUTES}"
+        return [FieldError("max_week_minutes", message)]
+    if max_work_minutes is not None and max_week_minutes < max_work_minutes:
+        message = (
+            f"{max_week_minutes} is less than max_work_minutes ({max_work_minutes}):"
+            " a week's cap must be at least one day's"
+        )
+        return [FieldError("max_week_minutes", message)]
+    return []
 
 
 def _break_errors(rule: TherapistBreak) -> list[FieldError]:

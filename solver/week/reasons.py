@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from solver.outcome import finish
 from solver.problem import Priority
 from solver.reasons import eligibility
+from solver.solution import SolveStatus
 from solver.timing import earliest_end, route_faults, time_route
 from solver.week.solution import Placed, Unplaced, WeekReason
 
@@ -143,6 +144,7 @@ def _free_days(problem: WeekProblem, week: Week, episode: Episode, demand: Deman
         d
         for d in range(max(0, demand.first_day), last + 1)
         if episode.windows[d] is not None
+        and week.days[d].status != SolveStatus.FAILED
         and all(abs(d - t) > episode.min_days_between for t in taken)
     ]
 

@@ -12,9 +12,12 @@ fits or explained (``solver.week.reasons``).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from solver.outcome import finish
 from solver.params import Params
+from solver.solution import SolveStatus
 from solver.week.assign import Assignment, Limits, assign, candidates, estimates
 from solver.week.reasons import Week, complete
 from solver.week.route import day_key, day_problems, learn, route_days
@@ -92,7 +95,7 @@ def solve_week(problem: WeekProblem, params: Params | None = None) -> WeekSoluti
         if dropped == 0:
             break
     order = range(len(problem.days))
-    week = Week([problems[d] for d in order], [solutions[d] for d in order], [])
+    week = _without_left_out(problem, [problems[d] for d in order], [solutions[d] for d in order])
     week.placed = _placed(problem, week)
     unplaced = complete(problem, week)
     stats = WeekStats(clock() - started, rounds, assign_s, route_s)
@@ -101,16 +104,35 @@ def solve_week(problem: WeekProblem, params: Params | None = None) -> WeekSoluti
     )
 
 
+def _without_left_out(
+    problem: WeekProblem, problems: list[Problem], solutions: list[Solution]
+) -> Week:
+    """The days without the episode visits their routing left out: those are missing
+    from the week (``solver.week.reasons`` places or explains them), not from a day."""
+    for d, (day, solution) in enumerate(zip(problems, solutions, strict=True)):
+        label = problem.days[d].day_label
+        ours = {episode.visit_id(label) for episode in problem.episodes}
+        left_out = {u.visit_id for u in solution.unassigned} & ours
+        if solution.status == SolveStatus.FAILED or not left_out:
+            continue
+        problems[d] = replace(day, visits=tuple(v for v in day.visits if v.id not in left_out))
+        others = [u for u in solution.unassigned if u.visit_id not in left_out]
+        solutions[d] = finish(problems[d], solution.routes, others, solution.stats)
+    return Week(problems, solutions, [])
+
+
 def _placed(problem: WeekProblem, week: Week) -> list[Placed]:
-    """The episode visits on the days' routes."""
+    """The episode visits the week added to the days' routes (a visit booked earlier may
+    carry the same id as its episode's visit of that day: it is the day's own)."""
     placed = []
     for d, solution in enumerate(week.days):
         label = problem.days[d].day_label
-        episode_of = {episode.visit_id(label): episode.id for episode in problem.episodes}
+        own = {visit.id for visit in problem.days[d].visits}
+        episode_of = {e.visit_id(label): e.id for e in problem.episodes}
         for route in solution.routes:
-            for stop in route.stops:
-                if stop.visit_id in episode_of:
-                    placed.append(
-                        Placed(episode_of[stop.visit_id], d, stop.visit_id, route.therapist_id)
-                    )
+            placed += [
+                Placed(episode_of[stop.visit_id], d, stop.visit_id, route.therapist_id)
+                for stop in route.stops
+                if stop.visit_id in episode_of and stop.visit_id not in own
+            ]
     return placed

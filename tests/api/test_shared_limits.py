@@ -52,9 +52,9 @@ class Case:
     cell: str
 
 
-def csv_of(kind: str, column: str, cell: str) -> bytes:
+def csv_of(kind: str, column: str, cell: str, **more: str) -> bytes:
     row = {"therapists": THERAPIST, "patients": PATIENT, "visits": VISIT}[kind]
-    cells = {key: str(value) for key, value in row.items()} | {column: cell}
+    cells = {key: str(value) for key, value in row.items()} | {column: cell, **more}
     header = ",".join(cells)
     return (header + "\n" + ",".join(f'"{value}"' for value in cells.values()) + "\n").encode()
 
@@ -158,6 +158,20 @@ def test_both_doors_refuse_too_many_weekly_shifts(
         client, staff, "therapists", csv_of("therapists", "availability", WEEK_CELL)
     )
     assert by_csv["line 2.availability"] == f"line 2, column availability: {message}"
+
+
+def test_both_doors_refuse_a_week_cap_below_the_day_cap(
+    client: TestClient, session: Session, staff: Caller
+) -> None:
+    message = "479 is less than max_work_minutes (480): a week's cap must be at least one day's"
+    body = json_of("therapists", "max_work_minutes", 480, staff, session)
+    by_api = api_faults(
+        client.post("/therapists", headers=staff.headers, json={**body, "max_week_minutes": 479})
+    )
+    assert by_api == {"max_week_minutes": message}
+    data = csv_of("therapists", "max_work_minutes", "480", max_week_minutes="479")
+    by_csv = upload_faults(client, staff, "therapists", data)
+    assert by_csv == {"line 2.max_week_minutes": f"line 2, column max_week_minutes: {message}"}
 
 
 def test_both_doors_refuse_a_skill_longer_than_the_limit(

@@ -47,6 +47,7 @@ def test_a_created_therapist_reads_back_with_defaults(client: TestClient, staff:
         0,
     )
     assert (created["email"], created["phone"]) == (None, None)
+    assert (created["max_work_minutes"], created["max_week_minutes"]) == (None, None)
     read = client.get(f"/therapists/{created['id']}", headers=staff.headers)
     assert read.json() == created
 
@@ -121,6 +122,10 @@ def test_bad_list_parameters_are_422(
         ({"max_visits": 0}, "max_visits"),
         ({"max_visits": 2**63}, "max_visits"),
         ({"overtime_minutes": -1}, "overtime_minutes"),
+        ({"max_week_minutes": 0}, "max_week_minutes"),
+        ({"max_week_minutes": 7 * 24 * 60 + 1}, "max_week_minutes"),
+        ({"max_week_minutes": "a week"}, "max_week_minutes"),
+        ({"max_work_minutes": 480, "max_week_minutes": 479}, "max_week_minutes"),
         ({"break": {"earliest": "25:00", "latest_end": "14:00", "minutes": 30}}, "break.earliest"),
         ({"break": {"earliest": "11:30", "minutes": 30}}, "break.latest_end"),
         ({"break": {"earliest": "12:00", "latest_end": "12:20", "minutes": 30}}, "break.minutes"),
@@ -160,6 +165,40 @@ def test_a_patch_changes_only_what_it_sends(client: TestClient, staff: Caller) -
     refused = client.patch(url, headers=staff.headers, json={"name": None, "skills": None})
     assert refused.status_code == 422
     assert fields(refused.json()) == {"name", "skills"}
+
+
+def test_the_week_cap_round_trips_and_clears(client: TestClient, staff: Caller) -> None:
+    """Create, read, list, PATCH and clear it; the week's cap may equal the day's, or
+    reach the whole week."""
+    created = create(client, staff, max_work_minutes=480, max_week_minutes=2400)
+    assert (created["max_work_minutes"], created["max_week_minutes"]) == (480, 2400)
+    url = f"/therapists/{created['id']}"
+    assert client.get(url, headers=staff.headers).json()["max_week_minutes"] == 2400
+    listed = client.get("/therapists", headers=staff.headers).json()["items"]
+    assert [item["max_week_minutes"] for item in listed] == [2400]
+    for week_cap in (480, 7 * 24 * 60, None):
+        response = client.patch(url, headers=staff.headers, json={"max_week_minutes": week_cap})
+        assert response.status_code == 200, response.json()
+        assert response.json() == {**created, "max_week_minutes": week_cap}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"max_work_minutes": 481}, {"max_week_minutes": 479}],
+    ids=["day cap raised", "week cap lowered"],
+)
+def test_a_patch_that_puts_the_week_below_the_day_is_422(
+    client: TestClient, staff: Caller, changes: dict[str, Any]
+) -> None:
+    """The caps are checked as they would be after the PATCH; the fault names the week's."""
+    created = create(client, staff, max_work_minutes=480, max_week_minutes=480)
+    url = f"/therapists/{created['id']}"
+    response = client.patch(url, headers=staff.headers, json=changes)
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["field"] == "max_week_minutes"
+    assert "less than max_work_minutes" in error["message"]
+    assert client.get(url, headers=staff.headers).json() == created
 
 
 def test_an_external_id_is_unique_in_the_clinic(

@@ -103,6 +103,7 @@ def add_backed_up_clinic(session: Session) -> BackedUp:
         )
     ]
     t3.max_visits, t3.max_work_minutes, t3.overtime_minutes = 6, 420, 15
+    t3.max_week_minutes = 2100
     v["v1"].care_plan = CarePlan(
         clinic=day.clinic,
         external_id="cp1",

@@ -17,7 +17,17 @@ from scheduler.backup.fileformat import decode_backup, encode_backup
 from scheduler.backup.rules import DUMPED
 from scheduler.db.engine import head_revision
 from scheduler.errors import Conflict, InvalidRequest
-from scheduler.models import ApiToken, Base, Clinic, OutboxMessage, Patient, Plan, User, Visit
+from scheduler.models import (
+    ApiToken,
+    Base,
+    Clinic,
+    OutboxMessage,
+    Patient,
+    Plan,
+    Therapist,
+    User,
+    Visit,
+)
 from tests.scheduler.backup_factories import (
     PASSWORD,
     SECRET_KEY,
@@ -107,6 +117,20 @@ def test_restored_references_lead_to_the_restored_rows(session: Session) -> None
     added = session.get_one(Visit, draft.replan["events"][0]["visit_id"])
     assert (added.clinic_id, added.external_id) == (clinic_id, "v4")
     assert draft.replan["events"][1] == {"kind": "visit_cancelled", "visit_id": "v2"}
+
+
+def test_the_therapists_caps_come_back(session: Session) -> None:
+    """The day's and the week's working-time caps: set on t3, empty on the others."""
+    _, backup = _backed_up(session)
+    therapists = backup.tables["therapists"]
+    caps = [therapists.columns.index(name) for name in ("max_work_minutes", "max_week_minutes")]
+    in_file = [[row[at] for at in caps] for row in therapists.rows]
+    assert in_file == [[None, None], [None, None], [420, 2100]]
+    clinic_id = restore_clinic(session, backup, "Copy").clinic_id
+    restored = session.scalars(
+        sa.select(Therapist).where(Therapist.clinic_id == clinic_id).order_by(Therapist.id)
+    )
+    assert [[t.max_work_minutes, t.max_week_minutes] for t in restored] == in_file
 
 
 def test_a_restored_user_logs_in_but_tokens_and_outbox_stay_behind(session: Session) -> None:

@@ -149,6 +149,30 @@ def test_care_plans_import_beside_the_other_records(
     assert out == ""
 
 
+@pytest.mark.slow
+def test_plan_week_books_the_care_plans_and_publish_week_publishes_it(
+    capsys: pytest.CaptureFixture[str], migrated: Engine
+) -> None:
+    """The sample clinic's week of 2026-11-30: every day a draft, then all published."""
+    url = migrated.url.render_as_string(hide_password=False)
+    _import_examples(capsys, url)
+    args = ("--database-url", url)
+    plans = str(EXAMPLES / "care-plans.csv")
+    assert _run(capsys, "import", "care-plans", plans, *args, "--clinic", "Leeds")[0] == 0
+    code, out, err = _run(capsys, "plan-week", "--from", "2026-11-30", "--time-limit", "10", *args)
+    assert code == 0, err
+    assert out.startswith("Week plan 1: 2026-11-30 to 2026-12-06\n  2026-11-30 plan 1 (draft)")
+    placed = next(line for line in out.splitlines() if line.startswith("Care-plan visits"))
+    assert placed.split()[-3] == placed.split()[-1]
+    code, out, _ = _run(capsys, "publish-week", "1", *args)
+    assert code == 0
+    assert "Plan 1 (2026-11-30, version 1) is published" in out
+    assert "(draft)" not in out
+    code, _, err = _run(capsys, "plan-week", "--from", "2026-11-30", "--weeks", "9", *args)
+    assert code == EXIT_INVALID_INPUT
+    assert "weeks: must be 1 to 4, got 9" in err
+
+
 def test_commands_refuse_a_database_that_is_behind(
     capsys: pytest.CaptureFixture[str], engine: Engine
 ) -> None:

@@ -365,3 +365,102 @@ def test_the_database_keeps_the_visits_of_a_deleted_care_plan(migrated: Engine) 
         connection.execute(sa.text("DELETE FROM care_plans"))
         kept = connection.execute(sa.text("SELECT id, care_plan_id FROM visits")).one()
     assert tuple(kept) == (1, None)
+
+
+_THERAPIST_WITH_A_SHIFT = (
+    "INSERT INTO clinics (id, name, timezone) VALUES (1, 'A', 'Europe/Andorra')",
+    "INSERT INTO therapists (id, clinic_id, external_id, name, discipline, skills, home_lat, "
+    "home_lon, travel_mode, max_work_minutes, break_earliest, break_latest_end, "
+    "break_minutes, overtime_minutes) VALUES (1, 1, 't1', 'T', 'PT', '[\"PT\"]', 42.5, 1.5, "
+    "'car', 480, '11:30:00', '14:00:00', 30, 0)",
+    'INSERT INTO weekly_availability (id, therapist_id, weekday, start, "end") '
+    "VALUES (1, 1, 0, '08:00:00', '16:30:00')",
+)
+_HALF_A_BREAK = "UPDATE therapists SET break_minutes = NULL"
+
+
+def _therapist_row(engine: Engine) -> tuple[object, ...]:
+    with engine.connect() as connection:
+        therapist = connection.execute(
+            sa.text("SELECT external_id, max_work_minutes, break_minutes FROM therapists")
+        ).one()
+        shifts = connection.execute(sa.text("SELECT count(*) FROM weekly_availability")).scalar()
+    return (*therapist, shifts)
+
+
+def test_0010_adds_an_empty_week_cap_and_goes_back(engine: Engine) -> None:
+    """Stored therapists get no cap and keep their shifts and break rule (SQLite rebuilds
+    the table); the cap must be positive; downgrading drops it and keeps the therapists."""
+    upgrade(engine, "0009")
+    with engine.begin() as connection:
+        for statement in _THERAPIST_WITH_A_SHIFT:
+            connection.execute(sa.text(statement))
+    upgrade(engine, "0010")
+    assert _therapist_row(engine) == ("t1", 480, 30, 1)
+    with engine.begin() as connection:
+        assert (
+            connection.execute(sa.text("SELECT max_week_minutes FROM therapists")).scalar() is None
+        )
+        connection.execute(sa.text("UPDATE therapists SET max_week_minutes = 2400"))
+    for refused in ("UPDATE therapists SET max_week_minutes = 0", _HALF_A_BREAK):
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(sa.text(refused))
+    downgrade(engine, "0009")
+    assert current_revision(engine) == "0009"
+    columns = {column["name"] for column in sa.inspect(engine).get_columns("therapists")}
+    assert "max_week_minutes" not in columns
+    assert _therapist_row(engine) == ("t1", 480, 30, 1)
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(sa.text(_HALF_A_BREAK))
+
+
+@pytest.mark.parametrize("minutes", [None, 1, 7 * 24 * 60])
+def test_the_database_keeps_no_week_cap_or_a_positive_one(
+    session: Session, minutes: int | None
+) -> None:
+    therapist = add_therapist(session, add_clinic(session))
+    therapist.max_week_minutes = minutes
+    session.flush()
+    stored = session.execute(sa.text("SELECT max_week_minutes FROM therapists")).scalar()
+    assert stored == minutes
+
+
+@pytest.mark.parametrize("minutes", [0, -60])
+def test_the_database_refuses_a_week_cap_that_is_not_positive(
+    session: Session, minutes: int
+) -> None:
+    therapist = add_therapist(session, add_clinic(session))
+    therapist.max_week_minutes = minutes
+    with pytest.raises(IntegrityError):
+        session.flush()
+
+
+def test_0011_links_day_plans_to_a_week_and_goes_back(engine: Engine) -> None:
+    """Stored plans belong to no week; downgrading drops the weeks and keeps the plans."""
+    upgrade(engine, "0010")
+    _insert_visit(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO plans (id, clinic_id, date, version, status, parameters, violations,"
+                " created_at) VALUES (1, 1, '2026-11-30', 1, 'draft', '{}', '[]',"
+                " '2026-11-29 10:00:00+00:00')"
+            )
+        )
+    upgrade(engine, "0011")
+    with engine.begin() as connection:
+        assert connection.execute(sa.text("SELECT week_plan_id FROM plans")).scalar() is None
+        connection.execute(
+            sa.text(
+                "INSERT INTO week_plans (id, clinic_id, first_date, last_date, parameters,"
+                " unplaced, kpis, solver_stats, created_at) VALUES (1, 1, '2026-11-30',"
+                " '2026-12-06', '{}', '[]', '{}', '{}', '2026-11-29 10:00:00+00:00')"
+            )
+        )
+        connection.execute(sa.text("UPDATE plans SET week_plan_id = 1"))
+    downgrade(engine, "0010")
+    inspector = sa.inspect(engine)
+    assert "week_plans" not in inspector.get_table_names()
+    assert "week_plan_id" not in {column["name"] for column in inspector.get_columns("plans")}
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM plans")).scalar() == 1

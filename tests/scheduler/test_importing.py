@@ -289,6 +289,14 @@ def test_an_empty_file_is_reported(session: Session, clinic: Clinic) -> None:
         ("availability", "mon 08:00-12:00; mon 11:00-15:00", "two shifts overlap on mon"),
         ("availability", "mon-fri 16:30-08:00", "'16:30-08:00' ends before it starts"),
         ("email", "ann.lee at clinic", "'ann.lee at clinic' is not an email address"),
+        ("max_week_minutes", "40h", "'40h' is not a whole number"),
+        ("max_week_minutes", "0", "0 is not between 1 and 10080"),
+        ("max_week_minutes", "10081", "10081 is not between 1 and 10080"),
+        (
+            "max_week_minutes",
+            "479",
+            "479 is less than max_work_minutes (480): a week's cap must be at least one day's",
+        ),
     ],
 )
 def test_therapist_cell_faults(
@@ -303,6 +311,8 @@ def test_therapist_cell_faults(
         "availability": "mon-fri 08:00-16:30",
         "travel_mode": "car",
         "max_visits": "8",
+        "max_work_minutes": "480",
+        "max_week_minutes": "2400",
         "break_earliest": "11:30",
         "break_latest_end": "14:00",
         "break_minutes": "30",
@@ -415,6 +425,65 @@ def test_empty_cells_set_defaults(session: Session, stocked: Clinic) -> None:
 
     cleared = therapist(session, "t002")
     assert (cleared.max_visits, cleared.break_earliest, cleared.break_minutes) == (None, None, None)
+
+
+WEEK_CAP_HEADER = THERAPIST_HEADER.strip() + ",max_work_minutes,max_week_minutes\n"
+
+
+@pytest.mark.parametrize(
+    ("caps", "stored"), [("480,2400", (480, 2400)), ("480,480", (480, 480)), (",", (None, None))]
+)
+def test_the_week_cap_column_is_imported(
+    session: Session, clinic: Clinic, caps: str, stored: tuple[int | None, int | None]
+) -> None:
+    """At least the day's cap, or empty for none."""
+    import_therapists(
+        session, clinic, WEEK_CAP_HEADER + f"t1,A,PT,53.8,-1.5,mon 08:00-12:00,{caps}\n"
+    )
+
+    imported = therapist(session, "t1")
+    assert (imported.max_work_minutes, imported.max_week_minutes) == stored
+
+
+def test_the_caps_are_checked_against_the_stored_ones(session: Session, stocked: Clinic) -> None:
+    """t002 keeps max_work_minutes 480 when the file leaves the column out, and the week's
+    cap it then gets when a later file leaves that out; either way the fault is the week's."""
+    row = "t002,Tomasz Nowak,OT,53.8,-1.6,mon 08:00-12:00,{}\n"
+    week_file = THERAPIST_HEADER.strip() + ",max_week_minutes\n" + row
+    day_file = THERAPIST_HEADER.strip() + ",max_work_minutes\n" + row
+
+    with pytest.raises(InvalidRequest) as week_below:
+        import_therapists(session, stocked, week_file.format(300))
+    import_therapists(session, stocked, week_file.format(600))
+    with pytest.raises(InvalidRequest) as day_above:
+        import_therapists(session, stocked, day_file.format(720))
+    import_therapists(session, stocked, day_file.format(600))
+
+    assert faults(week_below) == [
+        (
+            "line 2.max_week_minutes",
+            "line 2, column max_week_minutes: 300 is less than max_work_minutes (480): "
+            "a week's cap must be at least one day's",
+        )
+    ]
+    assert faults(day_above) == [
+        (
+            "line 2.max_week_minutes",
+            "line 2, column max_week_minutes: 600 is less than max_work_minutes (720): "
+            "a week's cap must be at least one day's",
+        )
+    ]
+    kept = therapist(session, "t002")
+    assert (kept.max_work_minutes, kept.max_week_minutes) == (600, 600)
+
+
+def test_a_left_out_week_cap_is_kept(session: Session, stocked: Clinic) -> None:
+    """Importing the example file again (no max_week_minutes column) keeps the cap."""
+    therapist(session, "t001").max_week_minutes = 2400
+
+    import_therapists(session, stocked, example("therapists"))
+
+    assert therapist(session, "t001").max_week_minutes == 2400
 
 
 def test_coordinates_stay_unless_the_address_changes(session: Session, stocked: Clinic) -> None:

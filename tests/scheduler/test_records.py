@@ -72,6 +72,54 @@ def test_the_discipline_stays_a_skill(session: Session, clinic: Clinic) -> None:
     assert therapist.skills == ["PT", "OT"]
 
 
+@pytest.mark.parametrize(
+    ("day_cap", "week_cap"),
+    [(None, None), (480, None), (None, 60), (480, 480), (480, 2400), (1440, 7 * 24 * 60)],
+)
+def test_a_week_cap_of_at_least_a_day_is_kept(
+    session: Session, clinic: Clinic, day_cap: int | None, week_cap: int | None
+) -> None:
+    fields = dataclasses.replace(ANA, max_work_minutes=day_cap, max_week_minutes=week_cap)
+    therapist = therapists.create_therapist(session, clinic.id, fields)
+    assert (therapist.max_work_minutes, therapist.max_week_minutes) == (day_cap, week_cap)
+
+
+@pytest.mark.parametrize(
+    ("day_cap", "week_cap", "message"),
+    [
+        (480, 479, "479 is less than max_work_minutes (480): a week's cap must be at least"),
+        (None, 0, "0 is not between 1 and 10080"),
+        (None, 7 * 24 * 60 + 1, "10081 is not between 1 and 10080"),
+    ],
+)
+def test_a_week_cap_below_a_day_or_out_of_range_is_refused(
+    session: Session, clinic: Clinic, day_cap: int | None, week_cap: int, message: str
+) -> None:
+    """Whoever calls the service: the API's schemas check the range first, a script may not."""
+    fields = dataclasses.replace(ANA, max_work_minutes=day_cap, max_week_minutes=week_cap)
+    with pytest.raises(InvalidRequest) as raised:
+        therapists.create_therapist(session, clinic.id, fields)
+    [(field, text)] = faults(raised)
+    assert field == "max_week_minutes"
+    assert text.startswith(message)
+
+
+def test_an_update_checks_the_caps_as_they_would_be(session: Session, clinic: Clinic) -> None:
+    """A change of one cap is checked against the other's stored value, and names the week's."""
+    fields = dataclasses.replace(ANA, max_work_minutes=480, max_week_minutes=600)
+    therapist = therapists.create_therapist(session, clinic.id, fields)
+    for changes in (TherapistFields(max_work_minutes=720), TherapistFields(max_week_minutes=479)):
+        with pytest.raises(InvalidRequest) as raised:
+            therapists.update_therapist(session, clinic.id, therapist.id, changes)
+        assert [field for field, _ in faults(raised)] == ["max_week_minutes"]
+        assert (therapist.max_work_minutes, therapist.max_week_minutes) == (480, 600)
+    cleared = TherapistFields(max_work_minutes=None, max_week_minutes=300)
+    therapists.update_therapist(session, clinic.id, therapist.id, cleared)
+    assert (therapist.max_work_minutes, therapist.max_week_minutes) == (None, 300)
+    therapists.update_therapist(session, clinic.id, therapist.id, TherapistFields(name="Ana P."))
+    assert therapist.max_week_minutes == 300
+
+
 @pytest.mark.parametrize("record_id", [0, -1, MAX_ID + 1, 2**70])
 def test_an_id_out_of_range_is_not_found(session: Session, clinic: Clinic, record_id: int) -> None:
     """Even where PostgreSQL's integer would overflow."""

@@ -10,10 +10,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from solver import Params, Priority, Problem, Therapist, TimeWindow
 from solver.check import check_solution
 from solver.timing import route_faults, time_route
+from solver.week.check import check_week
 from solver.week.problem import Demand, Episode, WeekCap, WeekProblem
 from solver.week.solution import WeekReason, WeekSolution
 from solver.week.solve import solve_week
@@ -59,11 +62,11 @@ def therapists_of(solution: WeekSolution, episode_id: str) -> set[str]:
     return {p.therapist_id for p in solution.placed if p.episode_id == episode_id}
 
 
-def every_day_passes_the_checker(solution: WeekSolution) -> bool:
-    return all(
-        not check_solution(problem, day)
-        for problem, day in zip(solution.day_problems, solution.days, strict=True)
-    )
+def passes_the_checkers(problem: WeekProblem, solution: WeekSolution) -> bool:
+    """The week checker's verdict, and the day checker's on the problems the solver says
+    it routed."""
+    days = zip(solution.day_problems, solution.days, strict=True)
+    return check_week(problem, solution) == [] and not any(check_solution(*d) for d in days)
 
 
 @pytest.fixture
@@ -76,7 +79,7 @@ def test_three_visits_a_week_a_day_apart(three_a_week: WeekProblem) -> None:
     solution = solve_week(three_a_week, PARAMS)
     assert days_of(solution, "e1") == [0, 2, 4]
     assert solution.unplaced == ()
-    assert every_day_passes_the_checker(solution)
+    assert passes_the_checkers(three_a_week, solution)
 
 
 def test_days_the_plan_does_not_allow_cannot_give_the_count(three_a_week: WeekProblem) -> None:
@@ -164,7 +167,7 @@ def test_a_weekly_cap_is_never_exceeded() -> None:
     work = sum(r.work_s for day in solution.days for r in day.routes if r.therapist_id == "primary")
     assert work <= 4 * H
     assert len(solution.placed) == 5
-    assert every_day_passes_the_checker(solution)
+    assert passes_the_checkers(problem, solution)
 
 
 def test_nobody_with_the_skill_is_the_reason() -> None:
@@ -195,7 +198,7 @@ def test_a_full_week_keeps_the_higher_priorities(full_week: WeekProblem) -> None
     assert len(days_of(solution, "high")) == 5
     assert days_of(solution, "low") == []
     assert {u.reason for u in solution.unplaced} == {WeekReason.WEEK_CAPACITY}
-    assert every_day_passes_the_checker(solution)
+    assert passes_the_checkers(full_week, solution)
 
 
 def test_week_capacity_is_true_no_route_takes_one_more_visit(full_week: WeekProblem) -> None:
@@ -225,3 +228,45 @@ def test_a_hand_booked_visit_is_routed_with_the_episodes() -> None:
     routed = {s.visit_id for day in solution.days for r in day.routes for s in r.stops}
     assert "booked" in routed
     assert len(days_of(solution, "e1")) == 1
+
+
+@st.composite
+def random_weeks(draw: st.DrawFn) -> WeekProblem:
+    """Two or three therapists (one of them OT), up to six episodes of one to three visits
+    with random homes, windows, allowed days, spacing and a weekly cap."""
+    homes = draw(st.lists(st.integers(0, 3), min_size=2, max_size=3))
+    therapists = tuple(
+        therapist(f"t{i}", home, skills=frozenset({"PT" if i else "OT"}))
+        for i, home in enumerate(homes)
+    )
+    count = draw(st.integers(1, 6))
+    episodes = tuple(draw(_random_episode(f"e{i}", len(homes))) for i in range(count))
+    cap = WeekCap("t1", 0, DAYS - 1, draw(st.integers(1, 20)) * H)
+    return week(therapists, episodes, caps=(cap,))
+
+
+@st.composite
+def _random_episode(draw: st.DrawFn, id: str, therapists: int) -> Episode:
+    morning = (TimeWindow(9 * H, 11 * H),)
+    windows = tuple(draw(st.sampled_from([None, (), morning])) for _ in range(DAYS))
+    return episode(
+        id,
+        draw(st.integers(4, 11)),
+        draw(st.integers(1, 3)),
+        windows=windows,
+        service_s=draw(st.sampled_from([30, 45, 60, 120])) * 60,
+        required_skills=frozenset({draw(st.sampled_from(["PT", "OT"]))}),
+        min_days_between=draw(st.integers(0, 2)),
+        primary_therapist=f"t{draw(st.integers(0, therapists - 1))}",
+        booked_days=tuple(draw(st.lists(st.integers(-3, 4), max_size=1))),
+    )
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_weeks())
+def test_every_week_passes_the_week_checker(problem: WeekProblem) -> None:
+    """Whatever the week, its plan keeps every day's rules, the spacing, the counts and
+    the cap, and every visit ordered is placed or explained."""
+    solution = solve_week(problem, PARAMS)
+    assert passes_the_checkers(problem, solution)
