@@ -8,9 +8,10 @@ hint (``solver.week.solve``).
 
 Costs, in the day's cost units (``WeekWeights``): a visit not placed, its priority's drop
 penalty; every therapist an episode sees, ``extra_therapist``; every visit not done by the
-primary, ``not_primary``; half the drive from the therapist's home to the patient and back,
-as the share of the route's drive the visit brings; every second of estimated work beyond a
-therapist's fair share of the week, ``balance_per_s``.
+primary, ``not_primary``; every zone (patients within ``ZONE_RADIUS_S`` of each other) a
+therapist visits on a day, the drive from their home to it and back, so that a therapist's
+visits gather by place and day; every second of estimated work beyond a therapist's fair
+share of the week, ``balance_per_s``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ NEAREST = 3
 # Therapists considered for an episode besides its primary and preferred ones: the
 # nearest qualified homes. More add variables and little else.
 NEAREST_THERAPISTS = 6
+# Patients this close (in driving seconds) to a zone's centre are in its zone: a day's route
+# through one zone drives about one trip out and back.
+ZONE_RADIUS_S = 8 * 60
 # A must visit's penalty is far above any other cost; capped so that CP-SAT's objective
 # keeps small coefficients.
 MAX_PENALTY = 10**8
@@ -142,6 +146,22 @@ def home_drive_s(problem: WeekProblem, e: int, d: int, therapist_id: str) -> int
     return (rows[therapist.start_location][location] + rows[location][therapist.end_location]) // 2
 
 
+def zones(problem: WeekProblem) -> list[int]:
+    """Each episode's zone, named by the episode at its centre: patients within
+    ``ZONE_RADIUS_S`` of it, there or back, taken greedily in the episodes' order."""
+    matrix = next(iter(problem.days[0].travel.values())).duration_rows
+    locations = [e.location for e in problem.episodes]
+    zone_of = [-1] * len(locations)
+    for centre, here in enumerate(locations):
+        if zone_of[centre] >= 0:
+            continue
+        for e, there in enumerate(locations):
+            near = max(matrix[here][there], matrix[there][here]) <= ZONE_RADIUS_S
+            if zone_of[e] < 0 and near:
+                zone_of[e] = centre
+    return zone_of
+
+
 class _Model:
     """The CP-SAT model of one assignment round."""
 
@@ -171,6 +191,7 @@ class _Model:
         for e in range(len(self.problem.episodes)):
             self._add_episode(e)
         self._add_room()
+        self._add_trips()
         self._add_caps()
         self._add_balance()
         self.model.minimize(sum(self.costs))
@@ -194,13 +215,11 @@ class _Model:
             self.costs.append(penalty * (demand.count - placed))
         for t in {key[2] for key in self._by_episode.get(e, {})}:
             sees = self.model.new_bool_var(f"sees{e}_{t}")
-            for (_, d, t2), var in self._by_episode[e].items():
+            for (_, _, t2), var in self._by_episode[e].items():
                 if t2 == t:
                     self.model.add_implication(var, sees)
-                    cost = home_drive_s(self.problem, e, d, t)
                     if t != episode.primary_therapist:
-                        cost += weights.not_primary
-                    self.costs.append(cost * var)
+                        self.costs.append(weights.not_primary * var)
             self.costs.append(weights.extra_therapist * sees)
 
     def _add_room(self) -> None:
@@ -222,6 +241,20 @@ class _Model:
             day_room = sum(self.sizes.room_s[(d, t.id)] for t in today.therapists)
             on_day = [load[e] * var for (e, d2, _), var in self.x.items() if d2 == d]
             self.model.add(sum(on_day) <= max(0, day_room - self.sizes.booked_s[d]))
+
+    def _add_trips(self) -> None:
+        """Every zone a therapist-day visits costs the drive from home to it and back:
+        visits gathered by place and day drive less (the legs from home and between far
+        apart patients are most of a route's drive)."""
+        zone_of = zones(self.problem)
+        by_trip: dict[tuple[int, str, int], list[cp_model.IntVar]] = {}
+        for (e, d, t), var in self.x.items():
+            by_trip.setdefault((d, t, zone_of[e]), []).append(var)
+        for (d, t, zone), chosen in by_trip.items():
+            trip = self.model.new_bool_var(f"trip{d}_{t}_{zone}")
+            for var in chosen:
+                self.model.add_implication(var, trip)
+            self.costs.append(2 * home_drive_s(self.problem, zone, d, t) * trip)
 
     def _add_caps(self) -> None:
         load = self.sizes.load_s
@@ -287,7 +320,8 @@ def assign(
     Returns
     -------
     Assignment
-        The slots of the visits placed (an empty one if CP-SAT found nothing in time).
+        The slots of the visits placed (the hint, or none, if CP-SAT found nothing in
+        time).
     """
     built = _Model(problem, options, sizes, limits)
     built.build()
@@ -300,6 +334,6 @@ def assign(
     solver.parameters.num_workers = workers
     status = solver.solve(built.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return Assignment({})
+        return hint or Assignment({})
     slots = {(e, d): t for (e, d, t), var in built.x.items() if solver.boolean_value(var)}
     return Assignment(slots, optimal=status == cp_model.OPTIMAL)

@@ -19,6 +19,7 @@ from solver.outcome import finish
 from solver.params import Params
 from solver.solution import SolveStatus
 from solver.week.assign import Assignment, Limits, assign, candidates, estimates
+from solver.week.greedy import greedy_assignment
 from solver.week.reasons import Week, complete
 from solver.week.route import day_key, day_problems, learn, route_days
 from solver.week.solution import Placed, WeekSolution, WeekStats
@@ -61,6 +62,7 @@ def solve_week(problem: WeekProblem, params: Params | None = None) -> WeekSoluti
     deadline = started + params.time_limit_s
     options, sizes, limits = candidates(problem), estimates(problem), Limits()
     assignment: Assignment | None = None
+    hint = greedy_assignment(problem, options, sizes, limits)
     problems: dict[int, Problem] = {}
     solutions: dict[int, Solution] = {}
     keys: dict[int, DayKey] = {}
@@ -76,7 +78,7 @@ def solve_week(problem: WeekProblem, params: Params | None = None) -> WeekSoluti
             sizes,
             limits,
             left * ASSIGN_SHARE,
-            assignment,
+            hint if assignment is None else assignment,
             params.seed,
             params.workers,
         )

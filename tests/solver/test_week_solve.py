@@ -8,6 +8,7 @@ and the day searches run in this process and the small weeks solve to the same a
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import pairwise
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,7 +17,9 @@ from hypothesis import strategies as st
 from solver import Params, Priority, Problem, Therapist, TimeWindow
 from solver.check import check_solution
 from solver.timing import route_faults, time_route
+from solver.week.assign import Limits, candidates, estimates
 from solver.week.check import check_week
+from solver.week.greedy import greedy_assignment
 from solver.week.problem import Demand, Episode, WeekCap, WeekProblem
 from solver.week.solution import WeekReason, WeekSolution
 from solver.week.solve import solve_week
@@ -270,3 +273,32 @@ def test_every_week_passes_the_week_checker(problem: WeekProblem) -> None:
     the cap, and every visit ordered is placed or explained."""
     solution = solve_week(problem, PARAMS)
     assert passes_the_checkers(problem, solution)
+
+
+def test_neighbours_visits_share_their_days() -> None:
+    """Two patients next door to each other, twice a week each, one therapist: a day out
+    to their street serves both (a day apart from each other would drive twice as far)."""
+    episodes = (episode("e1", 5, 2, min_days_between=1), episode("e2", 5, 2, min_days_between=1))
+    solution = solve_week(week((pt("t1", 0),), episodes), PARAMS)
+    assert days_of(solution, "e1") == days_of(solution, "e2")
+    assert len(days_of(solution, "e1")) == 2
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_weeks())
+def test_the_first_assignment_keeps_the_rules(problem: WeekProblem) -> None:
+    """The greedy start CP-SAT gets: one visit a day, the spacing (booked days too), at
+    most each demand's count, a therapist the episode may have, and no room overrun."""
+    options, sizes = candidates(problem), estimates(problem)
+    slots = greedy_assignment(problem, options, sizes, Limits()).slots
+    for e, item in enumerate(problem.episodes):
+        days = sorted(d for (e2, d) in slots if e2 == e)
+        every = sorted([*days, *item.booked_days])
+        assert all(b - a > item.min_days_between for a, b in pairwise(every))
+        for demand in item.demands:
+            assert sum(demand.first_day <= d <= demand.last_day for d in days) <= demand.count
+        assert all(slots[(e, d)] in options[(e, d)] for d in days)
+    for (d, t), room in sizes.room_s.items():
+        load = sum(sizes.load_s[e] for (e, d2), t2 in slots.items() if (d2, t2) == (d, t))
+        assert load <= room
