@@ -23,7 +23,7 @@ from scheduler.planning.queries import conflict_on_lost_race
 from scheduler.planning.service import publish_plan
 from scheduler.planning.translate import store_solution
 from scheduler.planning.week_build import WeekDays, build_week, horizon
-from scheduler.records.values import WEEKDAYS, date_fault
+from scheduler.records.values import date_fault
 from scheduler.travel import GeodesicProvider
 from solver.params import Params
 from solver.week.check import check_week
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from scheduler.models import CarePlan, Window
     from scheduler.travel import TravelTimeProvider
     from solver.week.solution import Placed, Unplaced, WeekSolution
 
@@ -133,7 +132,7 @@ def _store(
     session: Session, week: WeekDays, solution: WeekSolution, options: WeekOptions
 ) -> WeekPlan:
     stored = WeekPlan(
-        clinic_id=week.clinic.id,
+        clinic_id=week.clinic_id,
         first_date=week.dates[0],
         last_date=week.dates[-1],
         parameters=asdict(options),
@@ -149,7 +148,7 @@ def _store(
             continue
         day = DayProblem(
             problem=problem,
-            clinic_id=week.clinic.id,
+            clinic_id=week.clinic_id,
             date=date,
             therapist_ids={t.id: week.therapist_ids[t.id] for t in problem.therapists},
             visit_ids={
@@ -159,9 +158,9 @@ def _store(
             clock=week.clocks[d],
         )
         plan = Plan(
-            clinic_id=week.clinic.id,
+            clinic_id=week.clinic_id,
             date=date,
-            version=_next_version(session, week.clinic.id, date),
+            version=_next_version(session, week.clinic_id, date),
             status=PlanStatus.DRAFT,
             parameters={"week": True, **asdict(options)},
         )
@@ -187,7 +186,7 @@ def _book_visits(session: Session, week: WeekDays, placed: tuple[Placed, ...]) -
     taken = set(
         session.scalars(
             sa.select(Visit.external_id).where(
-                Visit.clinic_id == week.clinic.id, Visit.external_id.in_(wanted)
+                Visit.clinic_id == week.clinic_id, Visit.external_id.in_(wanted)
             )
         )
     )
@@ -196,16 +195,16 @@ def _book_visits(session: Session, week: WeekDays, placed: tuple[Placed, ...]) -
         plan = week.care_plans[p.episode_id]
         date = week.dates[p.day]
         visit = Visit(
-            clinic_id=week.clinic.id,
+            clinic_id=week.clinic_id,
             external_id=_free_id(p.visit_id, taken),
             patient_id=plan.patient_id,
             date=date,
             duration_minutes=plan.duration_minutes,
-            windows=_windows_on(plan, date),
-            skills=sorted({plan.discipline, *plan.skills}),
+            windows=plan.windows_on(date),
+            skills=list(plan.skills),
             priority=plan.priority,
             status=VisitStatus.BOOKED,
-            care_plan_id=plan.id,
+            care_plan_id=plan.care_plan_id,
         )
         session.add(visit)
         visits[p.visit_id] = visit
@@ -222,10 +221,6 @@ def _free_id(wanted: str, taken: set[str]) -> str:
         candidate = f"{wanted}-{n}"
     taken.add(candidate)
     return candidate
-
-
-def _windows_on(plan: CarePlan, date: dt.date) -> list[Window]:
-    return list(plan.weekday_windows.get(WEEKDAYS[date.weekday()]) or plan.windows)
 
 
 def _next_version(session: Session, clinic_id: int, date: dt.date) -> int:
