@@ -452,9 +452,10 @@ def test_0011_links_day_plans_to_a_week_and_goes_back(engine: Engine) -> None:
         assert connection.execute(sa.text("SELECT week_plan_id FROM plans")).scalar() is None
         connection.execute(
             sa.text(
-                "INSERT INTO week_plans (id, clinic_id, first_date, last_date, parameters,"
-                " unplaced, kpis, solver_stats, created_at) VALUES (1, 1, '2026-11-30',"
-                " '2026-12-06', '{}', '[]', '{}', '{}', '2026-11-29 10:00:00+00:00')"
+                "INSERT INTO week_plans (id, clinic_id, first_date, last_date, status,"
+                " parameters, unplaced, kpis, solver_stats, created_at) VALUES (1, 1,"
+                " '2026-11-30', '2026-12-06', 'done', '{}', '[]', '{}', '{}',"
+                " '2026-11-29 10:00:00+00:00')"
             )
         )
         connection.execute(sa.text("UPDATE plans SET week_plan_id = 1"))

@@ -1,5 +1,6 @@
-"""Week plans: ``week_plans`` (a horizon planned at once: its unplaced care-plan visits,
-KPIs and statistics) and ``plans.week_plan_id`` for the day plans it made.
+"""Week plans: ``week_plans`` (a horizon planned at once: its status while it solves, its
+unplaced care-plan visits, KPIs and statistics) and ``plans.week_plan_id`` for the day plans
+it made.
 
 Revision ID: 0011
 Revises: 0010
@@ -23,16 +24,29 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    status = sa.Enum(
+        "solving",
+        "done",
+        "failed",
+        "cancelled",
+        name="week_plan_status",
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+    )
     op.create_table(
         "week_plans",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("clinic_id", sa.Integer(), nullable=False),
         sa.Column("first_date", sa.Date(), nullable=False),
         sa.Column("last_date", sa.Date(), nullable=False),
+        sa.Column("status", status, nullable=False),
         sa.Column("parameters", sa.JSON(), nullable=False),
         sa.Column("unplaced", sa.JSON(), nullable=False),
-        sa.Column("kpis", sa.JSON(), nullable=False),
-        sa.Column("solver_stats", sa.JSON(), nullable=False),
+        sa.Column("kpis", sa.JSON(), nullable=True),
+        sa.Column("solver_stats", sa.JSON(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("progress", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint("last_date >= first_date", name=op.f("ck_week_plans_dates_in_order")),
         sa.ForeignKeyConstraint(
