@@ -22,7 +22,9 @@ from scheduler.config import DEFAULT_PROMISED_MINUTES
 from scheduler.errors import Conflict, FieldError, InvalidRequest, NotFound
 from scheduler.models import (
     Clinic,
+    JobState,
     Plan,
+    PlanJob,
     PlanStatus,
     Visit,
     VisitStatus,
@@ -317,6 +319,28 @@ def list_weeks(
         .order_by(WeekPlan.created_at.desc(), WeekPlan.id.desc())
     )
     return fetch_page(session, query, limit, offset)
+
+
+def cancel_week(session: Session, clinic_id: int, week_id: int) -> WeekPlan:
+    """Cancel a week that is solving (its worker stops within about a second; a job no
+    worker started is forgotten at once, freeing its place in the clinic's share), as
+    ``cancel_plan`` does a day's. A cancelled week stays so; ``Conflict`` for a week that
+    is done (its day plans are drafts: discard or publish them) or failed."""
+    week = get_week(session, clinic_id, week_id)
+    if week.status in (WeekPlanStatus.DONE, WeekPlanStatus.FAILED):
+        raise Conflict(
+            f"week plan {week_id} is {week.status.value}; only a solving week can be cancelled"
+        )
+    if week.status == WeekPlanStatus.SOLVING:
+        week.status = WeekPlanStatus.CANCELLED
+        week.progress = None
+        session.execute(
+            sa.delete(PlanJob).where(
+                PlanJob.week_plan_id == week_id, PlanJob.state != JobState.RUNNING
+            )
+        )
+        session.commit()
+    return week
 
 
 def publish_week(

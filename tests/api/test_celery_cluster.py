@@ -150,7 +150,7 @@ def _seed_clinics(engine: Engine, sizes: list[str]) -> list[tuple[int, dict[str,
 
 def _job(engine: Engine, plan_id: int) -> PlanJob | None:
     with Session(engine) as session:
-        return session.get(PlanJob, plan_id)
+        return session.scalar(sa.select(PlanJob).where(PlanJob.plan_id == plan_id))
 
 
 def _owner_pid(job: PlanJob | None) -> int | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pytest
 import sqlalchemy as sa
 
-from scheduler.errors import InvalidRequest
+from scheduler.errors import Conflict, InvalidRequest
 from scheduler.models import (
     CarePlan,
     Plan,
@@ -27,6 +27,7 @@ from scheduler.models import (
 from scheduler.planning import build_day
 from scheduler.planning.week import (
     WeekOptions,
+    cancel_week,
     finish_week,
     plan_week,
     publish_week,
@@ -229,3 +230,14 @@ def test_a_week_the_checker_rejects_fails_and_books_nothing(
     assert "please report it" in week.error
     assert week.plans == []
     assert visits_of(session, "cp1") == []
+
+
+def test_a_week_cancelled_while_solving_stays_cancelled(session: Session, clinic: Clinic) -> None:
+    week, days = start_week(session, clinic.id, MONDAY, WEEK)
+    cancel_week(session, clinic.id, week.id)
+    finish_week(session, week, days, solve_week(days.problem, WEEK.params()))
+    assert week.status == WeekPlanStatus.CANCELLED
+    assert week.plans == []
+    assert visits_of(session, "cp1") == []
+    with pytest.raises(Conflict):
+        publish_week(session, clinic.id, week.id)
