@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from scheduler.models import CarePlan, Therapist, WeeklyAvailability
+from scheduler.models import CarePlan, Therapist, WeeklyAvailability, WeekPlan, WeekPlanStatus
 from tests.scheduler.factories import DAY, add_clinic
 from tests.scheduler.planning_factories import LAT, LON, add_home, clock
 
@@ -88,3 +88,19 @@ def add_small_week(session: Session, name: str = "Clinica Andorra") -> Clinic:
         min_days_between=0,
     )
     return clinic
+
+
+def add_week(
+    session: Session, clinic: Clinic, status: WeekPlanStatus = WeekPlanStatus.DONE
+) -> WeekPlan:
+    """A stored week plan of the week from MONDAY, with no day plans."""
+    week = WeekPlan(
+        clinic=clinic,
+        first_date=MONDAY,
+        last_date=MONDAY + dt.timedelta(days=6),
+        status=status,
+        kpis={"visits_ordered": 0, "visits_placed": 0} if status == WeekPlanStatus.DONE else None,
+    )
+    session.add(week)
+    session.flush()
+    return week
