@@ -71,18 +71,20 @@ def make_celery(settings: Settings) -> Celery:
             worker_side.append(worker_queue(settings, app))
         return worker_side[0]
 
-    @app.task(name=PLAN_TASK)  # type: ignore[untyped-decorator]
+    # Not shared with other Celery apps of the process (tests make several): each task
+    # runs on its own app's job queue.
+    @app.task(name=PLAN_TASK, shared=False)  # type: ignore[untyped-decorator]
     def solve_job(job_id: int) -> None:
         jobs().run(job_id)
 
-    @app.task(name=LEGACY_PLAN_TASK)  # type: ignore[untyped-decorator]
+    @app.task(name=LEGACY_PLAN_TASK, shared=False)  # type: ignore[untyped-decorator]
     def solve_plan(plan_id: int) -> None:
         with jobs().sessions() as session:
             job_id = job_of_plan(session, plan_id)
         if job_id is not None:
             jobs().run(job_id)
 
-    @app.task(name=SOLVE_TASK)  # type: ignore[untyped-decorator]
+    @app.task(name=SOLVE_TASK, shared=False)  # type: ignore[untyped-decorator]
     def solve_problem(problem: dict[str, Any], time_limit_s: float, seed: int) -> dict[str, Any]:
         return solve_problem_json(problem, Params(time_limit_s=time_limit_s, seed=seed))
 

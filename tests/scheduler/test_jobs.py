@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.jobs import INLINE_RESEND_S, JobPolicy, JobQueue
+from scheduler.jobs.celery_app import LEGACY_PLAN_TASK, make_celery
 from scheduler.jobs.inline import InlineRunner
 from scheduler.jobs.store import (
     NO_JOB,
@@ -36,6 +37,7 @@ from scheduler.planning.service import cancel_plan
 from scheduler.planning.week import WeekOptions, cancel_week, start_week
 from scheduler.travel import GeodesicProvider
 from solver.params import Params
+from tests.api.conftest import settings_for
 from tests.scheduler.factories import DAY, add_clinic, add_plan
 from tests.scheduler.planning_factories import add_small_day
 from tests.scheduler.week_factories import MONDAY, add_small_week
@@ -330,3 +332,17 @@ def test_an_inline_server_that_stops_gives_back_the_jobs_it_had_not_started(
     if not held:
         with sessions() as session:
             assert sweep(session, queue.policy, utc_now()).resend == [job_id]
+
+
+@pytest.mark.slow
+def test_a_celery_message_of_the_old_task_still_runs_its_plan_s_job(migrated: Engine) -> None:
+    """Queued before revision 0011, it names the day plan rather than the job: a worker of
+    this version finds the plan's job and solves it."""
+    sessions, plan, day, job_id = committed_job(migrated)
+    with sessions() as session:
+        queue_share(session, day.clinic_id, POLICY, utc_now())
+    app = make_celery(settings_for(migrated))
+    app.tasks[LEGACY_PLAN_TASK].run(plan.id)
+    with sessions() as session:
+        assert session.get_one(Plan, plan.id).status == PlanStatus.DRAFT
+        assert session.get(PlanJob, job_id) is None
