@@ -1,6 +1,17 @@
 """The routers, one module a resource; ``ROUTERS`` is what ``create_app`` mounts."""
 
-from api.routes import auth, care_plans, health, me, patients, plans, solve, therapists, visits
+from api.routes import (
+    auth,
+    care_plans,
+    health,
+    me,
+    patients,
+    plans,
+    solve,
+    therapists,
+    visits,
+    weeks,
+)
 
 ROUTERS = [
     health.router,
@@ -10,6 +21,7 @@ ROUTERS = [
     visits.router,
     care_plans.router,
     plans.router,
+    weeks.router,
     solve.router,
     me.router,
 ]

@@ -87,6 +87,7 @@ JSON_WITHOUT_IDS = frozenset(
         ("week_plans", "parameters"),
         ("week_plans", "kpis"),
         ("week_plans", "solver_stats"),
+        ("week_plans", "progress"),
         # Care plans are named by external id.
         ("week_plans", "unplaced"),
     }

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from scheduler.cli.common import command_parser, date_argument, open_session, pick_clinic
 from scheduler.config import Settings
 from scheduler.errors import NotFound
-from scheduler.models import WeekPlan
+from scheduler.models import WeekPlan, WeekPlanStatus
 from scheduler.planning.week import (
     DEFAULT_WEEK_TIME_LIMIT_S,
     MAX_WEEKS,
@@ -68,7 +68,7 @@ def run_plan_week(args: argparse.Namespace) -> int:
         print(f"{clinic.name}: planning {options.weeks} week(s) ...", file=sys.stderr)
         week = plan_week(session, clinic.id, args.first_date, options, provider)
         print(format_week(week))
-    return 0
+    return 0 if week.status == WeekPlanStatus.DONE else 1
 
 
 def run_publish_week(args: argparse.Namespace) -> int:
@@ -88,6 +88,8 @@ def format_week(week: WeekPlan) -> str:
     """The week's days, figures and visits without a date, for a terminal."""
     k = week.kpis
     lines = [f"Week plan {week.id}: {week.first_date.isoformat()} to {week.last_date.isoformat()}"]
+    if k is None:
+        return f"{lines[0]} is {week.status.value}" + (f": {week.error}" if week.error else "")
     for plan in week.plans:
         kpis = plan.kpis or {}
         lines.append(

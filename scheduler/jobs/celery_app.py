@@ -1,10 +1,11 @@
 """The ``celery`` runner: solve jobs as Celery tasks on a broker, run by ``homevisit worker``.
 
-Two durable queues: plan solves (``HOMEVISIT_PLAN_QUEUE``, the task carries the plan id) and
-stateless solves (``HOMEVISIT_SOLVE_QUEUE``, the task carries the problem JSON and returns
-the plan JSON through the result backend). Tasks are acknowledged late and rejected when
-their worker is lost, so RabbitMQ hands the task of a killed worker to another one; the job's
-lease (``scheduler.jobs.store``) makes sure only one worker solves a plan at a time. Workers
+Two durable queues: plan solves (``HOMEVISIT_PLAN_QUEUE``, the task carries the job id, of a
+day plan's or a week plan's job) and stateless solves (``HOMEVISIT_SOLVE_QUEUE``, the task
+carries the problem JSON and returns the plan JSON through the result backend). Tasks are
+acknowledged late and rejected when their worker is lost, so RabbitMQ hands the task of a
+killed worker to another one; the job's lease (``scheduler.jobs.store``) makes sure only one
+worker solves a plan at a time. Workers
 use Celery's thread pool: each task drives the search in a child process of its own.
 """
 
@@ -22,7 +23,7 @@ from scheduler.db.engine import make_engine
 from scheduler.errors import Unavailable
 from scheduler.jobs.queue import JobQueue
 from scheduler.jobs.stateless import solve_problem_json
-from scheduler.jobs.store import JobPolicy
+from scheduler.jobs.store import JobPolicy, job_of_plan
 from solver.params import Params
 
 if TYPE_CHECKING:
@@ -30,7 +31,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PLAN_TASK = "homevisit.solve_plan"
+PLAN_TASK = "homevisit.solve_job"
+# The task of servers older than revision 0011, whose jobs had no id of their own: its
+# messages may still wait in the broker after an upgrade. It carries the day plan's id.
+LEGACY_PLAN_TASK = "homevisit.solve_plan"
 SOLVE_TASK = "homevisit.solve_problem"
 # A worker's database connections: one per solve thread, plus the sweep and dispatch.
 EXTRA_CONNECTIONS = 2
@@ -50,6 +54,7 @@ def make_celery(settings: Settings) -> Celery:
         task_default_queue=settings.plan_queue,
         task_routes={
             PLAN_TASK: {"queue": settings.plan_queue},
+            LEGACY_PLAN_TASK: {"queue": settings.plan_queue},
             SOLVE_TASK: {"queue": settings.solve_queue},
         },
         broker_connection_retry_on_startup=True,
@@ -66,11 +71,20 @@ def make_celery(settings: Settings) -> Celery:
             worker_side.append(worker_queue(settings, app))
         return worker_side[0]
 
-    @app.task(name=PLAN_TASK)  # type: ignore[untyped-decorator]
-    def solve_plan(plan_id: int) -> None:
-        jobs().run(plan_id)
+    # Not shared with other Celery apps of the process (tests make several): each task
+    # runs on its own app's job queue.
+    @app.task(name=PLAN_TASK, shared=False)  # type: ignore[untyped-decorator]
+    def solve_job(job_id: int) -> None:
+        jobs().run(job_id)
 
-    @app.task(name=SOLVE_TASK)  # type: ignore[untyped-decorator]
+    @app.task(name=LEGACY_PLAN_TASK, shared=False)  # type: ignore[untyped-decorator]
+    def solve_plan(plan_id: int) -> None:
+        with jobs().sessions() as session:
+            job_id = job_of_plan(session, plan_id)
+        if job_id is not None:
+            jobs().run(job_id)
+
+    @app.task(name=SOLVE_TASK, shared=False)  # type: ignore[untyped-decorator]
     def solve_problem(problem: dict[str, Any], time_limit_s: float, seed: int) -> dict[str, Any]:
         return solve_problem_json(problem, Params(time_limit_s=time_limit_s, seed=seed))
 
@@ -113,8 +127,8 @@ class CeleryRunner:
         self.app = app
         self.settings = settings
 
-    def send(self, plan_id: int) -> None:
-        self.app.send_task(PLAN_TASK, args=[plan_id], queue=self.settings.plan_queue)
+    def send(self, job_id: int) -> None:
+        self.app.send_task(PLAN_TASK, args=[job_id], queue=self.settings.plan_queue)
 
     def pending(self) -> list[int]:
         return []  # the broker holds them

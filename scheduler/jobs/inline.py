@@ -38,23 +38,23 @@ class InlineRunner:
         """What runs a job: ``JobQueue.run``."""
         self._run = run
 
-    def send(self, plan_id: int) -> None:
+    def send(self, job_id: int) -> None:
         with self._lock:
-            self._pending.add(plan_id)
-        self._threads.submit(self._job, plan_id)
+            self._pending.add(job_id)
+        self._threads.submit(self._job, job_id)
 
     def pending(self) -> list[int]:
         """The jobs this process holds but has not started: their lease is this process."""
         with self._lock:
             return sorted(self._pending)
 
-    def _job(self, plan_id: int) -> None:
+    def _job(self, job_id: int) -> None:
         with self._slots:
             if self._run is None or self._stopping.is_set():
                 return  # it stays pending: ``JobQueue.shutdown`` gives it back
             with self._lock:
-                self._pending.discard(plan_id)
-            self._run(plan_id)
+                self._pending.discard(job_id)
+            self._run(job_id)
 
     def solve_problem(self, problem: dict[str, Any], params: Params) -> dict[str, Any]:
         with self._stateless_slots:

@@ -4,7 +4,7 @@
 (threads of this process, ``scheduler.jobs.inline``) or ``celery`` (a broker and
 ``homevisit worker`` processes, ``scheduler.jobs.celery_app``). Fairness, attempts and the
 lost-worker rules live in the database (``scheduler.jobs.store``), so they hold across
-servers; the runner only carries plan ids.
+servers; the runner only carries job ids. A job solves a day plan or a week plan.
 """
 
 from __future__ import annotations
@@ -16,22 +16,16 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from scheduler.jobs.run import run_plan_job
-from scheduler.jobs.store import (
-    JobPolicy,
-    add_job,
-    clinic_of_job,
-    queue_share,
-    sweep,
-    touch_queued,
-)
+from scheduler.jobs.run import run_job
+from scheduler.jobs.store import JobPolicy, add_job, queue_share, sweep, touch_queued
 from scheduler.models.base import utc_now
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from scheduler.models import Plan
+    from scheduler.models import Plan, WeekPlan
     from scheduler.planning.build import DayProblem
+    from scheduler.planning.week_build import WeekDays
     from solver.params import Params
 
 log = logging.getLogger(__name__)
@@ -41,9 +35,9 @@ SWEEP_EVERY_S = 5.0
 
 
 class JobRunner(Protocol):
-    """Carries jobs to a worker: a plan's job by id, or a stateless problem, answered."""
+    """Carries jobs to a worker: a plan's job by its id, or a stateless problem, answered."""
 
-    def send(self, plan_id: int) -> None: ...
+    def send(self, job_id: int) -> None: ...
 
     def pending(self) -> list[int]: ...
 
@@ -64,38 +58,42 @@ class JobQueue:
         self.stopping = threading.Event()
         self._sweeper: threading.Thread | None = None
 
-    def submit(self, session: Session, plan: Plan, day: DayProblem, params: Params) -> None:
-        """Queue the solve of the ``solving`` plan, stored by ``session`` (which commits)."""
+    def submit(
+        self,
+        session: Session,
+        plan: Plan | WeekPlan,
+        problem: DayProblem | WeekDays,
+        params: Params,
+    ) -> int:
+        """Queue the solve of the ``solving`` day plan (its built day) or week plan (its
+        built week), stored by ``session`` (which commits); the job's id."""
         # Callables do not cross processes: the worker sets its own progress callback.
-        add_job(session, plan, day, replace(params, on_progress=None))
+        job_id = add_job(session, plan, problem, replace(params, on_progress=None))
         self.dispatch(plan.clinic_id, session)
+        return job_id
 
     def dispatch(self, clinic_id: int, session: Session | None = None) -> None:
         """Send the clinic's waiting jobs that its share has room for (in ``session``, a
         request's, so that a request never holds two of the pool's connections)."""
         if session is None:
             with self.sessions() as own:
-                plan_ids = queue_share(own, clinic_id, self.policy, utc_now())
+                job_ids = queue_share(own, clinic_id, self.policy, utc_now())
         else:
-            plan_ids = queue_share(session, clinic_id, self.policy, utc_now())
-        for plan_id in plan_ids:
-            self.runner.send(plan_id)
+            job_ids = queue_share(session, clinic_id, self.policy, utc_now())
+        for job_id in job_ids:
+            self.runner.send(job_id)
 
-    def run(self, plan_id: int) -> None:
-        """Run the plan's job here (a worker's entry point), then fill its clinic's share.
+    def run(self, job_id: int) -> None:
+        """Run the job here (a worker's entry point), then fill its clinic's share.
 
         A database that is away is logged, not raised: the job's lease runs out and the
         sweep of any server or worker puts it back."""
         try:
-            run_plan_job(self.sessions, plan_id, self.policy, self.stopping)
-            with self.sessions() as session:
-                clinic_id = clinic_of_job(session, plan_id)
+            clinic_id = run_job(self.sessions, job_id, self.policy, self.stopping)
             if clinic_id is not None and not self.stopping.is_set():
                 self.dispatch(clinic_id)
         except SQLAlchemyError:
-            log.exception(
-                "plan %d: the database failed the solve job; the sweep retries it", plan_id
-            )
+            log.exception("job %d: the database failed the solve job; the sweep retries it", job_id)
 
     def solve_problem(self, problem: dict[str, Any], params: Params) -> dict[str, Any]:
         """Solve a stateless problem JSON on the runner and return its plan JSON."""
@@ -108,8 +106,8 @@ class JobQueue:
             found = sweep(session, self.policy, utc_now())
         if found.failed:
             log.warning("%d solving plans had lost their job and are now failed", found.failed)
-        for plan_id in found.resend:
-            self.runner.send(plan_id)
+        for job_id in found.resend:
+            self.runner.send(job_id)
         for clinic_id in found.clinics:
             self.dispatch(clinic_id)
 

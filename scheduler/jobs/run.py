@@ -1,11 +1,12 @@
-"""Run one plan's solve job on this machine: claim it, solve, keep the lease, store the result.
+"""Run one solve job on this machine: claim it, solve, keep the lease, store the result.
 
 The same code runs in an API server's thread (``inline`` jobs) and in a Celery worker
-(``celery`` jobs). The search runs in a child process (``solve_in_worker``: it holds the GIL);
-about once a second this thread renews the job's lease, writes the search's progress to the
-plan row and reads the plan's status back, so a cancel from any server stops the solve
-within about a second, and a worker that dies stops renewing: its lease runs out and the job
-is claimed again (``store.claim``).
+(``celery`` jobs), for a day plan's job and a week plan's alike. The search runs in a child
+process (``solve_in_worker``, ``solve_week_in_worker``: it holds the GIL); about once a
+second this thread renews the job's lease, writes the search's progress to the plan row
+and reads the plan's status back, so a cancel from any server stops the solve within about
+a second, and a worker that dies stops renewing: its lease runs out and the job is claimed
+again (``store.claim``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from scheduler.jobs.store import (
 from scheduler.models.base import utc_now
 from scheduler.planning.queries import get_plan
 from scheduler.planning.service import finish_plan
-from scheduler.planning.worker import SolveCancelled, solve_in_worker
+from scheduler.planning.week import fail_week, finish_week, get_week
+from scheduler.planning.worker import SolveCancelled, solve_in_worker, solve_week_in_worker
 from solver.solution import Solution, SolveStatus
 
 if TYPE_CHECKING:
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
     from scheduler.jobs.store import JobPolicy
     from solver.params import Progress
+    from solver.week.solution import WeekSolution
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +55,14 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{threading.get_ident() % 10**8}"
 
 
-def run_plan_job(
+def run_job(
     sessions: sessionmaker[Session],
-    plan_id: int,
+    job_id: int,
     policy: JobPolicy,
     stopping: threading.Event | None = None,
-) -> None:
-    """Run the plan's solve job if it is this worker's to run; any outcome is stored.
+) -> int | None:
+    """Run the solve job if it is this worker's to run; any outcome is stored. Returns the
+    job's clinic, whose share of the queue may now have room (None: not known).
 
     A job another worker holds a live lease on is waited for up to a lease (Celery
     redelivers the job of a killed worker at once, before its lease runs out), then left
@@ -68,74 +72,112 @@ def run_plan_job(
     waited_s = 0.0
     while True:
         with sessions() as session:
-            taken = claim(session, plan_id, owner, policy, utc_now())
+            taken = claim(session, job_id, owner, policy, utc_now())
         if taken.outcome != ClaimOutcome.BUSY or waited_s > policy.lease_s:
             break
         time.sleep(BUSY_POLL_S)
         waited_s += BUSY_POLL_S
     if taken.outcome != ClaimOutcome.CLAIMED:
-        return
-    assert taken.day is not None
-    assert taken.params is not None
-    log.info("plan %d: solving, attempt %d, on %s", plan_id, taken.attempt, owner)
+        return taken.clinic_id
+    log.info("job %d: solving, attempt %d, on %s", job_id, taken.attempt, owner)
     try:
-        solution = _solve(sessions, plan_id, owner, policy, taken, stopping)
+        result = _solve(_Lease(sessions, job_id, owner, policy, taken, stopping), taken)
     except SolveCancelled:
         with sessions() as session:
             if stopping is not None and stopping.is_set():
-                release_job(session, plan_id, owner)  # another worker takes it from here
+                release_job(session, job_id, owner)  # another worker takes it from here
             else:
-                drop_job(session, plan_id, owner)
-        return
+                drop_job(session, job_id, owner)
+        return taken.clinic_id
     except Exception:
-        log.exception("plan %d: the solve job failed", plan_id)
+        log.exception("job %d: the solve job failed", job_id)
         with sessions() as session:
-            fail_job(session, plan_id, UNEXPECTED)
-        return
+            fail_job(session, job_id, UNEXPECTED)
+        return taken.clinic_id
     with sessions() as session:
-        if take_result(session, plan_id, owner):
-            finish_plan(
-                session, get_plan(session, taken.day.clinic_id, plan_id), taken.day, solution
-            )
+        if take_result(session, job_id, owner):
+            _store(session, taken, result)
+            # A week that could not be stored fails after a rollback, which gave the job
+            # back its row: forget it, so it holds no place in the clinic's share.
+            drop_job(session, job_id, owner)
+    return taken.clinic_id
 
 
-def _solve(
-    sessions: sessionmaker[Session],
-    plan_id: int,
-    owner: str,
-    policy: JobPolicy,
-    taken: Claim,
-    stopping: threading.Event | None,
-) -> Solution:
-    assert taken.day is not None
-    assert taken.params is not None
-    last_renewal = time.monotonic()
-    latest: dict[str, object] | None = None
-    keep_going = True
+class _Lease:
+    """The callbacks of a running solve: keep the lease, record progress, stop when told."""
 
-    def on_tick(elapsed_s: float, progress: Progress | None) -> None:
-        nonlocal latest
-        latest = _progress_json(elapsed_s, progress, taken.attempt)
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        job_id: int,
+        owner: str,
+        policy: JobPolicy,
+        taken: Claim,
+        stopping: threading.Event | None,
+    ) -> None:
+        self.sessions, self.job_id, self.owner, self.policy = sessions, job_id, owner, policy
+        self.taken, self.stopping = taken, stopping
+        self.last_renewal = time.monotonic()
+        self.latest: dict[str, object] | None = None
+        self.keep_going = True
 
-    def should_stop() -> bool:
+    def on_tick(self, elapsed_s: float, progress: Progress | None) -> None:
+        self.latest = _progress_json(elapsed_s, progress, self.taken)
+
+    def should_stop(self) -> bool:
         # Asked every 0.2 s; the database is written and read about once a second.
-        nonlocal last_renewal, keep_going
-        if keep_going and time.monotonic() - last_renewal >= RENEW_EVERY_S:
-            last_renewal = time.monotonic()
-            with sessions() as session:
-                keep_going = renew(session, plan_id, owner, policy, utc_now(), latest)
-        return not keep_going or (stopping is not None and stopping.is_set())
+        if self.keep_going and time.monotonic() - self.last_renewal >= RENEW_EVERY_S:
+            self.last_renewal = time.monotonic()
+            with self.sessions() as session:
+                self.keep_going = renew(
+                    session, self.job_id, self.owner, self.policy, utc_now(), self.latest
+                )
+        return not self.keep_going or (self.stopping is not None and self.stopping.is_set())
 
+
+def _solve(lease: _Lease, taken: Claim) -> Solution | WeekSolution | str:
+    """The day's or the week's solution, or why the solver process failed."""
+    assert taken.params is not None
     try:
-        return solve_in_worker(taken.day.problem, taken.params, on_tick, should_stop)
+        if taken.week is not None:
+            return solve_week_in_worker(
+                taken.week.problem, taken.params, lease.on_tick, lease.should_stop
+            )
+        assert taken.day is not None
+        return solve_in_worker(taken.day.problem, taken.params, lease.on_tick, lease.should_stop)
     except RuntimeError as error:
-        return Solution(SolveStatus.FAILED, error=f"the solver process failed: {error}")
+        return f"the solver process failed: {error}"
 
 
-def _progress_json(elapsed_s: float, progress: Progress | None, attempt: int) -> dict[str, object]:
+def _store(session: Session, taken: Claim, result: Solution | WeekSolution | str) -> None:
+    assert taken.plan_id is not None
+    if taken.day is not None:
+        plan = get_plan(session, taken.day.clinic_id, taken.plan_id)
+        if isinstance(result, str):
+            result = Solution(SolveStatus.FAILED, error=result)
+        assert isinstance(result, Solution)
+        finish_plan(session, plan, taken.day, result)
+        return
+    assert taken.week is not None
+    week = get_week(session, taken.week.clinic_id, taken.plan_id)
+    if isinstance(result, str):
+        fail_week(session, week, result)
+    else:
+        assert not isinstance(result, Solution)
+        finish_week(session, week, taken.week, result)
+
+
+def _progress_json(elapsed_s: float, progress: Progress | None, taken: Claim) -> dict[str, object]:
+    if taken.week is not None:
+        assert taken.params is not None
+        return {
+            "elapsed_s": round(elapsed_s, 1),
+            "time_limit_s": taken.params.time_limit_s,
+            "attempt": taken.attempt,
+        }
     return {
         "elapsed_s": round(elapsed_s, 1),
         "best_cost": None if progress is None else progress.best_cost,
         "solutions_found": 0 if progress is None else progress.solutions_found,
-        "attempt": attempt,
+        "attempt": taken.attempt,
     }

@@ -3,27 +3,30 @@
 Every step is one short transaction whose ``UPDATE ... WHERE`` says what state it expects,
 so servers and workers on many machines can run them at once: the one whose update matched
 the row goes on, the others learn that someone else did. The runner that carries a job to a
-worker (a thread pool, or Celery) only ever carries its plan id.
+worker (a thread pool, or Celery) only ever carries the job's id. A job solves a day plan
+(``plan_id``) or a week plan (``week_plan_id``): the rules are the same for both, and the
+plan's row, of either table, is the truth for status, progress and cancel.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import pickle
-import zlib
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from scheduler.models import Clinic, JobState, Plan, PlanJob, PlanStatus
+from scheduler.jobs.kinds import KINDS, Kind, kind_of, pack_input, unpack_input
+from scheduler.models import Clinic, JobState, PlanJob, WeekPlan
+from scheduler.planning.build import DayProblem
+from scheduler.planning.week_build import WeekDays
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from scheduler.config import Settings
-    from scheduler.planning.build import DayProblem
+    from scheduler.models import Plan
     from solver.params import Params
 
 
@@ -66,36 +69,28 @@ class JobPolicy:
         )
 
 
-def pack_input(day: DayProblem, params: Params) -> bytes:
-    """The job's input as stored: the built day and the parameters, pickled and compressed.
-
-    Pickle is safe here because only this code writes the column, and whoever can write the
-    database controls the installation anyway.
-    """
-    return zlib.compress(pickle.dumps((day, params), protocol=pickle.HIGHEST_PROTOCOL), 3)
-
-
-def unpack_input(data: bytes) -> tuple[DayProblem, Params]:
-    day, params = pickle.loads(zlib.decompress(data))
-    return day, params
-
-
-def add_job(session: Session, plan: Plan, day: DayProblem, params: Params) -> None:
-    """Store the solve of the ``solving`` plan as a waiting job; commits."""
-    session.add(
-        PlanJob(
-            plan_id=plan.id,
-            clinic_id=plan.clinic_id,
-            input=pack_input(day, params),
-            state=JobState.WAITING,
-        )
+def add_job(
+    session: Session, plan: Plan | WeekPlan, problem: DayProblem | WeekDays, params: Params
+) -> int:
+    """Store the solve of the ``solving`` day or week plan as a waiting job; commits and
+    returns the job's id."""
+    week = isinstance(plan, WeekPlan)
+    assert week == isinstance(problem, WeekDays), "a week plan's job solves a week"
+    job = PlanJob(
+        plan_id=None if week else plan.id,
+        week_plan_id=plan.id if week else None,
+        clinic_id=plan.clinic_id,
+        input=pack_input(problem, params),
+        state=JobState.WAITING,
     )
+    session.add(job)
     session.commit()
+    return job.id
 
 
 def queue_share(session: Session, clinic_id: int, policy: JobPolicy, now: dt.datetime) -> list[int]:
     """Move the clinic's oldest waiting jobs to ``queued``, as many as its share has room
-    for; commits and returns their plan ids, for the caller to send to the runner.
+    for; commits and returns their ids, for the caller to send to the runner.
 
     The clinic's row is locked meanwhile (PostgreSQL; SQLite's write lock serialises), so
     two servers queueing for one clinic at once cannot both fill its share.
@@ -107,24 +102,24 @@ def queue_share(session: Session, clinic_id: int, policy: JobPolicy, now: dt.dat
         .where(PlanJob.clinic_id == clinic_id, PlanJob.state != JobState.WAITING)
     )
     room = policy.per_clinic - (active or 0)
-    plan_ids: list[int] = []
+    job_ids: list[int] = []
     if room > 0:
-        plan_ids = list(
+        job_ids = list(
             session.scalars(
-                sa.select(PlanJob.plan_id)
+                sa.select(PlanJob.id)
                 .where(PlanJob.clinic_id == clinic_id, PlanJob.state == JobState.WAITING)
-                .order_by(PlanJob.created_at, PlanJob.plan_id)
+                .order_by(PlanJob.created_at, PlanJob.id)
                 .limit(room)
             )
         )
-    if plan_ids:
+    if job_ids:
         session.execute(
             sa.update(PlanJob)
-            .where(PlanJob.plan_id.in_(plan_ids))
+            .where(PlanJob.id.in_(job_ids))
             .values(state=JobState.QUEUED, queued_at=now)
         )
     session.commit()
-    return plan_ids
+    return job_ids
 
 
 class ClaimOutcome(Enum):
@@ -136,13 +131,20 @@ class ClaimOutcome(Enum):
 
 @dataclass(frozen=True)
 class Claim:
+    """What a claim found: a claimed job carries the built ``day`` (a day plan's job) or
+    ``week`` (a week plan's), and ``plan_id``, the id of that day plan or week plan.
+    ``clinic_id`` is the job's clinic, whose share may have room after it (None: unknown)."""
+
     outcome: ClaimOutcome
     day: DayProblem | None = field(default=None, repr=False)
     params: Params | None = field(default=None, repr=False)
     attempt: int = 0
+    week: WeekDays | None = field(default=None, repr=False)
+    plan_id: int | None = None
+    clinic_id: int | None = None
 
 
-def claim(session: Session, plan_id: int, owner: str, policy: JobPolicy, now: dt.datetime) -> Claim:
+def claim(session: Session, job_id: int, owner: str, policy: JobPolicy, now: dt.datetime) -> Claim:
     """Take the job for ``owner``: a queued one, or a running one whose lease ran out (its
     worker died). Counts an attempt; the attempt after ``max_attempts`` fails the plan."""
     claimable = sa.or_(
@@ -151,40 +153,42 @@ def claim(session: Session, plan_id: int, owner: str, policy: JobPolicy, now: dt
     )
     claimed = session.execute(
         sa.update(PlanJob)
-        .where(PlanJob.plan_id == plan_id, claimable)
+        .where(PlanJob.id == job_id, claimable)
         .values(
             state=JobState.RUNNING,
             owner=owner,
             lease_until=now + dt.timedelta(seconds=policy.lease_s),
             attempts=PlanJob.attempts + 1,
         )
-        .returning(PlanJob.attempts)
+        .returning(PlanJob.attempts, PlanJob.plan_id, PlanJob.week_plan_id, PlanJob.clinic_id)
     ).first()
     if claimed is None:
-        job = session.get(PlanJob, plan_id)
+        job = session.get(PlanJob, job_id)
         session.commit()
         if job is None or job.state == JobState.WAITING:
             return Claim(ClaimOutcome.GONE)
         return Claim(ClaimOutcome.BUSY)
-    attempt = int(claimed[0])
+    attempt, clinic_id = int(claimed.attempts), claimed.clinic_id
+    kind, plan_id = kind_of(claimed.plan_id, claimed.week_plan_id)
     if attempt > policy.max_attempts:
-        fail_job(session, plan_id, lost_too_often(attempt - 1))
-        return Claim(ClaimOutcome.EXHAUSTED)
-    status = session.scalar(sa.select(Plan.status).where(Plan.id == plan_id))
-    if status != PlanStatus.SOLVING:
-        session.execute(sa.delete(PlanJob).where(PlanJob.plan_id == plan_id))
+        fail_job(session, job_id, lost_too_often(attempt - 1))
+        return Claim(ClaimOutcome.EXHAUSTED, clinic_id=clinic_id)
+    if kind.status(session, plan_id) != kind.solving:
+        session.execute(sa.delete(PlanJob).where(PlanJob.id == job_id))
         session.commit()
-        return Claim(ClaimOutcome.GONE)
-    data = session.scalar(sa.select(PlanJob.input).where(PlanJob.plan_id == plan_id))
+        return Claim(ClaimOutcome.GONE, clinic_id=clinic_id)
+    data = session.scalar(sa.select(PlanJob.input).where(PlanJob.id == job_id))
     session.commit()
     assert data is not None
-    day, params = unpack_input(data)
-    return Claim(ClaimOutcome.CLAIMED, day, params, attempt)
+    problem, params = unpack_input(data)
+    day = problem if isinstance(problem, DayProblem) else None
+    week = problem if isinstance(problem, WeekDays) else None
+    return Claim(ClaimOutcome.CLAIMED, day, params, attempt, week, plan_id, clinic_id)
 
 
 def renew(
     session: Session,
-    plan_id: int,
+    job_id: int,
     owner: str,
     policy: JobPolicy,
     now: dt.datetime,
@@ -194,22 +198,25 @@ def renew(
     should stop: the plan is no longer ``solving`` (cancelled) or the job was taken over."""
     held = session.execute(
         sa.update(PlanJob)
-        .where(PlanJob.plan_id == plan_id, PlanJob.owner == owner)
+        .where(PlanJob.id == job_id, PlanJob.owner == owner)
         .values(lease_until=now + dt.timedelta(seconds=policy.lease_s))
-    )
+        .returning(PlanJob.plan_id, PlanJob.week_plan_id)
+    ).first()
+    if held is None:
+        session.commit()
+        return False
+    kind, plan_id = kind_of(held.plan_id, held.week_plan_id)
     if progress is not None:
         session.execute(
-            sa.update(Plan)
-            .where(Plan.id == plan_id, Plan.status == PlanStatus.SOLVING)
-            .values(progress=progress)
+            sa.update(kind.plans).where(kind.solving_plan(plan_id)).values(progress=progress)
         )
-    status = session.scalar(sa.select(Plan.status).where(Plan.id == plan_id))
+    status = kind.status(session, plan_id)
     session.commit()
-    return getattr(held, "rowcount", 0) == 1 and status == PlanStatus.SOLVING
+    return status == kind.solving
 
 
-def take_result(session: Session, plan_id: int, owner: str) -> bool:
-    """Delete ``owner``'s job and lock the ``solving`` plan for its result, without
+def take_result(session: Session, job_id: int, owner: str) -> bool:
+    """Delete ``owner``'s job and lock its ``solving`` plan for the result, without
     committing: true when the caller may store the result in this transaction.
 
     The no-op update locks the plan row (PostgreSQL) or the database (SQLite) until the
@@ -217,34 +224,36 @@ def take_result(session: Session, plan_id: int, owner: str) -> bool:
     worker that took the job over, leaves nothing to store. So a plan never gets two results.
     """
     mine = session.execute(
-        sa.delete(PlanJob).where(PlanJob.plan_id == plan_id, PlanJob.owner == owner)
-    )
-    solving = session.execute(
-        sa.update(Plan)
-        .where(Plan.id == plan_id, Plan.status == PlanStatus.SOLVING)
-        .values(status=PlanStatus.SOLVING)
-    )
-    if getattr(mine, "rowcount", 0) == 1 and getattr(solving, "rowcount", 0) == 1:
-        return True
+        sa.delete(PlanJob)
+        .where(PlanJob.id == job_id, PlanJob.owner == owner)
+        .returning(PlanJob.plan_id, PlanJob.week_plan_id)
+    ).first()
+    if mine is not None:
+        kind, plan_id = kind_of(mine.plan_id, mine.week_plan_id)
+        solving = session.execute(
+            sa.update(kind.plans).where(kind.solving_plan(plan_id)).values(status=kind.solving)
+        )
+        if getattr(solving, "rowcount", 0) == 1:
+            return True
     session.rollback()
     return False
 
 
-def drop_job(session: Session, plan_id: int, owner: str | None = None) -> None:
+def drop_job(session: Session, job_id: int, owner: str | None = None) -> None:
     """Forget the job (its plan was cancelled, or ``owner`` gives it up); commits."""
-    statement = sa.delete(PlanJob).where(PlanJob.plan_id == plan_id)
+    statement = sa.delete(PlanJob).where(PlanJob.id == job_id)
     if owner is not None:
         statement = statement.where(PlanJob.owner == owner)
     session.execute(statement)
     session.commit()
 
 
-def release_job(session: Session, plan_id: int, owner: str) -> None:
+def release_job(session: Session, job_id: int, owner: str) -> None:
     """Give the job back (this worker is shutting down): queued again, the attempt not
     counted, and due to be sent again at the next sweep; commits."""
     session.execute(
         sa.update(PlanJob)
-        .where(PlanJob.plan_id == plan_id, PlanJob.owner == owner)
+        .where(PlanJob.id == job_id, PlanJob.owner == owner)
         .values(
             state=JobState.QUEUED,
             owner=None,
@@ -256,37 +265,44 @@ def release_job(session: Session, plan_id: int, owner: str) -> None:
     session.commit()
 
 
-def touch_queued(session: Session, plan_ids: list[int], now: dt.datetime | None) -> None:
+def touch_queued(session: Session, job_ids: list[int], now: dt.datetime | None) -> None:
     """Mark queued jobs as held: ``now`` by a live process that will run them (the inline
     runner, at each sweep), or None to have the next sweep send them again; commits."""
-    if plan_ids:
+    if job_ids:
         session.execute(
             sa.update(PlanJob)
-            .where(PlanJob.plan_id.in_(plan_ids), PlanJob.state == JobState.QUEUED)
+            .where(PlanJob.id.in_(job_ids), PlanJob.state == JobState.QUEUED)
             .values(queued_at=now)
         )
         session.commit()
 
 
-def fail_job(session: Session, plan_id: int, error: str) -> None:
-    """The plan fails with ``error`` (if still solving) and its job is forgotten; commits."""
-    session.execute(
-        sa.update(Plan)
-        .where(Plan.id == plan_id, Plan.status == PlanStatus.SOLVING)
-        .values(status=PlanStatus.FAILED, error=error, progress=None)
-    )
-    session.execute(sa.delete(PlanJob).where(PlanJob.plan_id == plan_id))
+def fail_job(session: Session, job_id: int, error: str) -> None:
+    """The job's plan fails with ``error`` (if still solving) and the job is forgotten;
+    commits."""
+    job = session.execute(
+        sa.select(PlanJob.plan_id, PlanJob.week_plan_id).where(PlanJob.id == job_id)
+    ).first()
+    if job is not None:
+        kind, plan_id = kind_of(job.plan_id, job.week_plan_id)
+        session.execute(
+            sa.update(kind.plans)
+            .where(kind.solving_plan(plan_id))
+            .values(status=kind.failed, error=error, progress=None)
+        )
+    session.execute(sa.delete(PlanJob).where(PlanJob.id == job_id))
     session.commit()
 
 
-def clinic_of_job(session: Session, plan_id: int) -> int | None:
-    return session.scalar(sa.select(Plan.clinic_id).where(Plan.id == plan_id))
+def job_of_plan(session: Session, plan_id: int) -> int | None:
+    """The id of the day plan's job, if it has one."""
+    return session.scalar(sa.select(PlanJob.id).where(PlanJob.plan_id == plan_id))
 
 
 @dataclass(frozen=True)
 class Sweep:
     """What a sweep found: jobs to send again, clinics whose share may have room, and how
-    many plans it failed."""
+    many plans (day or week) it failed."""
 
     resend: list[int]
     clinics: list[int]
@@ -309,21 +325,26 @@ def sweep(session: Session, policy: JobPolicy, now: dt.datetime) -> Sweep:
     on SQLite a write every few seconds would contend with every request's.
     """
     anything = sa.select(
-        sa.exists().where(PlanJob.plan_id.is_not(None))
-        | sa.exists().where(Plan.status == PlanStatus.SOLVING)
+        sa.or_(
+            sa.exists().where(PlanJob.id.is_not(None)),
+            *(sa.exists().where(kind.plans.status == kind.solving) for kind in KINDS),
+        )
     )
     if not session.scalar(anything):
         session.commit()
         return Sweep([], [], 0)
-    not_solving = sa.select(Plan.id).where(Plan.status != PlanStatus.SOLVING)
-    session.execute(sa.delete(PlanJob).where(PlanJob.plan_id.in_(not_solving)))
+    not_solving = [
+        kind.column.in_(sa.select(kind.plans.id).where(kind.plans.status != kind.solving))
+        for kind in KINDS
+    ]
+    session.execute(sa.delete(PlanJob).where(sa.or_(*not_solving)))
     lost_lease = now - dt.timedelta(seconds=policy.lease_s)
     lost = list(
         session.scalars(
             sa.update(PlanJob)
             .where(PlanJob.state == JobState.RUNNING, PlanJob.lease_until <= lost_lease)
             .values(state=JobState.QUEUED, owner=None, lease_until=None, queued_at=now)
-            .returning(PlanJob.plan_id)
+            .returning(PlanJob.id)
         )
     )
     stale = list(
@@ -337,22 +358,28 @@ def sweep(session: Session, policy: JobPolicy, now: dt.datetime) -> Sweep:
                 ),
             )
             .values(queued_at=now)
-            .returning(PlanJob.plan_id)
+            .returning(PlanJob.id)
         )
     )
-    orphans = session.execute(
-        sa.update(Plan)
-        .where(
-            Plan.status == PlanStatus.SOLVING,
-            Plan.created_at <= now - dt.timedelta(seconds=ORPHAN_GRACE_S),
-            ~sa.exists().where(PlanJob.plan_id == Plan.id),
-        )
-        .values(status=PlanStatus.FAILED, error=NO_JOB, progress=None)
-    )
+    failed = sum(_fail_orphans(session, kind, now) for kind in KINDS)
     clinics = list(
         session.scalars(
             sa.select(PlanJob.clinic_id).where(PlanJob.state == JobState.WAITING).distinct()
         )
     )
     session.commit()
-    return Sweep(lost + stale, clinics, int(getattr(orphans, "rowcount", 0)))
+    return Sweep(lost + stale, clinics, failed)
+
+
+def _fail_orphans(session: Session, kind: Kind, now: dt.datetime) -> int:
+    """Fail the plans of ``kind`` solving without a job for ``ORPHAN_GRACE_S``; how many."""
+    orphans = session.execute(
+        sa.update(kind.plans)
+        .where(
+            kind.plans.status == kind.solving,
+            kind.plans.created_at <= now - dt.timedelta(seconds=ORPHAN_GRACE_S),
+            ~sa.exists().where(kind.column == kind.plans.id),
+        )
+        .values(status=kind.failed, error=NO_JOB, progress=None)
+    )
+    return int(getattr(orphans, "rowcount", 0))

@@ -32,7 +32,7 @@ from scheduler.models.therapists import (
 )
 from scheduler.models.users import ApiToken, LoginThrottle, Role, ThrottleScope, User
 from scheduler.models.visits import Visit, VisitStatus
-from scheduler.models.weeks import WeekPlan
+from scheduler.models.weeks import WeekPlan, WeekPlanStatus
 from scheduler.models.windows import Window
 from solver.problem import Priority
 
@@ -67,6 +67,7 @@ __all__ = [
     "Visit",
     "VisitStatus",
     "WeekPlan",
+    "WeekPlanStatus",
     "WeeklyAvailability",
     "Window",
     "care_plan_preferred_therapists",

@@ -1,11 +1,13 @@
 """Plan a clinic's horizon of days at once, and publish it.
 
-``plan_week`` builds the week (``week_build``), has ``solver.week.solve_week`` choose the
-dates and therapists of the care plans' visits and route every day, has the independent
-week checker verify the result, and stores it in one transaction: the visits placed as
-bookings of their care plan, one draft day plan per date with routes, and a ``WeekPlan``
-with the visits that got no date and the week's KPIs. A result the checker rejects is not
-stored: nothing is booked, and ``InvalidRequest`` says what broke (that is a bug).
+``start_week`` builds the week (``week_build``) and stores a ``WeekPlan``, ``solving``;
+``solver.week.solve_week`` then chooses the dates and therapists of the care plans' visits
+and routes every day, in a worker process (a solve job in the API, as a day plan's);
+``finish_week`` has the independent week checker verify the result and stores it in one
+transaction: the visits placed as bookings of their care plan, one draft day plan per date
+with routes, and on the ``WeekPlan`` the visits that got no date and the week's KPIs
+(``done``). A result the checker rejects is not stored: nothing is booked, and the week is
+``failed`` with what broke (that is a bug). ``plan_week`` does all three.
 """
 
 from __future__ import annotations
@@ -14,33 +16,49 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from scheduler.config import DEFAULT_PROMISED_MINUTES
 from scheduler.errors import Conflict, FieldError, InvalidRequest, NotFound
-from scheduler.models import Clinic, Plan, PlanStatus, Visit, VisitStatus, WeekPlan
+from scheduler.models import (
+    Clinic,
+    JobState,
+    Plan,
+    PlanJob,
+    PlanStatus,
+    Visit,
+    VisitStatus,
+    WeekPlan,
+    WeekPlanStatus,
+)
 from scheduler.planning.build import DayProblem
 from scheduler.planning.queries import conflict_on_lost_race
 from scheduler.planning.service import publish_plan
 from scheduler.planning.translate import store_solution
 from scheduler.planning.week_build import WeekDays, build_week, horizon
-from scheduler.records.values import WEEKDAYS, date_fault
+from scheduler.planning.worker import solve_week_in_worker
+from scheduler.records.store import DEFAULT_LIMIT, Page, fetch_page
+from scheduler.records.values import date_fault
 from scheduler.travel import GeodesicProvider
 from solver.params import Params
 from solver.week.check import check_week
 from solver.week.kpis import week_kpis
-from solver.week.solve import solve_week
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from sqlalchemy.orm import Session
 
-    from scheduler.models import CarePlan, Window
     from scheduler.travel import TravelTimeProvider
     from solver.week.solution import Placed, Unplaced, WeekSolution
 
 MAX_WEEKS = 4
 DEFAULT_WEEK_TIME_LIMIT_S = 60.0
+SHOWN_VIOLATIONS = 3
+LOST_RACE = (
+    "the records changed while the week was solving (another plan of one of its dates was"
+    " stored at the same moment, or a care plan or patient was deleted); start again"
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,10 @@ class WeekOptions:
             faults.append(FieldError("seed", f"must not be negative, got {self.seed}"))
         return faults
 
+    def params(self) -> Params:
+        """The week solver's parameters."""
+        return Params(time_limit_s=self.time_limit_s, seed=self.seed, workers=self.workers)
+
 
 def plan_week(
     session: Session,
@@ -76,6 +98,8 @@ def plan_week(
 ) -> WeekPlan:
     """Plan ``options.weeks`` weeks from ``first_date``: book the care plans' visits and
     store a draft day plan for every date on which someone works or a visit is booked.
+
+    ``start_week``, the search in a worker process, then ``finish_week``.
 
     Parameters
     ----------
@@ -93,17 +117,37 @@ def plan_week(
     Returns
     -------
     WeekPlan
-        The stored week, with its day plans (``plans``) and the visits without a date.
+        The stored week: ``done``, with its day plans (``plans``) and the visits without a
+        date, or ``failed`` with the ``error`` (nothing booked).
 
     Raises
     ------
     NotFound
         No such clinic.
     InvalidRequest
-        Invalid options or dates, a patient without coordinates, or a week the checker
-        rejects.
-    Conflict
-        Another plan of one of the dates was stored at the same moment (try again).
+        Invalid options or dates, or a patient without coordinates.
+    """
+    week, days = start_week(session, clinic_id, first_date, options, provider)
+    try:
+        solution = solve_week_in_worker(days.problem, options.params())
+    except RuntimeError as error:
+        fail_week(session, week, f"the solver process failed: {error}")
+        return week
+    finish_week(session, week, days, solution)
+    return week
+
+
+def start_week(
+    session: Session,
+    clinic_id: int,
+    first_date: dt.date,
+    options: WeekOptions,
+    provider: TravelTimeProvider | None = None,
+) -> tuple[WeekPlan, WeekDays]:
+    """Check the options, build the week and store its ``WeekPlan``, ``solving``, committed.
+
+    The first part of ``plan_week``, for callers that run the search elsewhere (the API's
+    job runner); ``finish_week`` stores the result. Parameters and errors as ``plan_week``.
     """
     faults = options.faults()
     dates = horizon(first_date, options.weeks) if not faults else ()
@@ -114,34 +158,60 @@ def plan_week(
     clinic = session.get(Clinic, clinic_id)
     if clinic is None:
         raise NotFound(f"clinic {clinic_id} not found")
-    week = build_week(session, clinic, dates, provider or GeodesicProvider())
-    params = Params(time_limit_s=options.time_limit_s, seed=options.seed, workers=options.workers)
-    solution = solve_week(week.problem, params)
-    if violations := check_week(week.problem, solution):
-        shown = "; ".join(v.message for v in violations[:3])
-        raise InvalidRequest.single(
-            "week", f"the week's plan breaks {len(violations)} rules ({shown}); please report it"
-        )
-    message = "another plan of the same dates was stored at the same time; try again"
-    with conflict_on_lost_race(session, message):
-        stored = _store(session, week, solution, options)
-        session.commit()
-    return stored
-
-
-def _store(
-    session: Session, week: WeekDays, solution: WeekSolution, options: WeekOptions
-) -> WeekPlan:
-    stored = WeekPlan(
-        clinic_id=week.clinic.id,
-        first_date=week.dates[0],
-        last_date=week.dates[-1],
+    days = build_week(session, clinic, dates, provider or GeodesicProvider())
+    week = WeekPlan(
+        clinic_id=clinic.id,
+        first_date=dates[0],
+        last_date=dates[-1],
+        status=WeekPlanStatus.SOLVING,
         parameters=asdict(options),
-        unplaced=[_unplaced_json(week, u) for u in solution.unplaced],
-        kpis=asdict(week_kpis(week.problem, solution)),
-        solver_stats=asdict(solution.stats),
     )
-    session.add(stored)
+    session.add(week)
+    session.commit()
+    return week, days
+
+
+def finish_week(session: Session, week: WeekPlan, days: WeekDays, solution: WeekSolution) -> None:
+    """Check the solution and store it in the ``solving`` week: its visits booked, its day
+    plans as drafts and its KPIs (``done``); else ``failed`` with what the checker found,
+    or with why it could not be stored (records that changed meanwhile). Commits."""
+    # Locked until the commit, as the job runner's ``take_result`` does: a cancel that came
+    # first wins, and one that comes later waits for the result.
+    query = sa.select(WeekPlan.status).where(WeekPlan.id == week.id).with_for_update()
+    if session.scalar(query) != WeekPlanStatus.SOLVING:
+        session.commit()
+        session.refresh(week)
+        return
+    if violations := check_week(days.problem, solution):
+        shown = "; ".join(v.message for v in violations[:SHOWN_VIOLATIONS])
+        error = f"the week's plan breaks {len(violations)} rules ({shown}); please report it"
+        fail_week(session, week, error)
+        return
+    try:
+        with conflict_on_lost_race(session, LOST_RACE):
+            _store(session, week, days, solution)
+            session.commit()
+    except Conflict as lost:
+        fail_week(session, week, str(lost))
+
+
+def fail_week(session: Session, week: WeekPlan, error: str) -> None:
+    """The week fails with ``error``, if it is still solving (a cancel stays); commits."""
+    session.execute(
+        sa.update(WeekPlan)
+        .where(WeekPlan.id == week.id, WeekPlan.status == WeekPlanStatus.SOLVING)
+        .values(status=WeekPlanStatus.FAILED, error=error, progress=None)
+    )
+    session.commit()
+    session.refresh(week)
+
+
+def _store(session: Session, stored: WeekPlan, week: WeekDays, solution: WeekSolution) -> None:
+    stored.status = WeekPlanStatus.DONE
+    stored.progress = None
+    stored.unplaced = [_unplaced_json(week, u) for u in solution.unplaced]
+    stored.kpis = asdict(week_kpis(week.problem, solution))
+    stored.solver_stats = asdict(solution.stats)
     booked = _book_visits(session, week, solution.placed)
     for d, date in enumerate(week.dates):
         problem = solution.day_problems[d]
@@ -149,7 +219,7 @@ def _store(
             continue
         day = DayProblem(
             problem=problem,
-            clinic_id=week.clinic.id,
+            clinic_id=week.clinic_id,
             date=date,
             therapist_ids={t.id: week.therapist_ids[t.id] for t in problem.therapists},
             visit_ids={
@@ -159,16 +229,15 @@ def _store(
             clock=week.clocks[d],
         )
         plan = Plan(
-            clinic_id=week.clinic.id,
+            clinic_id=week.clinic_id,
             date=date,
-            version=_next_version(session, week.clinic.id, date),
+            version=_next_version(session, week.clinic_id, date),
             status=PlanStatus.DRAFT,
-            parameters={"week": True, **asdict(options)},
+            parameters={"week": True, **stored.parameters},
         )
         store_solution(plan, day, solution.days[d])
         stored.plans.append(plan)
     session.flush()
-    return stored
 
 
 def _unplaced_json(week: WeekDays, unplaced: Unplaced) -> dict[str, Any]:
@@ -187,7 +256,7 @@ def _book_visits(session: Session, week: WeekDays, placed: tuple[Placed, ...]) -
     taken = set(
         session.scalars(
             sa.select(Visit.external_id).where(
-                Visit.clinic_id == week.clinic.id, Visit.external_id.in_(wanted)
+                Visit.clinic_id == week.clinic_id, Visit.external_id.in_(wanted)
             )
         )
     )
@@ -196,16 +265,16 @@ def _book_visits(session: Session, week: WeekDays, placed: tuple[Placed, ...]) -
         plan = week.care_plans[p.episode_id]
         date = week.dates[p.day]
         visit = Visit(
-            clinic_id=week.clinic.id,
+            clinic_id=week.clinic_id,
             external_id=_free_id(p.visit_id, taken),
             patient_id=plan.patient_id,
             date=date,
             duration_minutes=plan.duration_minutes,
-            windows=_windows_on(plan, date),
-            skills=sorted({plan.discipline, *plan.skills}),
+            windows=plan.windows_on(date),
+            skills=list(plan.skills),
             priority=plan.priority,
             status=VisitStatus.BOOKED,
-            care_plan_id=plan.id,
+            care_plan_id=plan.care_plan_id,
         )
         session.add(visit)
         visits[p.visit_id] = visit
@@ -224,10 +293,6 @@ def _free_id(wanted: str, taken: set[str]) -> str:
     return candidate
 
 
-def _windows_on(plan: CarePlan, date: dt.date) -> list[Window]:
-    return list(plan.weekday_windows.get(WEEKDAYS[date.weekday()]) or plan.windows)
-
-
 def _next_version(session: Session, clinic_id: int, date: dt.date) -> int:
     latest = session.scalar(
         sa.select(sa.func.max(Plan.version)).where(Plan.clinic_id == clinic_id, Plan.date == date)
@@ -236,10 +301,45 @@ def _next_version(session: Session, clinic_id: int, date: dt.date) -> int:
 
 
 def get_week(session: Session, clinic_id: int, week_id: int) -> WeekPlan:
-    """The clinic's week plan (``NotFound`` for another clinic's)."""
-    week = session.get(WeekPlan, week_id)
+    """The clinic's week plan with its day plans (``NotFound`` for another clinic's)."""
+    query = sa.select(WeekPlan).where(WeekPlan.id == week_id).options(selectinload(WeekPlan.plans))
+    week = session.scalars(query).first()
     if week is None or week.clinic_id != clinic_id:
         raise NotFound(f"week plan {week_id} not found")
+    return week
+
+
+def list_weeks(
+    session: Session, clinic_id: int, limit: int = DEFAULT_LIMIT, offset: int = 0
+) -> Page[WeekPlan]:
+    """The clinic's week plans, newest first (``InvalidRequest`` for a bad page)."""
+    query = (
+        sa.select(WeekPlan)
+        .where(WeekPlan.clinic_id == clinic_id)
+        .order_by(WeekPlan.created_at.desc(), WeekPlan.id.desc())
+    )
+    return fetch_page(session, query, limit, offset)
+
+
+def cancel_week(session: Session, clinic_id: int, week_id: int) -> WeekPlan:
+    """Cancel a week that is solving (its worker stops within about a second; a job no
+    worker started is forgotten at once, freeing its place in the clinic's share), as
+    ``cancel_plan`` does a day's. A cancelled week stays so; ``Conflict`` for a week that
+    is done (its day plans are drafts: discard or publish them) or failed."""
+    week = get_week(session, clinic_id, week_id)
+    if week.status in (WeekPlanStatus.DONE, WeekPlanStatus.FAILED):
+        raise Conflict(
+            f"week plan {week_id} is {week.status.value}; only a solving week can be cancelled"
+        )
+    if week.status == WeekPlanStatus.SOLVING:
+        week.status = WeekPlanStatus.CANCELLED
+        week.progress = None
+        session.execute(
+            sa.delete(PlanJob).where(
+                PlanJob.week_plan_id == week_id, PlanJob.state != JobState.RUNNING
+            )
+        )
+        session.commit()
     return week
 
 
@@ -251,8 +351,12 @@ def publish_week(
 ) -> list[Plan]:
     """Publish every day plan of the week that is still a draft, day by day (each as
     ``publish_plan``, atomically); the days already published or replaced stay as they
-    are. ``Conflict`` when none is left to publish."""
+    are. ``Conflict`` for a week not done, or when no draft is left to publish."""
     week = get_week(session, clinic_id, week_id)
+    if week.status != WeekPlanStatus.DONE:
+        raise Conflict(
+            f"week plan {week_id} is {week.status.value}; only a done week can be published"
+        )
     drafts = [plan.id for plan in week.plans if plan.status == PlanStatus.DRAFT]
     if not drafts:
         raise Conflict(f"week plan {week_id} has no draft day plan left to publish")

@@ -39,6 +39,7 @@ from scheduler.models import (
     Plan,
     PlanRoute,
     PlanStatus,
+    Priority,
     Visit,
     VisitStatus,
 )
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from scheduler.models import Therapist as TherapistRecord
+    from scheduler.models import Window
     from scheduler.travel import TravelTimeProvider
 
 DETAIL = "the week cannot be planned"
@@ -70,21 +72,52 @@ NOT_COUNTED = (VisitStatus.CANCELLED, VisitStatus.MISSED)
 WEEK_DAYS = 7
 
 
+@dataclass(frozen=True)
+class CarePlanVisit:
+    """What a visit booked for a care plan copies from the plan, as it was when the week was
+    built: the week's result may be stored later, by another process (a solve job)."""
+
+    care_plan_id: int
+    patient_id: int
+    duration_minutes: int
+    skills: tuple[str, ...]
+    priority: Priority
+    windows: tuple[Window, ...]
+    weekday_windows: Mapping[str, tuple[Window, ...]]
+
+    @classmethod
+    def of(cls, plan: CarePlan) -> CarePlanVisit:
+        return cls(
+            care_plan_id=plan.id,
+            patient_id=plan.patient_id,
+            duration_minutes=plan.duration_minutes,
+            skills=tuple(sorted({plan.discipline, *plan.skills})),
+            priority=plan.priority,
+            windows=tuple(plan.windows),
+            weekday_windows={day: tuple(w) for day, w in plan.weekday_windows.items()},
+        )
+
+    def windows_on(self, date: dt.date) -> list[Window]:
+        """The windows of its visit on ``date``: the weekday's own, else the plan's."""
+        return list(self.weekday_windows.get(WEEKDAYS[date.weekday()]) or self.windows)
+
+
 @dataclass(frozen=True, eq=False)
 class WeekDays:
-    """The week's problem with the ids on both sides.
+    """The week's problem with the ids on both sides; plain values only, so that a solve
+    job can keep it (pickled) until a worker runs it.
 
     ``therapist_ids`` maps a solver therapist id (``external_id``) to the database id;
     ``visit_ids[d]`` the ids of the visits booked on day d; ``care_plans`` an episode id to
-    its plan; ``clocks[d]`` is day d's clock in the clinic's zone.
+    what its visits copy from its plan; ``clocks[d]`` is day d's clock in the clinic's zone.
     """
 
     problem: WeekProblem
-    clinic: Clinic
+    clinic_id: int
     dates: tuple[dt.date, ...]
     therapist_ids: Mapping[str, int]
     visit_ids: tuple[Mapping[str, int], ...]
-    care_plans: Mapping[str, CarePlan]
+    care_plans: Mapping[str, CarePlanVisit]
     clocks: tuple[DayClock, ...]
 
 
@@ -137,11 +170,11 @@ def build_week(
     caps = _caps(session, therapists, dates)
     return WeekDays(
         problem=WeekProblem(tuple(days), episodes, caps),
-        clinic=clinic,
+        clinic_id=clinic.id,
         dates=tuple(dates),
         therapist_ids={t.external_id: t.id for t in therapists},
         visit_ids=tuple({v.external_id: v.id for v in day} for day in booked),
-        care_plans={plan.external_id: plan for plan in plans},
+        care_plans={plan.external_id: CarePlanVisit.of(plan) for plan in plans},
         clocks=clocks,
     )
 

@@ -1,4 +1,4 @@
-"""Runs a solve in a worker process and relays its progress.
+"""Runs a solve, a day's or a week's, in a worker process and relays its progress.
 
 The OR-Tools search holds the GIL for its whole run, so a solve in a thread would
 freeze the caller (no progress display, no web requests). A process does not.
@@ -12,14 +12,18 @@ import os
 import queue
 import signal
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from solver import Params, Problem, Progress, Route, Solution, SolveStatus, solve
 from solver.check import Violation, check_solution
+from solver.week.solution import WeekSolution
+from solver.week.solve import solve_week
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from multiprocessing.queues import Queue
+
+    from solver.week.problem import WeekProblem
 
 POLL_S = 0.2
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
@@ -73,6 +77,13 @@ def _run(problem: Problem, params: Params, messages: Queue[object], parent_pid: 
     messages.put(solve(problem, params))
 
 
+def _run_week(
+    problem: WeekProblem, params: Params, messages: Queue[object], parent_pid: int
+) -> None:
+    _die_with(parent_pid)
+    messages.put(solve_week(problem, params))
+
+
 def solve_in_worker(
     problem: Problem,
     params: Params,
@@ -89,11 +100,40 @@ def solve_in_worker(
 
     The child gets ``params`` without its callback (callables do not cross processes).
     """
+    solution = _in_child(_run, problem, params, on_tick, should_stop)
+    assert isinstance(solution, Solution)
+    return solution
+
+
+def solve_week_in_worker(
+    problem: WeekProblem,
+    params: Params,
+    on_tick: Callable[[float, Progress | None], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> WeekSolution:
+    """``solve_week`` in a child process, as ``solve_in_worker`` runs a day's solve.
+
+    The week's search reports no progress of its own: ``on_tick`` gets the elapsed time
+    and None. The caller checks the result (``solver.week.check.check_week``).
+    """
+    solution = _in_child(_run_week, problem, params, on_tick, should_stop)
+    assert isinstance(solution, WeekSolution)
+    return solution
+
+
+def _in_child(
+    run: Callable[[Any, Params, Queue[object], int], None],
+    problem: Problem | WeekProblem,
+    params: Params,
+    on_tick: Callable[[float, Progress | None], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> object:
+    """The result that ``run`` puts on the queue in a child process, relaying progress."""
     context = multiprocessing.get_context("spawn")
     messages: Queue[object] = context.Queue()
     # Not a daemon: a daemon may not start processes, and a portfolio solve does.
     child = context.Process(
-        target=_run, args=(problem, replace(params, on_progress=None), messages, os.getpid())
+        target=run, args=(problem, replace(params, on_progress=None), messages, os.getpid())
     )
     child.start()
     latest: Progress | None = None
@@ -112,13 +152,12 @@ def solve_in_worker(
                 if on_tick is not None:
                     on_tick(waited, latest)
                 continue
-            if isinstance(message, Solution):
+            if not isinstance(message, Progress):
                 return message
-            if isinstance(message, Progress):
-                latest = message
-                waited = message.elapsed_s
-                if on_tick is not None:
-                    on_tick(waited, latest)
+            latest = message
+            waited = message.elapsed_s
+            if on_tick is not None:
+                on_tick(waited, latest)
     finally:
         child.join(timeout=5)
         if child.is_alive():

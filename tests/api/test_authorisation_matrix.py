@@ -25,6 +25,8 @@ from scheduler.models import (
     ShiftExceptionKind,
     Therapist,
     User,
+    WeekPlan,
+    WeekPlanStatus,
 )
 from tests.api.conftest import SECRET_KEY
 from tests.api.factories import auth_headers
@@ -60,6 +62,10 @@ class ClinicWorld:
     draft: Plan
     leave: ShiftException
     care_plan_id: int = 0
+    # A done week whose day plan is ``draft``, and a week still solving (no job: the
+    # request's transaction is never committed, so no worker would see one).
+    week_id: int = 0
+    solving_week_id: int = 0
     logins: dict[Role, User] = field(default_factory=dict)
 
 
@@ -110,8 +116,16 @@ def _add_world(session: Session, name: str) -> ClinicWorld:
     )
     session.add(plan)
     del t3
+    weeks = [
+        WeekPlan(clinic=day.clinic, first_date=DAY, last_date=DAY + dt.timedelta(days=6))
+        for _ in range(2)
+    ]
+    weeks[0].status, weeks[0].kpis, weeks[0].plans = WeekPlanStatus.DONE, {}, [draft]
+    weeks[1].status = WeekPlanStatus.SOLVING
+    session.add_all(weeks)
     session.flush()
     world.care_plan_id = plan.id
+    world.week_id, world.solving_week_id = weeks[0].id, weeks[1].id
     return world
 
 
@@ -156,6 +170,14 @@ def _visit(w: ClinicWorld) -> Values:
 
 def _care_plan(w: ClinicWorld) -> Values:
     return {"care_plan_id": w.care_plan_id}
+
+
+def _week(w: ClinicWorld) -> Values:
+    return {"week_id": w.week_id}
+
+
+def _solving_week(w: ClinicWorld) -> Values:
+    return {"week_id": w.solving_week_id}
 
 
 def _draft(w: ClinicWorld) -> Values:
@@ -436,6 +458,18 @@ OPERATIONS = [
         _draft,
         query=lambda w: {"with": w.published.id},
     ),
+    Operation(
+        "POST",
+        "/weeks",
+        STAFF,
+        202,
+        body=lambda _w: {"first_date": DAY.isoformat(), "options": {"time_limit_s": 1}},
+        targets_a_record=False,
+    ),
+    Operation("GET", "/weeks", STAFF, 200, targets_a_record=False),
+    Operation("GET", "/weeks/{week_id}", STAFF, 200, _week),
+    Operation("DELETE", "/weeks/{week_id}", STAFF, 200, _solving_week),
+    Operation("POST", "/weeks/{week_id}/publish", STAFF, 200, _week),
     Operation(
         "POST", "/solve", STAFF, 200, body=lambda _w: EXAMPLE_PROBLEM, targets_a_record=False
     ),

@@ -5,7 +5,8 @@ Three clinics solve at once; the worker running one of the solves is killed (SIG
 middle. The killed solve is delivered again and finished by the other worker; progress and
 cancel work from the server that did not start the solve; every plan ends with one result.
 A second case shows the bound on attempts: with one attempt allowed, the killed solve's plan
-fails, saying why. Skipped, saying why, when RabbitMQ, Redis or PostgreSQL is not running.
+fails, saying why; a third that a worker runs a week plan's job. Skipped, saying why, when
+RabbitMQ, Redis or PostgreSQL is not running.
 """
 
 from __future__ import annotations
@@ -33,12 +34,23 @@ from scheduler.day_json.generate import generate_day
 from scheduler.db.engine import make_engine, upgrade
 from scheduler.jobs import job_queue
 from scheduler.jobs.store import lost_too_often
-from scheduler.models import JobState, Plan, PlanJob, PlanRoute, PlanStatus, Role
+from scheduler.models import (
+    JobState,
+    Plan,
+    PlanJob,
+    PlanRoute,
+    PlanStatus,
+    Role,
+    WeekPlan,
+    WeekPlanStatus,
+)
 from scheduler.planning import start_plan
 from scheduler.planning.service import PlanOptions
+from scheduler.planning.week import WeekOptions, start_week
 from scheduler.travel import GeodesicProvider
 from tests.api.conftest import SECRET_KEY
 from tests.api.factories import add_login, auth_headers
+from tests.scheduler.week_factories import MONDAY, add_small_week
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -150,7 +162,7 @@ def _seed_clinics(engine: Engine, sizes: list[str]) -> list[tuple[int, dict[str,
 
 def _job(engine: Engine, plan_id: int) -> PlanJob | None:
     with Session(engine) as session:
-        return session.get(PlanJob, plan_id)
+        return session.scalar(sa.select(PlanJob).where(PlanJob.plan_id == plan_id))
 
 
 def _owner_pid(job: PlanJob | None) -> int | None:
@@ -305,4 +317,36 @@ def test_a_solve_that_loses_its_worker_more_often_than_allowed_fails_saying_so(
         assert stored.status == PlanStatus.FAILED
         assert stored.error is not None
         assert stored.error == lost_too_often(1)
+    engine.dispose()
+
+
+def test_a_worker_runs_a_week_plan_s_job(cluster_env: dict[str, str], tmp_path: Path) -> None:
+    """A week's solve goes through the broker as a day's does and a worker stores it: the
+    week done, its day plans drafts, no job left."""
+    engine = make_engine(cluster_env["HOMEVISIT_DATABASE_URL"])
+    upgrade(engine)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    with sessions() as session:
+        clinic_id = add_small_week(session).id
+        session.commit()
+    queue = job_queue(Settings.from_env(cluster_env), sessions)
+    options = WeekOptions(time_limit_s=20)
+    with ExitStack() as stack:
+        stack.enter_context(
+            _process(["worker", "--concurrency", "1"], cluster_env, tmp_path / "w.log")
+        )
+        with sessions() as session:
+            week, days = start_week(session, clinic_id, MONDAY, options, GeodesicProvider())
+            queue.submit(session, week, days, options.params())
+
+        def done() -> bool:
+            with Session(engine) as session:
+                return session.get_one(WeekPlan, week.id).status != WeekPlanStatus.SOLVING
+
+        _wait_for(done, SOLVE_GUARD_S, "the week")
+    with Session(engine) as session:
+        stored = session.get_one(WeekPlan, week.id)
+        assert stored.status == WeekPlanStatus.DONE, stored.error
+        assert [p.status for p in stored.plans] == [PlanStatus.DRAFT] * 5
+        assert session.scalar(sa.select(sa.func.count()).select_from(PlanJob)) == 0
     engine.dispose()

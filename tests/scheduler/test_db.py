@@ -27,6 +27,7 @@ from scheduler.errors import SchedulerError
 from scheduler.models import (
     Base,
     Plan,
+    PlanJob,
     PlanRoute,
     PlanStatus,
     PlanStop,
@@ -34,6 +35,7 @@ from scheduler.models import (
     Priority,
     Visit,
     VisitStatus,
+    WeekPlan,
     Window,
 )
 from tests.scheduler.factories import (
@@ -452,9 +454,10 @@ def test_0011_links_day_plans_to_a_week_and_goes_back(engine: Engine) -> None:
         assert connection.execute(sa.text("SELECT week_plan_id FROM plans")).scalar() is None
         connection.execute(
             sa.text(
-                "INSERT INTO week_plans (id, clinic_id, first_date, last_date, parameters,"
-                " unplaced, kpis, solver_stats, created_at) VALUES (1, 1, '2026-11-30',"
-                " '2026-12-06', '{}', '[]', '{}', '{}', '2026-11-29 10:00:00+00:00')"
+                "INSERT INTO week_plans (id, clinic_id, first_date, last_date, status,"
+                " parameters, unplaced, kpis, solver_stats, created_at) VALUES (1, 1,"
+                " '2026-11-30', '2026-12-06', 'done', '{}', '[]', '{}', '{}',"
+                " '2026-11-29 10:00:00+00:00')"
             )
         )
         connection.execute(sa.text("UPDATE plans SET week_plan_id = 1"))
@@ -464,3 +467,74 @@ def test_0011_links_day_plans_to_a_week_and_goes_back(engine: Engine) -> None:
     assert "week_plan_id" not in {column["name"] for column in inspector.get_columns("plans")}
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM plans")).scalar() == 1
+
+
+def test_0011_keeps_the_solve_jobs_under_an_id_of_their_own_and_goes_back(
+    engine: Engine,
+) -> None:
+    """A day plan's job stored before the upgrade is still there after it, with its input,
+    and gets an id; downgrading keeps it and drops a week plan's job with its week."""
+    upgrade(engine, "0010")
+    _insert_visit(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO plans (id, clinic_id, date, version, status, parameters, violations,"
+                " created_at) VALUES (7, 1, '2026-11-30', 1, 'solving', '{}', '[]',"
+                " '2026-11-29 10:00:00+00:00')"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO plan_jobs (plan_id, clinic_id, input, state, attempts, owner,"
+                " lease_until, queued_at, created_at) VALUES (7, 1, :input, 'running', 1, 'w1',"
+                " '2026-11-29 10:00:15+00:00', NULL, '2026-11-29 10:00:00+00:00')"
+            ),
+            {"input": b"\x00pickled"},
+        )
+    upgrade(engine, "0011")
+    with engine.begin() as connection:
+        job = connection.execute(
+            sa.text("SELECT id, plan_id, week_plan_id, input, state, attempts FROM plan_jobs")
+        ).one()
+        assert (job.plan_id, job.week_plan_id, bytes(job.input), job.state, job.attempts) == (
+            7,
+            None,
+            b"\x00pickled",
+            "running",
+            1,
+        )
+        assert job.id is not None
+        connection.execute(
+            sa.text(
+                "INSERT INTO week_plans (id, clinic_id, first_date, last_date, status,"
+                " parameters, unplaced, created_at) VALUES (1, 1, '2026-11-30', '2026-12-06',"
+                " 'solving', '{}', '[]', '2026-11-29 10:00:00+00:00')"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO plan_jobs (week_plan_id, clinic_id, input, state, attempts,"
+                " created_at) VALUES (1, 1, :input, 'waiting', 0, '2026-11-29 10:00:00+00:00')"
+            ),
+            {"input": b"week"},
+        )
+    downgrade(engine, "0010")
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT plan_id, state FROM plan_jobs")).all()
+    assert [tuple(row) for row in rows] == [(7, "running")]
+
+
+def test_a_job_is_of_a_day_plan_or_of_a_week_plan(session: Session) -> None:
+    clinic = add_clinic(session)
+    plan = add_plan(session, clinic, PlanStatus.SOLVING)
+    week = WeekPlan(clinic=clinic, first_date=DAY, last_date=DAY)
+    session.add(week)
+    session.flush()
+    for plan_id, week_plan_id in ((None, None), (plan.id, week.id)):
+        with session.begin_nested():
+            session.add(
+                PlanJob(plan_id=plan_id, week_plan_id=week_plan_id, clinic_id=clinic.id, input=b"")
+            )
+            with pytest.raises(IntegrityError):
+                session.flush()

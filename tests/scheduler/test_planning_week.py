@@ -7,12 +7,13 @@ The week is Monday 2026-11-30 to Sunday 2026-12-06; the therapists work Monday t
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
 
-from scheduler.errors import InvalidRequest
+from scheduler.errors import Conflict, InvalidRequest
 from scheduler.models import (
     CarePlan,
     Plan,
@@ -21,90 +22,35 @@ from scheduler.models import (
     Therapist,
     Visit,
     VisitStatus,
-    WeeklyAvailability,
+    WeekPlanStatus,
 )
 from scheduler.planning import build_day
-from scheduler.planning.week import WeekOptions, plan_week, publish_week
+from scheduler.planning.week import (
+    WeekOptions,
+    cancel_week,
+    finish_week,
+    plan_week,
+    publish_week,
+    start_week,
+)
 from scheduler.planning.week_build import build_week, horizon
 from scheduler.travel import GeodesicProvider
-from tests.scheduler.factories import DAY, add_clinic
-from tests.scheduler.planning_factories import LAT, LON, add_home, clock
+from solver.week.solve import solve_week
+from tests.scheduler.planning_factories import add_home
+from tests.scheduler.week_factories import MONDAY, add_care_plan, add_small_week
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from scheduler.models import Clinic, Patient
+    from scheduler.models import Clinic
 
-MONDAY = DAY
 WEEK = WeekOptions(time_limit_s=20)
-WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
-
-
-def add_weekly_staff(
-    session: Session, clinic: Clinic, key: str, north_km: float, **fields: Any
-) -> Therapist:
-    """A PT working 08:00-16:00 Monday to Friday, ``north_km`` north of the centre."""
-    therapist = Therapist(
-        clinic=clinic,
-        external_id=key,
-        name=f"Therapist {key}",
-        discipline="PT",
-        skills=["PT"],
-        home_lat=LAT + north_km / 111.0,
-        home_lon=LON,
-        **fields,
-    )
-    therapist.availability = [
-        WeeklyAvailability(weekday=d, start=clock("08:00"), end=clock("16:00")) for d in range(5)
-    ]
-    session.add(therapist)
-    session.flush()
-    return therapist
-
-
-def add_care_plan(
-    session: Session, patient: Patient, key: str, primary: Therapist, **fields: Any
-) -> CarePlan:
-    values: dict[str, Any] = {
-        "discipline": "PT",
-        "visits_per_week": 3,
-        "duration_minutes": 45,
-        "first_date": MONDAY,
-        "last_date": MONDAY + dt.timedelta(days=27),
-        "weekdays": WEEKDAYS,
-        "min_days_between": 1,
-    }
-    values.update(fields)
-    plan = CarePlan(
-        clinic_id=patient.clinic_id,
-        patient=patient,
-        external_id=key,
-        primary_therapist=primary,
-        **values,
-    )
-    session.add(plan)
-    session.flush()
-    return plan
 
 
 @pytest.fixture
 def clinic(session: Session) -> Clinic:
-    """t1 lives by p1, t2 by p2 (4 km apart); cp1: p1 three times a week, a day between
-    visits, primary t1; cp2: p2 twice a week, Tuesday or Thursday, primary t2."""
-    clinic = add_clinic(session)
-    t1 = add_weekly_staff(session, clinic, "t1", 0.0)
-    t2 = add_weekly_staff(session, clinic, "t2", 4.0)
-    add_care_plan(session, add_home(session, clinic, "p1", 0.5), "cp1", t1)
-    add_care_plan(
-        session,
-        add_home(session, clinic, "p2", 4.5),
-        "cp2",
-        t2,
-        visits_per_week=2,
-        weekdays=["tue", "thu"],
-        min_days_between=0,
-    )
-    return clinic
+    """The small week (``add_small_week``): t1 and t2, cp1 (p1) and cp2 (p2)."""
+    return add_small_week(session)
 
 
 def visits_of(session: Session, key: str) -> list[Visit]:
@@ -123,6 +69,8 @@ def test_a_week_books_the_care_plans_visits_and_plans_each_working_day(
     session: Session, clinic: Clinic
 ) -> None:
     week = plan_week(session, clinic.id, MONDAY, WEEK)
+    assert week.status == WeekPlanStatus.DONE, week.error
+    assert week.progress is None
     cp1, cp2 = visits_of(session, "cp1"), visits_of(session, "cp2")
     assert [(v.date - MONDAY).days for v in cp1] == [0, 2, 4]
     assert [(v.date - MONDAY).days for v in cp2] == [1, 3]
@@ -137,6 +85,7 @@ def test_a_week_books_the_care_plans_visits_and_plans_each_working_day(
     assert {routed[v.id] for v in cp1} == {t1}
     assert {routed[v.id] for v in cp2} == {t2}
     assert week.unplaced == []
+    assert week.kpis is not None
     assert week.kpis["visits_placed"] == week.kpis["visits_ordered"] == 5
 
 
@@ -168,6 +117,7 @@ def test_planning_the_same_week_again_books_nothing_more(session: Session, clini
     plan_week(session, clinic.id, MONDAY, WEEK)
     again = plan_week(session, clinic.id, MONDAY, WEEK)
     assert len(visits_of(session, "cp1")) == 3
+    assert again.kpis is not None
     assert again.kpis["visits_ordered"] == 0
     assert {p.version for p in again.plans} == {2}
 
@@ -181,6 +131,7 @@ def test_a_weekly_cap_holds_over_the_week(session: Session, clinic: Clinic) -> N
     week = plan_week(session, clinic.id, MONDAY, WEEK)
     work = sum(r.work_s for p in week.plans for r in p.routes if r.therapist_id == t1.id)
     assert work <= 120 * 60
+    assert week.kpis is not None
     assert week.kpis["visits_placed"] == 5
 
 
@@ -265,3 +216,28 @@ def test_a_day_planned_again_prefers_the_care_plan_s_primary(
     visit = next(v for v in day.problem.visits if v.id.startswith("cp1"))
     assert visit.preferred_therapists == {"t1"}
     assert visit.priority == Priority.NORMAL
+
+
+def test_a_week_the_checker_rejects_fails_and_books_nothing(
+    session: Session, clinic: Clinic
+) -> None:
+    """The solution loses its list of placed visits: the routes hold visits of no booking."""
+    week, days = start_week(session, clinic.id, MONDAY, WEEK)
+    solution = solve_week(days.problem, WEEK.params())
+    finish_week(session, week, days, replace(solution, placed=()))
+    assert week.status == WeekPlanStatus.FAILED
+    assert week.error is not None
+    assert "please report it" in week.error
+    assert week.plans == []
+    assert visits_of(session, "cp1") == []
+
+
+def test_a_week_cancelled_while_solving_stays_cancelled(session: Session, clinic: Clinic) -> None:
+    week, days = start_week(session, clinic.id, MONDAY, WEEK)
+    cancel_week(session, clinic.id, week.id)
+    finish_week(session, week, days, solve_week(days.problem, WEEK.params()))
+    assert week.status == WeekPlanStatus.CANCELLED
+    assert week.plans == []
+    assert visits_of(session, "cp1") == []
+    with pytest.raises(Conflict):
+        publish_week(session, clinic.id, week.id)
