@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 PACKAGES = (scheduler.records, scheduler.planning, scheduler.therapist_day, scheduler.notify)
 CLINIC_PARAMETERS = {"clinic_id", "clinic"}
 # Entities whose rows carry their clinic: a caller got them through a scoped lookup.
-SCOPED_ENTITIES = {"Plan", "Therapist", "PlanRoute", "Clinic"}
+SCOPED_ENTITIES = {"Plan", "Therapist", "PlanRoute", "Clinic", "WeekPlan"}
 # Helpers that read no clinic's records, each with why.
 NOT_ON_CLINIC_DATA = {
     "scheduler.planning.queries.conflict_on_lost_race": "turns a lost commit race into a 409",
