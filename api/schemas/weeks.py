@@ -134,22 +134,21 @@ class WeekUnplacedRead(BaseModel):
     message: str
 
 
+_SUMMARY_EXAMPLE: dict[str, Any] = {
+    "id": 3,
+    "first_date": "2026-11-30",
+    "last_date": "2026-12-06",
+    "status": "done",
+    "created_at": "2026-11-27T17:30:00Z",
+    "error": None,
+    "kpis": _KPIS_EXAMPLE,
+}
+
+
 class WeekSummaryRead(BaseModel):
     model_config = ConfigDict(
         from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 3,
-                    "first_date": "2026-11-30",
-                    "last_date": "2026-12-06",
-                    "status": "done",
-                    "created_at": "2026-11-27T17:30:00Z",
-                    "error": None,
-                    "kpis": _KPIS_EXAMPLE,
-                }
-            ]
-        },
+        json_schema_extra={"examples": [_SUMMARY_EXAMPLE]},
     )
 
     id: int
@@ -169,13 +168,7 @@ class WeekRead(WeekSummaryRead):
         json_schema_extra={
             "examples": [
                 {
-                    "id": 3,
-                    "first_date": "2026-11-30",
-                    "last_date": "2026-12-06",
-                    "status": "done",
-                    "created_at": "2026-11-27T17:30:00Z",
-                    "error": None,
-                    "kpis": _KPIS_EXAMPLE,
+                    **_SUMMARY_EXAMPLE,
                     "parameters": {"weeks": 1, "time_limit_s": 60, "seed": 0, "workers": 1},
                     "progress": None,
                     "solver": {"wall_s": 8.2, "rounds": 1},
