@@ -152,3 +152,11 @@ def _lost_race(error: OperationalError) -> bool:
     if "database is locked" in str(error.orig):
         return True
     return getattr(error.orig, "sqlstate", None) in _LOST_RACE_SQLSTATES
+
+
+def next_version(session: Session, clinic_id: int, date: dt.date) -> int:
+    """The version number a new plan of the clinic's date gets."""
+    latest = session.scalar(
+        sa.select(sa.func.max(Plan.version)).where(Plan.clinic_id == clinic_id, Plan.date == date)
+    )
+    return (latest or 0) + 1

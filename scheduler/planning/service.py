@@ -34,6 +34,7 @@ from scheduler.planning.queries import (
     conflict_on_lost_race,
     get_plan,
     lock_draft,
+    next_version,
     published_plan,
 )
 from scheduler.planning.translate import stats_json, store_solution, violations_json
@@ -213,13 +214,10 @@ def new_version(session: Session, clinic: Clinic, date: dt.date, options: PlanOp
     ``InvalidRequest`` for a date outside the service's range)."""
     if (fault := date_fault(date)) is not None:
         raise InvalidRequest.single("date", fault)
-    latest = session.scalar(
-        sa.select(sa.func.max(Plan.version)).where(Plan.clinic_id == clinic.id, Plan.date == date)
-    )
     plan = Plan(
         clinic_id=clinic.id,
         date=date,
-        version=(latest or 0) + 1,
+        version=next_version(session, clinic.id, date),
         status=PlanStatus.SOLVING,
         parameters=options.as_json(),
     )

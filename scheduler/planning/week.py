@@ -32,7 +32,7 @@ from scheduler.models import (
     WeekPlanStatus,
 )
 from scheduler.planning.build import DayProblem
-from scheduler.planning.queries import conflict_on_lost_race
+from scheduler.planning.queries import conflict_on_lost_race, next_version
 from scheduler.planning.service import publish_plan
 from scheduler.planning.translate import store_solution
 from scheduler.planning.week_build import WeekDays, build_week, horizon
@@ -231,7 +231,7 @@ def _store(session: Session, stored: WeekPlan, week: WeekDays, solution: WeekSol
         plan = Plan(
             clinic_id=week.clinic_id,
             date=date,
-            version=_next_version(session, week.clinic_id, date),
+            version=next_version(session, week.clinic_id, date),
             status=PlanStatus.DRAFT,
             parameters={"week": True, **stored.parameters},
         )
@@ -291,13 +291,6 @@ def _free_id(wanted: str, taken: set[str]) -> str:
         candidate = f"{wanted}-{n}"
     taken.add(candidate)
     return candidate
-
-
-def _next_version(session: Session, clinic_id: int, date: dt.date) -> int:
-    latest = session.scalar(
-        sa.select(sa.func.max(Plan.version)).where(Plan.clinic_id == clinic_id, Plan.date == date)
-    )
-    return (latest or 0) + 1
 
 
 def get_week(session: Session, clinic_id: int, week_id: int) -> WeekPlan:

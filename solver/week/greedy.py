@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from solver.week.assign import ROOM_SHARE, Assignment, home_drive_s, zones
+from solver.week.reasons import rules_allow
 
 if TYPE_CHECKING:
     from solver.week.assign import Estimates, Limits
@@ -118,11 +119,4 @@ def _keeps_count(episode: Episode, demand: Demand, taken: list[int], more: int) 
     gap = episode.min_days_between
     if any(abs(a - b) <= gap for i, a in enumerate(taken) for b in taken[:i]):
         return False
-    free = list(taken)
-    for d in range(demand.first_day, demand.last_day + 1):
-        if more == 0:
-            break
-        if episode.windows[d] is not None and all(abs(d - b) > gap for b in free):
-            free.append(d)
-            more -= 1
-    return more == 0
+    return rules_allow(episode, demand, len(episode.windows), taken) >= more

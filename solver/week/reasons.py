@@ -23,6 +23,8 @@ from solver.timing import earliest_end, route_faults, time_route
 from solver.week.solution import Placed, Unplaced, WeekReason
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from solver.problem import Problem, Visit
     from solver.solution import Route, Solution
     from solver.week.problem import Demand, Episode, WeekProblem
@@ -30,12 +32,14 @@ if TYPE_CHECKING:
 PRIORITY_ORDER = (Priority.MUST, Priority.HIGH, Priority.NORMAL, Priority.LOW)
 
 
-def rules_allow(episode: Episode, demand: Demand, days: int) -> int:
+def rules_allow(
+    episode: Episode, demand: Demand, days: int, taken: Sequence[int] | None = None
+) -> int:
     """How many visits the span can hold by the plan's own rules: allowed days, the
-    spacing between visits and from the booked ones (taking the earliest day each time
-    gives the most)."""
+    spacing between visits and from the ``taken`` days (the booked ones by default);
+    taking the earliest day each time gives the most."""
     gap = episode.min_days_between
-    taken = list(episode.booked_days)
+    taken = list(episode.booked_days if taken is None else taken)
     count = 0
     for d in range(max(0, demand.first_day), min(days - 1, demand.last_day) + 1):
         if episode.windows[d] is None or any(abs(d - b) <= gap for b in taken):
