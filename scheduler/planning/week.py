@@ -25,7 +25,9 @@ from scheduler.models import (
     JobState,
     Plan,
     PlanJob,
+    PlanRoute,
     PlanStatus,
+    PlanStop,
     Visit,
     VisitStatus,
     WeekPlan,
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from sqlalchemy.orm import Session
+    from sqlalchemy.orm.interfaces import ORMOption
 
     from scheduler.travel import TravelTimeProvider
     from solver.week.solution import Placed, Unplaced, WeekSolution
@@ -295,7 +298,27 @@ def _free_id(wanted: str, taken: set[str]) -> str:
 
 def get_week(session: Session, clinic_id: int, week_id: int) -> WeekPlan:
     """The clinic's week plan with its day plans (``NotFound`` for another clinic's)."""
-    query = sa.select(WeekPlan).where(WeekPlan.id == week_id).options(selectinload(WeekPlan.plans))
+    return _find_week(session, clinic_id, week_id, selectinload(WeekPlan.plans))
+
+
+def get_week_routes(session: Session, clinic_id: int, week_id: int) -> WeekPlan:
+    """``get_week`` with every day plan's routes loaded, down to each stop's visit, its
+    patient and its care plan (what a picture of the whole week shows), in a fixed number
+    of queries however many days and stops there are."""
+    routes = selectinload(WeekPlan.plans).selectinload(Plan.routes)
+    visits = routes.selectinload(PlanRoute.stops).selectinload(PlanStop.visit)
+    return _find_week(
+        session,
+        clinic_id,
+        week_id,
+        routes.selectinload(PlanRoute.therapist),
+        visits.selectinload(Visit.patient),
+        visits.selectinload(Visit.care_plan),
+    )
+
+
+def _find_week(session: Session, clinic_id: int, week_id: int, *options: ORMOption) -> WeekPlan:
+    query = sa.select(WeekPlan).where(WeekPlan.id == week_id).options(*options)
     week = session.scalars(query).first()
     if week is None or week.clinic_id != clinic_id:
         raise NotFound(f"week plan {week_id} not found")

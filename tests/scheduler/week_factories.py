@@ -10,6 +10,8 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from scheduler.models import CarePlan, Therapist, WeeklyAvailability, WeekPlan, WeekPlanStatus
+from scheduler.planning.week import WeekOptions, finish_week, get_week_routes, start_week
+from solver.week.solve import solve_week
 from tests.scheduler.factories import DAY, add_clinic
 from tests.scheduler.planning_factories import LAT, LON, add_home, clock
 
@@ -104,3 +106,14 @@ def add_week(
     session.add(week)
     session.flush()
     return week
+
+
+def plan_week_here(session: Session, clinic: Clinic, time_limit_s: float = 5.0) -> WeekPlan:
+    """The week from MONDAY planned as ``plan_week`` does, but solved in this process (no
+    worker to start); the small week's search ends long before ``time_limit_s``. Returns
+    the stored week with its routes loaded."""
+    options = WeekOptions(time_limit_s=time_limit_s)
+    week, days = start_week(session, clinic.id, MONDAY, options)
+    finish_week(session, week, days, solve_week(days.problem, options.params()))
+    assert week.status == WeekPlanStatus.DONE, week.error
+    return get_week_routes(session, clinic.id, week.id)

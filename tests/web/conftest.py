@@ -4,7 +4,8 @@ One server for the whole run, on a SQLite file of its own, seeded with two gener
 of the demo clinic ("small": 6 therapists, 40 visits): today, with a published plan in two
 versions (the second drops the therapist's last visit, so the day says what changed), and
 tomorrow, without a plan, for the coordinator to solve. A second clinic holds the planning
-tests' small day (``add_small_day``), solved and published, for a re-plan during the day.
+tests' small day (``add_small_day``), solved and published, for a re-plan during the day;
+a third the week planning tests' small week (``add_small_week``), planned, for the week page.
 
 Chromium is Debian's (``apt-get install chromium``); Playwright's own browser download is
 not used. Without ``/usr/bin/chromium`` the browser tests are skipped, saying why. The
@@ -45,6 +46,7 @@ from scheduler.models import (
 from scheduler.planning import PlanOptions, create_plan, get_plan, publish_plan
 from tests.scheduler.factories import DAY
 from tests.scheduler.planning_factories import add_small_day
+from tests.scheduler.week_factories import add_small_week, plan_week_here
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -85,6 +87,14 @@ class SmallDaySite:
 
 
 @dataclass(frozen=True)
+class SmallWeekSite:
+    """The small week's clinic: its planned week plan and the coordinator's login."""
+
+    week_id: int
+    coordinator_email: str
+
+
+@dataclass(frozen=True)
 class Site:
     """The running app and what was seeded in it."""
 
@@ -97,6 +107,7 @@ class Site:
     removed_patient: str
     stops: list[str]
     small_day: SmallDaySite
+    small_week: SmallWeekSite
 
 
 def _free_socket() -> socket.socket:
@@ -188,6 +199,17 @@ def _seed_small_day(session: Session) -> SmallDaySite:
     return SmallDaySite(DAY, plan.id, "coordinator@andorra.example", emails, stops)
 
 
+def _seed_small_week(session: Session) -> SmallWeekSite:
+    """The small week planned (cp1 with t1 Monday, Wednesday, Friday; cp2 with t2 Tuesday
+    and Thursday), and its clinic's coordinator."""
+    clinic = add_small_week(session, "Clinica Setmana")
+    session.commit()
+    week = plan_week_here(session, clinic)
+    add_user(session, clinic, "coordinator@week.example", PASSWORD, Role.COORDINATOR)
+    session.commit()
+    return SmallWeekSite(week.id, "coordinator@week.example")
+
+
 def _seed(engine: sa.Engine, today: dt.date) -> Site:
     tomorrow = today + dt.timedelta(days=1)
     with Session(engine, expire_on_commit=False) as session:
@@ -217,6 +239,7 @@ def _seed(engine: sa.Engine, today: dt.date) -> Site:
             removed_patient=removed,
             stops=[stop.visit.patient.name for stop in busiest.stops[:-1]],
             small_day=_seed_small_day(session),
+            small_week=_seed_small_week(session),
         )
 
 
