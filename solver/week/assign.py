@@ -162,7 +162,7 @@ def zones(problem: WeekProblem) -> list[int]:
     return zone_of
 
 
-class _Model:
+class Model:
     """The CP-SAT model of one assignment round."""
 
     def __init__(
@@ -180,6 +180,11 @@ class _Model:
                 if (e, d, t) not in limits.failed:
                     self.x[(e, d, t)] = self.model.new_bool_var(f"x{e}_{d}_{t}")
         self.costs: list[cp_model.LinearExprT] = []
+        # Each auxiliary variable with the slot variables that define it: "any of these"
+        # for an episode's therapist or a trip, "load beyond the share" for balance. A hint
+        # must give them values too: CP-SAT only starts from a complete hint.
+        self.any_of: list[tuple[cp_model.IntVar, list[cp_model.IntVar]]] = []
+        self.beyond: list[tuple[cp_model.IntVar, list[tuple[int, cp_model.IntVar]], int]] = []
 
     def on_day(self, e: int, d: int) -> list[cp_model.IntVar]:
         return [v for (e2, d2, _), v in self._by_episode.get(e, {}).items() if d2 == d]
@@ -215,11 +220,12 @@ class _Model:
             self.costs.append(penalty * (demand.count - placed))
         for t in {key[2] for key in self._by_episode.get(e, {})}:
             sees = self.model.new_bool_var(f"sees{e}_{t}")
-            for (_, _, t2), var in self._by_episode[e].items():
-                if t2 == t:
-                    self.model.add_implication(var, sees)
-                    if t != episode.primary_therapist:
-                        self.costs.append(weights.not_primary * var)
+            chosen = [var for (_, _, t2), var in self._by_episode[e].items() if t2 == t]
+            for var in chosen:
+                self.model.add_implication(var, sees)
+                if t != episode.primary_therapist:
+                    self.costs.append(weights.not_primary * var)
+            self.any_of.append((sees, chosen))
             self.costs.append(weights.extra_therapist * sees)
 
     def _add_room(self) -> None:
@@ -254,6 +260,7 @@ class _Model:
             trip = self.model.new_bool_var(f"trip{d}_{t}_{zone}")
             for var in chosen:
                 self.model.add_implication(var, trip)
+            self.any_of.append((trip, chosen))
             self.costs.append(2 * home_drive_s(self.problem, zone, d, t) * trip)
 
     def _add_caps(self) -> None:
@@ -279,13 +286,28 @@ class _Model:
         total_load = sum(self.sizes.load_s) + sum(self.sizes.booked_s)
         load = self.sizes.load_s
         for t, room in room_by.items():
-            terms = [load[e] * var for (e, _, t2), var in self.x.items() if t2 == t]
+            terms = [(load[e], var) for (e, _, t2), var in self.x.items() if t2 == t]
             if not terms:
                 continue
             share = total_load * room // total_room
             over = self.model.new_int_var(0, 7 * 24 * 3600, f"over_{t}")
-            self.model.add(over >= sum(terms) - share)
+            self.model.add(over >= sum(size * var for size, var in terms) - share)
+            self.beyond.append((over, terms, share))
             self.costs.append(weight * over)
+
+    def add_hint(self, hint: Assignment) -> None:
+        """Start from ``hint``: every variable hinted, so that CP-SAT can take it as its
+        first solution (an incomplete hint was ignored in a short solve: a round's 3 s
+        returned an assignment of 380 visits where the hint held 567)."""
+        chosen = {var: hint.slots.get((e, d)) == t for (e, d, t), var in self.x.items()}
+        for var, value in chosen.items():
+            self.model.add_hint(var, value)
+        for aux, defining in self.any_of:
+            self.model.add_hint(aux, any(chosen[var] for var in defining))
+        for over, terms, share in self.beyond:
+            self.model.add_hint(
+                over, max(0, sum(size for size, var in terms if chosen[var]) - share)
+            )
 
 
 def assign(
@@ -323,11 +345,10 @@ def assign(
         The slots of the visits placed (the hint, or none, if CP-SAT found nothing in
         time).
     """
-    built = _Model(problem, options, sizes, limits)
+    built = Model(problem, options, sizes, limits)
     built.build()
     if hint is not None:
-        for (e, d, t), var in built.x.items():
-            built.model.add_hint(var, hint.slots.get((e, d)) == t)
+        built.add_hint(hint)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, time_limit_s)
     solver.parameters.random_seed = seed

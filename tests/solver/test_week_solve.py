@@ -13,11 +13,12 @@ from itertools import pairwise
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from solver import Params, Priority, Problem, Therapist, TimeWindow
 from solver.check import check_solution
 from solver.timing import route_faults, time_route
-from solver.week.assign import Limits, candidates, estimates
+from solver.week.assign import Limits, Model, candidates, estimates
 from solver.week.check import check_week
 from solver.week.greedy import greedy_assignment
 from solver.week.problem import Demand, Episode, WeekCap, WeekProblem
@@ -302,3 +303,31 @@ def test_the_first_assignment_keeps_the_rules(problem: WeekProblem) -> None:
     for (d, t), room in sizes.room_s.items():
         load = sum(sizes.load_s[e] for (e, d2), t2 in slots.items() if (d2, t2) == (d, t))
         assert load <= room
+
+
+def _hinted_start_keeps_the_rules(problem: WeekProblem) -> bool:
+    """The greedy start as a hint: every variable of the model that is not a constant has
+    a value (CP-SAT ignores an incomplete hint in a short solve) and, fixed to it, the
+    model is feasible."""
+    options, sizes, limits = candidates(problem), estimates(problem), Limits()
+    built = Model(problem, options, sizes, limits)
+    built.build()
+    built.add_hint(greedy_assignment(problem, options, sizes, limits))
+    proto = built.model.proto
+    free = [i for i, var in enumerate(proto.variables) if len(set(var.domain)) > 1]
+    if not set(free) <= set(proto.solution_hint.vars):
+        return False
+    solver = cp_model.CpSolver()
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    return solver.solve(built.model) == cp_model.OPTIMAL
+
+
+def test_the_start_cp_sat_gets_is_complete_and_feasible(full_week: WeekProblem) -> None:
+    assert _hinted_start_keeps_the_rules(full_week)
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_weeks())
+def test_every_start_cp_sat_gets_is_complete_and_feasible(problem: WeekProblem) -> None:
+    assert _hinted_start_keeps_the_rules(problem)
