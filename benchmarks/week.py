@@ -10,9 +10,10 @@ for the whole week. Every plan goes through the independent week checker.
 
 One row per town, seed and method: visits ordered and placed, hand-booked visits planned,
 episodes seen by one therapist only, visits by the primary (on days the primary works),
-each therapist's work over the week (min/mean/max hours, and the share within 15 % of the
-mean), travel hours, wall seconds, checker violations and the unplaced visits by reason;
-then the ratios ours/baseline of travel and of visits placed.
+each therapist's work over the week (min/mean/max hours, the share within 15 % of the
+mean, and within 15 % of their fair share by the hours each has), travel hours, wall
+seconds, checker violations and the unplaced visits by reason; then the ratios
+ours/baseline of travel and of visits placed.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ WORKERS = 2
 SHOWN_VIOLATIONS = 5
 HEADER = (
     f"{'town':<8} {'seed':>4} {'method':<8} {'ordered':>7} {'placed':>6} {'hand':>7} "
-    f"{'single%':>7} {'primary%':>8} {'work_h min/mean/max':>19} {'±15%':>5} "
+    f"{'single%':>7} {'primary%':>8} {'work_h min/mean/max':>19} {'±15%':>5} {'fair':>5} "
     f"{'travel_h':>8} {'wall_s':>6} {'checker':>7}  unplaced"
 )
 
@@ -95,6 +96,7 @@ def format_result(result: WeekResult) -> str:
         f"{result.town:<8} {result.seed:>4} {result.method:<8} {k.visits_ordered:>7} "
         f"{k.visits_placed:>6} {hand:>7} {100 * k.single_therapist_share:>7.1f} "
         f"{100 * k.primary_share:>8.1f} {work:>19} {100 * k.balanced_share:>4.0f}% "
+        f"{100 * k.fair_share_balanced:>4.0f}% "
         f"{k.travel_s / 3600:>8.1f} {result.wall_s:>6.1f} {len(result.violations):>7}  "
         f"{reasons or '-'}"
     )

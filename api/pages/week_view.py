@@ -285,6 +285,9 @@ def _work_figures(kpis: dict[str, Any], grid: WeekGrid) -> list[tuple[str, str]]
     ]
     if "balanced_share" in kpis:
         figures.append(("Therapists within 15 % of the mean", _percent(kpis["balanced_share"])))
+    if "fair_share_balanced" in kpis:
+        share = _percent(kpis["fair_share_balanced"])
+        figures.append(("Therapists within 15 % of their share by hours available", share))
     return figures
 
 

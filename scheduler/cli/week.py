@@ -104,7 +104,8 @@ def format_week(week: WeekPlan) -> str:
         f" ({k['primary_share']:.0%})",
         f"Work per therapist: min {k['work_min_s'] / 3600:.1f} h, mean"
         f" {k['work_mean_s'] / 3600:.1f} h, max {k['work_max_s'] / 3600:.1f} h;"
-        f" {k['balanced_share']:.0%} within 15 % of the mean",
+        f" {k['balanced_share']:.0%} within 15 % of the mean,"
+        f" {k.get('fair_share_balanced', 0.0):.0%} of their share by hours available",
         f"Travel: {k['travel_s'] / 3600:.1f} h",
         f"Without a date: {len(week.unplaced)}",
     ]

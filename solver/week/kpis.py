@@ -32,8 +32,11 @@ class WeekKpis:
     Work: ``work_s`` is each therapist's summed route work over the horizon, for every
     therapist on shift at least one day (0 for one who visits nobody); min, mean and max
     are over those therapists, and ``balanced_share`` is the share within
-    ``BALANCE_BAND`` of the mean (all of them when nobody works). ``travel_s`` sums the
-    days' routes.
+    ``BALANCE_BAND`` of the mean (all of them when nobody works). A part-timer is below
+    the mean however fair the week, so ``fair_share_balanced`` compares each therapist
+    with their fair share instead: the horizon's work split by the hours each has
+    (``available_s``: every day on shift, the shift or ``max_work_s`` if less, without the
+    break; no more than a weekly cap allows). ``travel_s`` sums the days' routes.
 
     ``hand_booked_total`` / ``hand_booked_planned`` count the days' own visits (those of
     ``WeekProblem.days``) and those on a route. Shares are 0.0 where nothing is counted.
@@ -52,6 +55,7 @@ class WeekKpis:
     work_mean_s: float
     work_max_s: int
     balanced_share: float
+    fair_share_balanced: float
     travel_s: int
     unplaced_by_reason: dict[WeekReason, int]
     hand_booked_total: int
@@ -93,6 +97,7 @@ def week_kpis(problem: WeekProblem, solution: WeekSolution) -> WeekKpis:
         work_mean_s=mean,
         work_max_s=high,
         balanced_share=balanced,
+        fair_share_balanced=_fair_share_balanced(work_s, available_s(problem)),
         travel_s=sum(route.travel_s for day in solution.days for route in day.routes),
         unplaced_by_reason=dict(Counter(item.reason for item in solution.unplaced)),
         hand_booked_total=hand_total,
@@ -146,6 +151,35 @@ def _work_spread(work_s: list[int]) -> tuple[int, float, int, float]:
     mean = sum(work_s) / len(work_s)
     balanced = sum(1 for work in work_s if abs(work - mean) <= BALANCE_BAND * mean)
     return min(work_s), mean, max(work_s), balanced / len(work_s)
+
+
+def available_s(problem: WeekProblem) -> dict[str, int]:
+    """The hours each therapist on shift has over the horizon, within their weekly caps."""
+    by_day: dict[str, dict[int, int]] = {}
+    for d, day in enumerate(problem.days):
+        for t in day.therapists:
+            span = t.shift_end_s - t.shift_start_s
+            if t.max_work_s is not None:
+                span = min(span, t.max_work_s)
+            by_day.setdefault(t.id, {})[d] = span - (t.break_rule.duration_s if t.break_rule else 0)
+    for cap in problem.caps:
+        days = by_day.get(cap.therapist_id, {})
+        inside = [d for d in days if cap.first_day <= d <= cap.last_day]
+        total = sum(days[d] for d in inside)
+        if total > cap.max_work_s:
+            for d in inside:
+                days[d] = days[d] * cap.max_work_s // total
+    return {t: sum(days.values()) for t, days in by_day.items()}
+
+
+def _fair_share_balanced(work_s: dict[str, int], available: dict[str, int]) -> float:
+    """The share of therapists whose work is within ``BALANCE_BAND`` of their fair share."""
+    total_work, total_available = sum(work_s.values()), sum(available.values())
+    if not work_s or total_work == 0 or total_available == 0:
+        return 1.0 if not total_work else 0.0
+    fair = {t: total_work * available[t] / total_available for t in work_s}
+    within = sum(1 for t, work in work_s.items() if abs(work - fair[t]) <= BALANCE_BAND * fair[t])
+    return within / len(work_s)
 
 
 def _hand_booked(problem: WeekProblem, solution: WeekSolution) -> tuple[int, int]:

@@ -17,8 +17,8 @@ from dataclasses import replace
 import pytest
 
 from solver import Problem, Route, Solution, SolveStatus, Stop, Unassigned, UnassignedReason
-from solver.week.kpis import week_kpis
-from solver.week.problem import Demand, Episode, WeekProblem
+from solver.week.kpis import available_s, week_kpis
+from solver.week.problem import Demand, Episode, WeekCap, WeekProblem
 from solver.week.solution import Placed, Unplaced, WeekReason, WeekSolution
 from tests.solver.conftest import H, day, therapist, visit
 
@@ -150,6 +150,22 @@ def test_balanced_share_is_within_fifteen_percent_of_the_mean(
     assert week_kpis(week, plan).balanced_share == 0.25
 
 
+def test_fair_share_is_by_the_hours_each_therapist_has(
+    week: WeekProblem, plan: WeekSolution
+) -> None:
+    """16 h of work over five therapist-days: t1 (two days) has a fair 6.4 h and works 7
+    (within 15 %); t2, t3 and t4 (one day each) have 3.2 h and work 5, 4 and 0."""
+    assert week_kpis(week, plan).fair_share_balanced == 0.25
+
+
+def test_a_weekly_cap_bounds_the_hours_available(week: WeekProblem) -> None:
+    """t1's two days offer twice a day's hours; a cap of 3 h leaves 3 h."""
+    capped = replace(week, caps=(WeekCap("t1", 0, 1, 3 * H),))
+    one_day = available_s(week)["t2"]
+    assert available_s(week)["t1"] == 2 * one_day
+    assert available_s(capped)["t1"] == 3 * H
+
+
 def test_travel_sums_every_days_routes(week: WeekProblem, plan: WeekSolution) -> None:
     assert week_kpis(week, plan).travel_s == 1200 + 2400 + 1800 + 600
 
@@ -174,5 +190,5 @@ def test_nothing_placed_gives_zero_shares(week: WeekProblem) -> None:
     kpis = week_kpis(week, nothing)
     assert (kpis.single_therapist_share, kpis.primary_share) == (0.0, 0.0)
     assert (kpis.work_min_s, kpis.work_mean_s, kpis.work_max_s) == (0, 0.0, 0)
-    assert kpis.balanced_share == 1.0
+    assert kpis.balanced_share == kpis.fair_share_balanced == 1.0
     assert (kpis.visits_ordered, kpis.visits_placed, kpis.hand_booked_planned) == (9, 0, 0)
