@@ -11,9 +11,10 @@ for the whole week. Every plan goes through the independent week checker.
 One row per town, seed and method: visits ordered and placed, hand-booked visits planned,
 episodes seen by one therapist only, visits by the primary (on days the primary works),
 each therapist's work over the week (min/mean/max hours, the share within 15 % of the
-mean, and within 15 % of their fair share by the hours each has), travel hours, wall
-seconds, checker violations and the unplaced visits by reason; then the ratios
-ours/baseline of travel and of visits placed.
+mean, and within 15 % of their fair share by the hours each has), travel hours, the
+continuity cost and the week's whole cost in hours by the documented weights
+(``solver.week.kpis``), wall seconds, checker violations and the unplaced visits by reason;
+then the ratios ours/baseline of travel, of visits placed and of cost.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ SHOWN_VIOLATIONS = 5
 HEADER = (
     f"{'town':<8} {'seed':>4} {'method':<8} {'ordered':>7} {'placed':>6} {'hand':>7} "
     f"{'single%':>7} {'primary%':>8} {'work_h min/mean/max':>19} {'±15%':>5} {'fair':>5} "
-    f"{'travel_h':>8} {'wall_s':>6} {'checker':>7}  unplaced"
+    f"{'travel_h':>8} {'cont_h':>6} {'cost_h':>7} {'wall_s':>6} {'checker':>7}  unplaced"
 )
 
 
@@ -97,20 +98,25 @@ def format_result(result: WeekResult) -> str:
         f"{k.visits_placed:>6} {hand:>7} {100 * k.single_therapist_share:>7.1f} "
         f"{100 * k.primary_share:>8.1f} {work:>19} {100 * k.balanced_share:>4.0f}% "
         f"{100 * k.fair_share_balanced:>4.0f}% "
-        f"{k.travel_s / 3600:>8.1f} {result.wall_s:>6.1f} {len(result.violations):>7}  "
+        f"{k.travel_s / 3600:>8.1f} {k.continuity_cost / 3600:>6.1f} {k.cost / 3600:>7.1f} "
+        f"{result.wall_s:>6.1f} {len(result.violations):>7}  "
         f"{reasons or '-'}"
     )
 
 
 def format_ratios(results: Sequence[WeekResult]) -> str | None:
-    """Ours over the baseline, for travel and for visits placed; None without both."""
+    """Ours over the baseline, for travel, visits placed and the week's cost; None
+    without both."""
     by_method = {result.method: result.kpis for result in results}
     if not set(METHODS) <= by_method.keys():
         return None
     ours, base = by_method["ours"], by_method["baseline"]
     travel = ours.travel_s / base.travel_s if base.travel_s else float("nan")
     placed = ours.visits_placed / base.visits_placed if base.visits_placed else float("nan")
-    return f"{'':<8} {'':>4} ours/baseline: travel {travel:.3f}, placed {placed:.3f}"
+    cost = ours.cost / base.cost if base.cost else float("nan")
+    return (
+        f"{'':<8} {'':>4} ours/baseline: travel {travel:.3f}, placed {placed:.3f}, cost {cost:.3f}"
+    )
 
 
 def format_figures(problem: WeekProblem, town: str, seed: int) -> str:

@@ -38,6 +38,13 @@ class WeekKpis:
     (``available_s``: every day on shift, the shift or ``max_work_s`` if less, without the
     break; no more than a weekly cap allows). ``travel_s`` sums the days' routes.
 
+    Cost, by the documented weights (``WeekWeights``, and the days' drop penalties):
+    ``continuity_cost`` prices every therapist an episode sees beyond the first and every
+    visit of an episode with a primary done by someone else; ``cost`` adds the travel (a
+    unit a second) and the drop penalty of every visit ordered or booked but not on a
+    route. It is what the week's search trades, so two plans compare on it whatever they
+    gave up.
+
     ``hand_booked_total`` / ``hand_booked_planned`` count the days' own visits (those of
     ``WeekProblem.days``) and those on a route. Shares are 0.0 where nothing is counted.
     """
@@ -57,6 +64,8 @@ class WeekKpis:
     balanced_share: float
     fair_share_balanced: float
     travel_s: int
+    continuity_cost: int
+    cost: int
     unplaced_by_reason: dict[WeekReason, int]
     hand_booked_total: int
     hand_booked_planned: int
@@ -83,6 +92,8 @@ def week_kpis(problem: WeekProblem, solution: WeekSolution) -> WeekKpis:
     work_s = _work_by_therapist(problem, solution)
     low, mean, high, balanced = _work_spread(list(work_s.values()))
     hand_total, hand_planned = _hand_booked(problem, solution)
+    travel_s = sum(route.travel_s for day in solution.days for route in day.routes)
+    continuity = _continuity_cost(problem, solution)
     return WeekKpis(
         visits_ordered=sum(d.count for e in problem.episodes for d in e.demands),
         visits_placed=len(solution.placed),
@@ -98,7 +109,9 @@ def week_kpis(problem: WeekProblem, solution: WeekSolution) -> WeekKpis:
         work_max_s=high,
         balanced_share=balanced,
         fair_share_balanced=_fair_share_balanced(work_s, available_s(problem)),
-        travel_s=sum(route.travel_s for day in solution.days for route in day.routes),
+        travel_s=travel_s,
+        continuity_cost=continuity,
+        cost=travel_s + continuity + _penalties(problem, solution),
         unplaced_by_reason=dict(Counter(item.reason for item in solution.unplaced)),
         hand_booked_total=hand_total,
         hand_booked_planned=hand_planned,
@@ -115,6 +128,32 @@ def _continuity(solution: WeekSolution) -> tuple[int, int]:
     for placed in solution.placed:
         therapists.setdefault(placed.episode_id, set()).add(placed.therapist_id)
     return len(therapists), sum(1 for seen in therapists.values() if len(seen) == 1)
+
+
+def _continuity_cost(problem: WeekProblem, solution: WeekSolution) -> int:
+    weights = problem.weights
+    primary = {e.id: e.primary_therapist for e in problem.episodes}
+    therapists: dict[str, set[str]] = {}
+    cost = 0
+    for placed in solution.placed:
+        therapists.setdefault(placed.episode_id, set()).add(placed.therapist_id)
+        wanted = primary.get(placed.episode_id)
+        cost += weights.not_primary if wanted not in (None, placed.therapist_id) else 0
+    return cost + sum(weights.extra_therapist * (len(s) - 1) for s in therapists.values())
+
+
+def _penalties(problem: WeekProblem, solution: WeekSolution) -> int:
+    """The drop penalty of every episode visit without a date and every hand-booked visit
+    its day left out."""
+    if not problem.days:
+        return 0
+    penalty = problem.days[0].weights.drop_penalty
+    priority = {e.id: e.priority for e in problem.episodes}
+    cost = sum(penalty[priority[u.episode_id]] for u in solution.unplaced)
+    for day, plan in zip(problem.days, solution.days, strict=True):
+        routed = {stop.visit_id for route in plan.routes for stop in route.stops}
+        cost += sum(penalty[v.priority] for v in day.visits if v.id not in routed)
+    return cost
 
 
 def _primary_counts(problem: WeekProblem, solution: WeekSolution) -> tuple[int, int]:

@@ -16,7 +16,16 @@ from dataclasses import replace
 
 import pytest
 
-from solver import Problem, Route, Solution, SolveStatus, Stop, Unassigned, UnassignedReason
+from solver import (
+    Priority,
+    Problem,
+    Route,
+    Solution,
+    SolveStatus,
+    Stop,
+    Unassigned,
+    UnassignedReason,
+)
 from solver.week.kpis import available_s, week_kpis
 from solver.week.problem import Demand, Episode, WeekCap, WeekProblem
 from solver.week.solution import Placed, Unplaced, WeekReason, WeekSolution
@@ -164,6 +173,18 @@ def test_a_weekly_cap_bounds_the_hours_available(week: WeekProblem) -> None:
     one_day = available_s(week)["t2"]
     assert available_s(week)["t1"] == 2 * one_day
     assert available_s(capped)["t1"] == 3 * H
+
+
+def test_the_cost_prices_continuity_travel_and_what_is_left_out(
+    week: WeekProblem, plan: WeekSolution
+) -> None:
+    """e2 and e5 see a second therapist; e2's day-1 visit (t3) and e5's day-0 visit (t2)
+    are not by their primary; e4's two visits have no date and day 1 leaves h2 out: all
+    normal visits."""
+    weights, normal = week.weights, week.days[0].weights.drop_penalty[Priority.NORMAL]
+    kpis = week_kpis(week, plan)
+    assert kpis.continuity_cost == 2 * weights.extra_therapist + 2 * weights.not_primary
+    assert kpis.cost == kpis.travel_s + kpis.continuity_cost + 3 * normal
 
 
 def test_travel_sums_every_days_routes(week: WeekProblem, plan: WeekSolution) -> None:
