@@ -134,8 +134,9 @@ def suggest_care_plan_starts(
     list[EpisodeStart]
         Ranked: those whose therapist keeps every date first, then the fewest dates
         missed (the primary keeps the most of the episode), then a therapist the patient
-        prefers, then the least added travel, then the earliest first date. Empty when no
-        therapist of the clinic is qualified.
+        prefers, then the least added travel, then the earliest first date; one start
+        per therapist and weekday pattern (its best first date). Empty when no therapist
+        of the clinic is qualified.
 
     Raises
     ------
@@ -174,7 +175,10 @@ def suggest_care_plan_starts(
         for therapist in therapists
     ]
     starts.sort(key=_rank)
-    return starts[: referral.limit]
+    # The same therapist on the same weekdays from a later first date is the same choice,
+    # later: only its best first date is a suggestion.
+    best = {(s.therapist_id, s.weekdays): s for s in reversed(starts)}
+    return sorted(best.values(), key=_rank)[: referral.limit]
 
 
 def _rank(start: EpisodeStart) -> tuple[object, ...]:
