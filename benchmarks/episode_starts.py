@@ -92,7 +92,6 @@ def main() -> None:
             f"{item['therapist']['external_id']}: +{item['added_travel_s']} s, "
             f"whole episode {item['keeps_whole_episode']}, missed {len(item['dates_not_kept'])}"
         )
-    print(best[0]["dates_not_kept"])
 
 
 def _seed(

@@ -50,6 +50,9 @@ if TYPE_CHECKING:
     from solver.suggest import Suggestion
 
 NEW_VISIT = "new-visit"
+# Visit ids per query: eight weeks of a large clinic's routes hold more ids than SQLite
+# (32,766) or PostgreSQL (65,535) bind in one statement.
+VISITS_PER_QUERY = 5000
 
 
 class MissReason(StrEnum):
@@ -131,7 +134,11 @@ def price_dates(
         for date, plan in plans.items()
     }
     wanted = [visit_id for ids in routed.values() for visit_id in ids]
-    visits = {v.id: v for v in day_visits(session, clinic, dates[0], wanted)} if wanted else {}
+    visits = {
+        v.id: v
+        for start in range(0, len(wanted), VISITS_PER_QUERY)
+        for v in day_visits(session, clinic, dates[0], wanted[start : start + VISITS_PER_QUERY])
+    }
     faults = [fault for booked in visits.values() for fault in visit_faults(booked)]
     if faults:
         raise InvalidRequest(list(dict.fromkeys(faults)), DETAIL)
