@@ -5,6 +5,8 @@ holds the plan and the time; frozen stops are never touched) is tried with the f
 test, the cheapest are timed, checked by the independent checker on the whole route, and
 ranked by what they add: the drive, a missed preference, and every minute another visit of
 that route moves beyond its promise. Nothing else of the plan changes.
+``cheapest_by_therapist`` keeps the best of each therapist instead (a care plan's search
+prices one therapist over many days).
 """
 
 from __future__ import annotations
@@ -88,11 +90,63 @@ def suggest_slots(problem: Problem, visit: Visit, count: int = 5) -> list[Sugges
     day = _cut(problem, visit)
     if day is None:
         return []
+    new = next(v for v in day.reduced.visits if v.id == visit.id)
+    tried = sorted(_rough(day, new))
+    found = [
+        suggestion
+        for _, index, position in tried[: count * TIMED_PER_SUGGESTION]
+        if (suggestion := _timed(day, index, position, new)) is not None
+    ]
+    found.sort(key=lambda s: (s.cost, s.therapist_id, s.position))
+    return found[:count]
+
+
+def cheapest_by_therapist(problem: Problem, visit: Visit) -> dict[str, Suggestion]:
+    """Each therapist's cheapest place for ``visit`` in the plan, where it fits.
+
+    Parameters
+    ----------
+    problem
+        The day with its plan and time in ``replan`` (an empty ``replan.routes``: nobody
+        has a route yet, so a place is the drive from home to the visit and back).
+    visit
+        The visit to place; not one of ``problem.visits``. ``allowed_therapists`` limits
+        the therapists tried.
+
+    Returns
+    -------
+    dict[str, Suggestion]
+        By therapist id, the cheapest of that therapist's ``TIMED_PER_SUGGESTION`` places
+        that the fast test ranks first, each checked as ``suggest_slots``' are; a
+        therapist missing has no place that keeps every rule (or is not eligible).
+    """
+    day = _cut(problem, visit)
+    if day is None:
+        return {}
+    new = next(v for v in day.reduced.visits if v.id == visit.id)
+    by_therapist: dict[int, list[tuple[int, int]]] = {}
+    for rough, index, position in sorted(_rough(day, new)):
+        by_therapist.setdefault(index, []).append((rough, position))
+    best: dict[str, Suggestion] = {}
+    for index, tried in by_therapist.items():
+        found = [
+            suggestion
+            for _, position in tried[:TIMED_PER_SUGGESTION]
+            if (suggestion := _timed(day, index, position, new)) is not None
+        ]
+        if found:
+            cheapest = min(found, key=lambda s: (s.cost, s.position))
+            best[cheapest.therapist_id] = cheapest
+    return best
+
+
+def _rough(day: _Day, new: Visit) -> list[tuple[int, int, int]]:
+    """(rough cost, therapist index, position) of every place that passes the fast time
+    test: the detour priced as travel, plus the assignment's cost."""
     reduced = day.reduced
-    new = next(v for v in reduced.visits if v.id == visit.id)
     by_id = {v.id: v for v in reduced.visits}
     weights = reduced.weights
-    tried: list[tuple[int, int, int]] = []  # (rough cost, therapist index, position)
+    tried: list[tuple[int, int, int]] = []
     for index in eligibility(reduced, new).candidates:
         therapist = reduced.therapists[index]
         order = [by_id[s.visit_id] for s in day.routes[index].stops]
@@ -111,14 +165,7 @@ def suggest_slots(problem: Problem, visit: Visit, count: int = 5) -> list[Sugges
                     position,
                 )
             )
-    tried.sort()
-    found = [
-        suggestion
-        for _, index, position in tried[: count * TIMED_PER_SUGGESTION]
-        if (suggestion := _timed(day, index, position, new)) is not None
-    ]
-    found.sort(key=lambda s: (s.cost, s.therapist_id, s.position))
-    return found[:count]
+    return tried
 
 
 def _timed(day: _Day, index: int, position: int, new: Visit) -> Suggestion | None:

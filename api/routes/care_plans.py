@@ -6,15 +6,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import SessionDep, StaffUser
+from api.deps import ClockDep, SessionDep, SettingsDep, StaffUser
 from api.params import CarePlanId, CsvFile, Limit, Offset, page_read, read_csv
+from api.schemas.care_plan_suggestions import (
+    CarePlanSuggestionRead,
+    CarePlanSuggestionsCreate,
+    CarePlanSuggestionsRead,
+)
 from api.schemas.care_plans import CarePlanCreate, CarePlanRead, CarePlanUpdate
 from api.schemas.common import Page
 from api.schemas.imports import ImportRead
 from scheduler.exchange.upload import import_csv
 from scheduler.models import CarePlanStatus
+from scheduler.planning.care_plan_suggestions import suggest_care_plan_starts
 from scheduler.records import care_plans
 from scheduler.records.store import DEFAULT_LIMIT, MAX_ID
+from scheduler.travel.select import travel_provider
 
 router = APIRouter(prefix="/care-plans", tags=["care plans"])
 
@@ -47,6 +54,28 @@ def import_care_plans(file: CsvFile, user: StaffUser, session: SessionDep) -> Im
     """Create or update care plans from a CSV file: every row, or none and each fault listed."""
     report = import_csv(session, user.clinic_id, "care_plans", read_csv(file))
     return ImportRead.model_validate(report)
+
+
+@router.post("/suggestions")
+def suggest_care_plans(
+    body: CarePlanSuggestionsCreate,
+    user: StaffUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> CarePlanSuggestionsRead:
+    """The best few starts (first date, weekdays, therapist) of a referral's episode, priced
+    on each date's routes; stores nothing."""
+    starts = suggest_care_plan_starts(
+        session,
+        user.clinic_id,
+        body.to_referral(),
+        travel_provider(settings, session, user.clinic),
+        clock(),
+    )
+    return CarePlanSuggestionsRead(
+        suggestions=[CarePlanSuggestionRead.from_start(start) for start in starts]
+    )
 
 
 @router.get("/{care_plan_id}")

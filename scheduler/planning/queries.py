@@ -14,7 +14,7 @@ from scheduler.models import Clinic, Plan, PlanRoute, PlanStatus, PlanStop, Plan
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Collection, Iterator, Sequence
 
     from sqlalchemy.orm import Session
 
@@ -126,6 +126,29 @@ def published_plan(session: Session, clinic_id: int, date: dt.date) -> Plan | No
         Plan.clinic_id == clinic_id, Plan.date == date, Plan.status == PlanStatus.PUBLISHED
     )
     return session.scalars(query).first()
+
+
+def plans_to_price(
+    session: Session, clinic_id: int, dates: Collection[dt.date]
+) -> dict[dt.date, Plan]:
+    """The plan each of ``dates`` is priced on (for a new visit): the published one, else
+    the latest draft; a date with neither is left out. Routes and stops are loaded."""
+    query = (
+        sa.select(Plan)
+        .where(
+            Plan.clinic_id == clinic_id,
+            Plan.date.in_(sorted(dates)),
+            Plan.status.in_((PlanStatus.PUBLISHED, PlanStatus.DRAFT)),
+        )
+        .options(*_with_routes())
+        .order_by(Plan.date, Plan.version)
+    )
+    chosen: dict[dt.date, Plan] = {}
+    for plan in session.scalars(query):
+        kept = chosen.get(plan.date)
+        if kept is None or kept.status != PlanStatus.PUBLISHED:
+            chosen[plan.date] = plan
+    return chosen
 
 
 @contextmanager

@@ -371,6 +371,20 @@ OPERATIONS = [
         },
         targets_a_record=False,
     ),
+    Operation(
+        "POST",
+        "/care-plans/suggestions",
+        STAFF,
+        200,
+        body=lambda w: {
+            "patient_id": w.patient_ids["p1"],
+            "discipline": "PT",
+            "visits_per_week": 1,
+            "weeks": 1,
+            "duration_minutes": 30,
+        },
+        other_clinic=422,
+    ),
     Operation("GET", "/care-plans/{care_plan_id}", STAFF, 200, _care_plan),
     Operation(
         "PATCH",
