@@ -139,5 +139,7 @@ def test_rows_and_ratios_read_from_the_figures(spaced: WeekProblem) -> None:
     kpis = week_kpis(spaced, solution)
     results = [WeekResult("line", 1, method, kpis, 0.5, []) for method in ("baseline", "ours")]
     assert format_result(results[0]).split()[:5] == ["line", "1", "baseline", "4", "4"]
-    assert format_ratios(results) == f"{'':<13} ours/baseline: travel 1.000, placed 1.000, cost 1.000"
+    assert (
+        format_ratios(results) == f"{'':<13} ours/baseline: travel 1.000, placed 1.000, cost 1.000"
+    )
     assert format_ratios(results[:1]) is None
