@@ -104,7 +104,9 @@ class DateNotKeptRead(BaseModel):
     date: dt.date
     reason: MissReason = Field(
         description="OFF_SHIFT: no shift that day (off, on leave); NO_ROOM: on shift, but "
-        "the visit fits nowhere on the route (windows, max visits, max work, the break)."
+        "the visit fits nowhere on the route (windows, max visits, max work, the break); "
+        "WEEK_CAP: it fits the route, but the week's work would pass the therapist's "
+        "max_week_minutes."
     )
 
 

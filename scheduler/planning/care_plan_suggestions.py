@@ -25,6 +25,7 @@ from scheduler.errors import FieldError, InvalidRequest
 from scheduler.models import Clinic, Patient
 from scheduler.planning.build import clinic_therapists
 from scheduler.planning.date_prices import MissReason, NewVisit, Prices, price_dates
+from scheduler.planning.week_build import published_work_s
 from scheduler.records.care_plans import Links, care_plan_faults, new_care_plan
 from scheduler.records.inputs import CarePlanFields
 from scheduler.records.limits import LAST_DATE
@@ -168,9 +169,10 @@ def suggest_care_plan_starts(
         required_skills=frozenset(_required_skills(referral, patient)),
     )
     prices = price_dates(session, clinic, visit, therapists, dates, provider, now)
+    week_left = _week_left_s(session, therapists, dates)
     preferred = {t.id for t in patient.preferred_therapists}
     starts = [
-        _start(pattern, therapist, prices, therapist.id in preferred)
+        _start(pattern, therapist, prices, week_left, visit.service_s, therapist.id in preferred)
         for pattern in patterns
         for therapist in therapists
     ]
@@ -192,12 +194,46 @@ def _rank(start: EpisodeStart) -> tuple[object, ...]:
     )
 
 
+def _monday(date: dt.date) -> dt.date:
+    return date - dt.timedelta(days=date.weekday())
+
+
+def _week_left_s(
+    session: Session, therapists: list[Therapist], dates: list[dt.date]
+) -> dict[tuple[int, dt.date], int]:
+    """For each capped therapist and calendar week (its Monday) of ``dates``: the
+    working time their weekly cap leaves beside the week's published routes."""
+    left = {}
+    for therapist in therapists:
+        if therapist.max_week_minutes is None:
+            continue
+        for monday in sorted({_monday(date) for date in dates}):
+            week = [monday + dt.timedelta(days=i) for i in range(WEEK_DAYS)]
+            cap_s = therapist.max_week_minutes * 60
+            left[therapist.id, monday] = cap_s - published_work_s(session, therapist, week)
+    return left
+
+
 def _start(
-    pattern: _Pattern, therapist: Therapist, prices: Prices, preferred: bool
+    pattern: _Pattern,
+    therapist: Therapist,
+    prices: Prices,
+    week_left: dict[tuple[int, dt.date], int],
+    service_s: int,
+    preferred: bool,
 ) -> EpisodeStart:
+    """The start of ``pattern`` with ``therapist``; a date whose visit (its service and the
+    drive it adds) would take the week's work beyond the weekly cap is not kept."""
     added_s, missed = 0, []
+    left = dict(week_left)
     for date in pattern.dates:
         price = prices[therapist.id, date]
+        week = (therapist.id, _monday(date))
+        if not isinstance(price, MissReason) and week in left:
+            if price + service_s > left[week]:
+                price = MissReason.WEEK_CAP
+            else:
+                left[week] -= price + service_s
         if isinstance(price, MissReason):
             missed.append(MissedDate(date, price))
         else:

@@ -58,6 +58,7 @@ VISITS_PER_QUERY = 5000
 class MissReason(StrEnum):
     OFF_SHIFT = "OFF_SHIFT"  # no shift that date: off that weekday, on leave, ...
     NO_ROOM = "NO_ROOM"  # on shift, but the visit fits no place of the route
+    WEEK_CAP = "WEEK_CAP"  # it fits the route, but the week's work would pass the cap
 
 
 Prices = dict[tuple[int, dt.date], int | MissReason]

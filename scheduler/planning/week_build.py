@@ -333,14 +333,13 @@ def _caps(
             week = [monday + dt.timedelta(days=i) for i in range(WEEK_DAYS)]
             span = [d for d, date in enumerate(dates) if date in week]
             outside = [date for date in week if date not in dates]
-            left_s = therapist.max_week_minutes * 60 - _published_work_s(
-                session, therapist, outside
-            )
+            left_s = therapist.max_week_minutes * 60 - published_work_s(session, therapist, outside)
             caps.append(WeekCap(therapist.external_id, span[0], span[-1], max(0, left_s)))
     return tuple(caps)
 
 
-def _published_work_s(session: Session, therapist: TherapistRecord, dates: list[dt.date]) -> int:
+def published_work_s(session: Session, therapist: TherapistRecord, dates: Sequence[dt.date]) -> int:
+    """The work of the therapist's routes in the published plans of ``dates``."""
     if not dates:
         return 0
     total = session.scalar(

@@ -138,6 +138,50 @@ def test_a_therapist_on_leave_on_one_date_names_it_and_ranks_after_one_who_keeps
     assert 0 < missed["added_travel_s"] < kept["added_travel_s"]
 
 
+def test_a_weekly_cap_keeps_the_dates_it_has_room_for(
+    client: TestClient, session: Session, staff: Caller, patient: Patient
+) -> None:
+    """t1 and t2 live by the patient; t1 has a cap of 100 minutes a week, so two
+    45-minute visits and their drives fit in a calendar week but not three. t2 keeps
+    Monday, Wednesday and Friday from Monday; t1 keeps them all only from Wednesday, the
+    visits straddling two weeks. A cap of 40 minutes leaves no date at all."""
+    capped = add_weekly_staff(session, staff.clinic, "t1", 0.0)
+    capped.max_week_minutes = 100
+    add_weekly_staff(session, staff.clinic, "t2", 0.0)
+    session.flush()
+    body = referral(patient, visits_per_week=3, weekdays=["mon", "wed", "fri"], limit=10)
+    found = by_therapist(suggest(client, staff, body))
+    assert all(found[t]["keeps_whole_episode"] for t in ("t1", "t2"))
+    wednesday = MONDAY + dt.timedelta(days=2)
+    assert (found["t2"]["first_date"], found["t1"]["first_date"]) == (
+        MONDAY.isoformat(),
+        wednesday.isoformat(),
+    )
+    capped.max_week_minutes = 40
+    session.flush()
+    (alone,) = suggest(client, staff, referral(patient, therapist_id=capped.id))
+    assert alone["dates_not_kept"] == [{"date": MONDAY.isoformat(), "reason": "WEEK_CAP"}]
+
+
+def test_a_weekly_cap_counts_the_published_work_of_the_week(
+    client: TestClient, session: Session, staff: Caller, patient: Patient
+) -> None:
+    """Tuesday's published route already holds an hour of t1's 100 minutes: no 45-minute
+    visit fits beside it that week."""
+    near = add_weekly_staff(session, staff.clinic, "t1", 0.0)
+    near.max_week_minutes = 100
+    tuesday = MONDAY + dt.timedelta(days=1)
+    plan = add_route(
+        session, staff.clinic, near, add_home(session, staff.clinic, "p2", 0.6), tuesday
+    )
+    plan.routes[0].work_s = 3600
+    session.flush()
+    body = referral(patient, visits_per_week=1, weekdays=["wed"], limit=10)
+    (found,) = suggest(client, staff, body)
+    wednesday = (MONDAY + dt.timedelta(days=2)).isoformat()
+    assert found["dates_not_kept"] == [{"date": wednesday, "reason": "WEEK_CAP"}]
+
+
 @pytest.mark.parametrize("status", [PlanStatus.PUBLISHED, PlanStatus.DRAFT])
 def test_a_route_past_the_patients_door_ranks_before_a_far_empty_day(
     client: TestClient, session: Session, staff: Caller, patient: Patient, status: PlanStatus
