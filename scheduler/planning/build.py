@@ -137,12 +137,23 @@ def build_day(
         visits=problem_visits,
         day_label=date.isoformat(),
     )
+    return dated_problem(clinic, date, problem, therapists, visits)
+
+
+def dated_problem(
+    clinic: Clinic,
+    date: dt.date,
+    problem: Problem,
+    working: Sequence[tuple[TherapistRecord, Shift]],
+    visits: Sequence[Visit],
+) -> DayProblem:
+    """The solver's problem of ``date`` on the clinic's clock, with the records' ids."""
     clock = day_clock(date, clinic.timezone)
     return DayProblem(
         problem=clock.problem(problem),
         clinic_id=clinic.id,
         date=date,
-        therapist_ids={t.external_id: t.id for t, _ in therapists},
+        therapist_ids={t.external_id: t.id for t, _ in working},
         visit_ids={v.external_id: v.id for v in visits},
         clock=clock,
     )

@@ -18,11 +18,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from scheduler.errors import InvalidRequest
-from scheduler.local_time import day_clock
 from scheduler.planning.build import (
     DETAIL,
     DayProblem,
     Shift,
+    dated_problem,
     day_therapist,
     day_visit,
     day_visits,
@@ -197,15 +197,7 @@ def _day(
         visits=tuple(day_visit(v, places.location[v.patient_id], on_shift) for v in visits),
         day_label=date.isoformat(),
     )
-    clock = day_clock(date, clinic.timezone)
-    return DayProblem(
-        problem=clock.problem(problem),
-        clinic_id=clinic.id,
-        date=date,
-        therapist_ids={t.external_id: t.id for t, _ in working},
-        visit_ids={v.external_id: v.id for v in visits},
-        clock=clock,
-    )
+    return dated_problem(clinic, date, problem, working, visits)
 
 
 def _day_visit(visit: NewVisit, day: DayProblem, location: int) -> DayVisit:
