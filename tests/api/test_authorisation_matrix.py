@@ -573,9 +573,17 @@ def test_the_table_covers_every_operation(app: FastAPI) -> None:
 @pytest.mark.parametrize("role", ROLES, ids=lambda r: "no token" if r is None else r.value)
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.key)
 def test_authorisation(
-    client: TestClient, session: Session, operation: Operation, role: Role | None
+    app: FastAPI,
+    client: TestClient,
+    session: Session,
+    operation: Operation,
+    role: Role | None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Clinic B's caller first (it must change nothing of A's), then A's own caller."""
+    # Who may start a solve is checked here, not the solve: a job run now would wait for
+    # the test's open transaction (SQLite's write lock) until its busy timeout, 15 s a case.
+    monkeypatch.setattr(app.state.jobs.runner, "send", lambda _job_id: None)
     own, other = _add_world(session, "a"), _add_world(session, "b")
     if operation.key == "POST /solve" and role in STAFF:
         pytest.skip("POST /solve runs a real search; tests/api/test_solve.py covers it")
