@@ -25,7 +25,7 @@ from scheduler.errors import FieldError, InvalidRequest
 from scheduler.models import Clinic, Patient
 from scheduler.planning.build import clinic_therapists
 from scheduler.planning.date_prices import MissReason, NewVisit, Prices, price_dates
-from scheduler.planning.week_build import published_work_s
+from scheduler.planning.queries import published_work_s
 from scheduler.records.care_plans import Links, care_plan_faults, new_care_plan
 from scheduler.records.inputs import CarePlanFields
 from scheduler.records.limits import LAST_DATE

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
+    from scheduler.models import Therapist
+
 # PostgreSQL's serialization failure and deadlock: another transaction won.
 _LOST_RACE_SQLSTATES = frozenset({"40001", "40P01"})
 
@@ -183,3 +185,20 @@ def next_version(session: Session, clinic_id: int, date: dt.date) -> int:
         sa.select(sa.func.max(Plan.version)).where(Plan.clinic_id == clinic_id, Plan.date == date)
     )
     return (latest or 0) + 1
+
+
+def published_work_s(session: Session, therapist: Therapist, dates: Sequence[dt.date]) -> int:
+    """The work of the therapist's routes in the published plans of ``dates``."""
+    if not dates:
+        return 0
+    total = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(PlanRoute.work_s), 0))
+        .join(Plan, PlanRoute.plan_id == Plan.id)
+        .where(
+            Plan.clinic_id == therapist.clinic_id,
+            Plan.status == PlanStatus.PUBLISHED,
+            Plan.date.in_(dates),
+            PlanRoute.therapist_id == therapist.id,
+        )
+    )
+    return int(total or 0)

@@ -36,9 +36,6 @@ from scheduler.models import (
     CarePlanStatus,
     Clinic,
     Patient,
-    Plan,
-    PlanRoute,
-    PlanStatus,
     Priority,
     Visit,
     VisitStatus,
@@ -54,6 +51,7 @@ from scheduler.planning.build import (
     visit_faults,
     window_span,
 )
+from scheduler.planning.queries import published_work_s
 from scheduler.records.values import WEEKDAYS
 from solver.problem import Problem, TimeWindow, merged_windows
 from solver.week.problem import Demand, Episode, WeekCap, WeekProblem
@@ -336,20 +334,3 @@ def _caps(
             left_s = therapist.max_week_minutes * 60 - published_work_s(session, therapist, outside)
             caps.append(WeekCap(therapist.external_id, span[0], span[-1], max(0, left_s)))
     return tuple(caps)
-
-
-def published_work_s(session: Session, therapist: TherapistRecord, dates: Sequence[dt.date]) -> int:
-    """The work of the therapist's routes in the published plans of ``dates``."""
-    if not dates:
-        return 0
-    total = session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(PlanRoute.work_s), 0))
-        .join(Plan, PlanRoute.plan_id == Plan.id)
-        .where(
-            Plan.clinic_id == therapist.clinic_id,
-            Plan.status == PlanStatus.PUBLISHED,
-            Plan.date.in_(dates),
-            PlanRoute.therapist_id == therapist.id,
-        )
-    )
-    return int(total or 0)
