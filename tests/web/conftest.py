@@ -26,9 +26,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 import uvicorn
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.app import create_app
+from api.deps import get_session
 from scheduler.accounts.users import add_user
 from scheduler.cli.demo import seed_demo_day
 from scheduler.config import Settings
@@ -44,6 +46,7 @@ from scheduler.models import (
     WeeklyAvailability,
 )
 from scheduler.planning import PlanOptions, create_plan, get_plan, publish_plan
+from tests.api.conftest import settings_for
 from tests.scheduler.factories import DAY
 from tests.scheduler.planning_factories import add_small_day
 from tests.scheduler.week_factories import add_small_week, plan_week_here
@@ -241,6 +244,17 @@ def _seed(engine: sa.Engine, today: dt.date) -> Site:
             small_day=_seed_small_day(session),
             small_week=_seed_small_week(session),
         )
+
+
+@pytest.fixture
+def client(shared_engine: sa.Engine, session: Session) -> Iterator[TestClient]:
+    """The app over HTTP without a server, every request inside the test's rolled-back
+    ``session``; no redirects followed."""
+    app = create_app(settings_for(shared_engine), shared_engine)
+    app.dependency_overrides[get_session] = lambda: session
+    with TestClient(app, follow_redirects=False) as client:
+        yield client
+    app.state.jobs.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -6,36 +6,21 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.deps import PAGE_HEADER, TOKEN_COOKIE, get_session
+from api.deps import PAGE_HEADER, TOKEN_COOKIE
 from api.pages.replan_view import replan_panel
 from scheduler.models import PlanStatus, Role
-from tests.api.conftest import PUBLIC_BASE_URL, settings_for
+from tests.api.conftest import PUBLIC_BASE_URL
 from tests.api.factories import PASSWORD, add_login
 from tests.scheduler.factories import DAY, add_clinic
 from tests.scheduler.planning_factories import add_routed_plan, add_small_day
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from sqlalchemy.engine import Engine
+    from fastapi.testclient import TestClient
     from sqlalchemy.orm import Session
 
     from scheduler.models import Plan, User
     from tests.scheduler.planning_factories import SmallDay
-
-
-@pytest.fixture
-def client(shared_engine: Engine, session: Session) -> Iterator[TestClient]:
-    """The app, every request inside the test's rolled-back ``session``; no redirects
-    followed."""
-    app = create_app(settings_for(shared_engine), shared_engine)
-    app.dependency_overrides[get_session] = lambda: session
-    with TestClient(app, follow_redirects=False) as client:
-        yield client
-    app.state.jobs.shutdown()
 
 
 def _log_in(client: TestClient, user: User, password: str = PASSWORD) -> str:

@@ -8,12 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.deps import get_session
 from scheduler.models import Role, Therapist, WeekPlanStatus
-from tests.api.conftest import settings_for
 from tests.api.factories import PASSWORD, add_login
 from tests.scheduler.factories import add_clinic
 from tests.scheduler.week_factories import add_small_week, add_week, plan_week_here
@@ -21,23 +17,10 @@ from tests.scheduler.week_factories import add_small_week, add_week, plan_week_h
 DASH = "\N{EN DASH}"
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from sqlalchemy.engine import Engine
+    from fastapi.testclient import TestClient
     from sqlalchemy.orm import Session
 
     from scheduler.models import Clinic, User, WeekPlan
-
-
-@pytest.fixture
-def client(shared_engine: Engine, session: Session) -> Iterator[TestClient]:
-    """The app, every request inside the test's rolled-back ``session``; no redirects
-    followed."""
-    app = create_app(settings_for(shared_engine), shared_engine)
-    app.dependency_overrides[get_session] = lambda: session
-    with TestClient(app, follow_redirects=False) as client:
-        yield client
-    app.state.jobs.shutdown()
 
 
 @pytest.fixture
