@@ -25,7 +25,7 @@ from scheduler.errors import FieldError, InvalidRequest
 from scheduler.models import Clinic, Patient
 from scheduler.planning.build import clinic_therapists
 from scheduler.planning.date_prices import MissReason, NewVisit, Prices, price_dates
-from scheduler.planning.queries import published_work_s
+from scheduler.planning.queries import published_work_by_date
 from scheduler.records.care_plans import Links, care_plan_faults, new_care_plan
 from scheduler.records.inputs import CarePlanFields
 from scheduler.records.limits import LAST_DATE
@@ -169,7 +169,7 @@ def suggest_care_plan_starts(
         required_skills=frozenset(_required_skills(referral, patient)),
     )
     prices = price_dates(session, clinic, visit, therapists, dates, provider, now)
-    week_left = _week_left_s(session, therapists, dates)
+    week_left = _week_left_s(session, clinic.id, therapists, dates)
     preferred = {t.id for t in patient.preferred_therapists}
     starts = [
         _start(pattern, therapist, prices, week_left, visit.service_s, therapist.id in preferred)
@@ -199,18 +199,21 @@ def _monday(date: dt.date) -> dt.date:
 
 
 def _week_left_s(
-    session: Session, therapists: list[Therapist], dates: list[dt.date]
+    session: Session, clinic_id: int, therapists: list[Therapist], dates: list[dt.date]
 ) -> dict[tuple[int, dt.date], int]:
     """For each capped therapist and calendar week (its Monday) of ``dates``: the
     working time their weekly cap leaves beside the week's published routes."""
+    capped = [t for t in therapists if t.max_week_minutes is not None]
+    mondays = sorted({_monday(date) for date in dates})
+    week_dates = [monday + dt.timedelta(days=i) for monday in mondays for i in range(WEEK_DAYS)]
+    work = published_work_by_date(session, clinic_id, week_dates) if capped else {}
     left = {}
-    for therapist in therapists:
-        if therapist.max_week_minutes is None:
-            continue
-        for monday in sorted({_monday(date) for date in dates}):
+    for therapist in capped:
+        assert therapist.max_week_minutes is not None
+        for monday in mondays:
             week = [monday + dt.timedelta(days=i) for i in range(WEEK_DAYS)]
-            cap_s = therapist.max_week_minutes * 60
-            left[therapist.id, monday] = cap_s - published_work_s(session, therapist, week)
+            done_s = sum(work.get((therapist.id, date), 0) for date in week)
+            left[therapist.id, monday] = therapist.max_week_minutes * 60 - done_s
     return left
 
 

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
-    from scheduler.models import Therapist
 
 # PostgreSQL's serialization failure and deadlock: another transaction won.
 _LOST_RACE_SQLSTATES = frozenset({"40001", "40P01"})
@@ -187,18 +186,23 @@ def next_version(session: Session, clinic_id: int, date: dt.date) -> int:
     return (latest or 0) + 1
 
 
-def published_work_s(session: Session, therapist: Therapist, dates: Sequence[dt.date]) -> int:
-    """The work of the therapist's routes in the published plans of ``dates``."""
+def published_work_by_date(
+    session: Session, clinic_id: int, dates: Collection[dt.date]
+) -> dict[tuple[int, dt.date], int]:
+    """The work of each therapist's route (therapist id, date) in the clinic's published
+    plans of ``dates``, in one query."""
     if not dates:
-        return 0
-    total = session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(PlanRoute.work_s), 0))
+        return {}
+    rows = session.execute(
+        sa.select(PlanRoute.therapist_id, Plan.date, PlanRoute.work_s)
         .join(Plan, PlanRoute.plan_id == Plan.id)
         .where(
-            Plan.clinic_id == therapist.clinic_id,
+            Plan.clinic_id == clinic_id,
             Plan.status == PlanStatus.PUBLISHED,
-            Plan.date.in_(dates),
-            PlanRoute.therapist_id == therapist.id,
+            Plan.date.in_(sorted(dates)),
         )
     )
-    return int(total or 0)
+    work: dict[tuple[int, dt.date], int] = {}
+    for therapist_id, date, work_s in rows:
+        work[therapist_id, date] = work.get((therapist_id, date), 0) + work_s
+    return work

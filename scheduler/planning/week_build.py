@@ -51,7 +51,7 @@ from scheduler.planning.build import (
     visit_faults,
     window_span,
 )
-from scheduler.planning.queries import published_work_s
+from scheduler.planning.queries import published_work_by_date
 from scheduler.records.values import WEEKDAYS
 from solver.problem import Problem, TimeWindow, merged_windows
 from solver.week.problem import Demand, Episode, WeekCap, WeekProblem
@@ -165,7 +165,7 @@ def build_week(
         _episode(plan, dates, clocks, location_of[plan.patient_id], counted.get(plan.id, []))
         for plan in plans
     )
-    caps = _caps(session, therapists, dates)
+    caps = _caps(session, clinic.id, therapists, dates)
     return WeekDays(
         problem=WeekProblem(tuple(days), episodes, caps),
         clinic_id=clinic.id,
@@ -321,16 +321,19 @@ def _pace(plan: CarePlan, dates: Sequence[dt.date], counted: list[dt.date]) -> t
 
 
 def _caps(
-    session: Session, therapists: list[TherapistRecord], dates: Sequence[dt.date]
+    session: Session, clinic_id: int, therapists: list[TherapistRecord], dates: Sequence[dt.date]
 ) -> tuple[WeekCap, ...]:
+    mondays = sorted({date - dt.timedelta(days=date.weekday()) for date in dates})
+    weeks = [[monday + dt.timedelta(days=i) for i in range(WEEK_DAYS)] for monday in mondays]
+    outside = [date for week in weeks for date in week if date not in dates]
+    capped = [t for t in therapists if t.max_week_minutes is not None]
+    work = published_work_by_date(session, clinic_id, outside) if capped else {}
     caps = []
-    for therapist in therapists:
-        if therapist.max_week_minutes is None:
-            continue
-        for monday in sorted({date - dt.timedelta(days=date.weekday()) for date in dates}):
-            week = [monday + dt.timedelta(days=i) for i in range(WEEK_DAYS)]
+    for therapist in capped:
+        assert therapist.max_week_minutes is not None
+        for week in weeks:
             span = [d for d, date in enumerate(dates) if date in week]
-            outside = [date for date in week if date not in dates]
-            left_s = therapist.max_week_minutes * 60 - published_work_s(session, therapist, outside)
+            done_s = sum(work.get((therapist.id, date), 0) for date in week)
+            left_s = therapist.max_week_minutes * 60 - done_s
             caps.append(WeekCap(therapist.external_id, span[0], span[-1], max(0, left_s)))
     return tuple(caps)
