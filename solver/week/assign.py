@@ -23,6 +23,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from solver.reasons import eligibility
+from solver.week.problem import working_s
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -86,7 +87,7 @@ def estimates(problem: WeekProblem) -> Estimates:
     load = tuple(service + drive[loc] for loc, service in episodes)
     booked_s = tuple(sum(service + drive[loc] for loc, service in day) for day in booked)
     room = {
-        (d, t.id): int(ROOM_SHARE * _working_s(t))
+        (d, t.id): int(ROOM_SHARE * working_s(t))
         for d, day in enumerate(problem.days)
         for t in day.therapists
     }
@@ -103,14 +104,6 @@ def _typical_drive(matrix: np.ndarray, places: list[int]) -> dict[int, int]:
     np.fill_diagonal(both, np.inf)
     nearest = np.sort(both, axis=1)[:, : min(NEAREST, len(places) - 1)]
     return {place: int(row.mean()) for place, row in zip(places, nearest, strict=True)}
-
-
-def _working_s(therapist: Therapist) -> int:
-    span = therapist.shift_end_s - therapist.shift_start_s
-    if therapist.max_work_s is not None:
-        span = min(span, therapist.max_work_s)
-    rule = therapist.break_rule
-    return span - (rule.duration_s if rule is not None else 0)
 
 
 def candidates(problem: WeekProblem) -> dict[tuple[int, int], list[str]]:

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from solver.week.problem import working_s
+
 if TYPE_CHECKING:
     from solver.week.problem import WeekProblem
     from solver.week.solution import WeekReason, WeekSolution
@@ -197,10 +199,7 @@ def available_s(problem: WeekProblem) -> dict[str, int]:
     by_day: dict[str, dict[int, int]] = {}
     for d, day in enumerate(problem.days):
         for t in day.therapists:
-            span = t.shift_end_s - t.shift_start_s
-            if t.max_work_s is not None:
-                span = min(span, t.max_work_s)
-            by_day.setdefault(t.id, {})[d] = span - (t.break_rule.duration_s if t.break_rule else 0)
+            by_day.setdefault(t.id, {})[d] = working_s(t)
     for cap in problem.caps:
         days = by_day.get(cap.therapist_id, {})
         inside = [d for d in days if cap.first_day <= d <= cap.last_day]

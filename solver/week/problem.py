@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from solver.problem import Priority, Problem, TimeWindow, Visit
+from solver.problem import Priority, Problem, Therapist, TimeWindow, Visit
 
 
 @dataclass(frozen=True)
@@ -131,3 +131,13 @@ class WeekProblem:
             excluded_therapists=episode.excluded_therapists,
             preferred_therapists=preferred,
         )
+
+
+def working_s(therapist: Therapist) -> int:
+    """The working time a therapist's day offers: the shift, or ``max_work_s`` if less,
+    without the break."""
+    span = therapist.shift_end_s - therapist.shift_start_s
+    if therapist.max_work_s is not None:
+        span = min(span, therapist.max_work_s)
+    rule = therapist.break_rule
+    return span - (rule.duration_s if rule is not None else 0)
