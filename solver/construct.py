@@ -47,10 +47,11 @@ def _nearest(problem: Problem, visit: Visit, candidates: Sequence[int]) -> list[
     return sorted(candidates, key=distance)[:NEAREST_THERAPISTS]
 
 
-def _insertion_costs(
-    durations: Sequence[Sequence[int]], therapist: Therapist, route: list[Visit], visit: Visit
+def insertion_costs(
+    durations: Sequence[Sequence[int]], therapist: Therapist, route: Sequence[Visit], visit: Visit
 ) -> list[tuple[int, int]]:
-    """(added travel, position) for every position, cheapest first."""
+    """(added travel, position) for every position, cheapest first (``durations`` may be
+    any arc costs)."""
     stops = [therapist.start_location, *(v.location for v in route), therapist.end_location]
     here = visit.location
     costs = [
@@ -61,7 +62,7 @@ def _insertion_costs(
     return costs
 
 
-def _has_room(therapist: Therapist, route: list[Visit], visit: Visit) -> bool:
+def has_room(therapist: Therapist, route: Sequence[Visit], visit: Visit) -> bool:
     if therapist.max_visits is not None and len(route) >= therapist.max_visits:
         return False
     return (
@@ -128,11 +129,11 @@ def _insert_cheapest(
     positions = None if thorough else POSITIONS_CHECKED
     for index in therapists:
         therapist, route = problem.therapists[index], routes[index]
-        if not _has_room(therapist, route, visit):
+        if not has_room(therapist, route, visit):
             continue
         durations = matrices[therapist.travel_mode]
         extra = weights.assignment_cost(visit, therapist.id)
-        for added_s, position in _insertion_costs(durations, therapist, route, visit)[:positions]:
+        for added_s, position in insertion_costs(durations, therapist, route, visit)[:positions]:
             cost = added_s * weights.travel_per_s + extra
             if best is not None and cost >= best[0]:
                 break

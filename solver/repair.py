@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from solver.construct import construct_routes
+from solver.ejection import place_by_chains
 from solver.solution import Route
 from solver.timing import earliest_end, time_route
 
@@ -31,8 +32,10 @@ def insert_left_out(
     candidates: Sequence[Sequence[int]],
     routes: tuple[Route, ...],
     deadline: Deadline | None = None,
+    chains: bool = True,
 ) -> tuple[Route, ...]:
-    """The routes with every left-out visit inserted where it fits and is worth it.
+    """The routes with every left-out visit inserted where it fits and is worth it, then
+    those that still fit nowhere placed by ejection chains (``solver.ejection``).
 
     Parameters
     ----------
@@ -44,7 +47,11 @@ def insert_left_out(
         One route per therapist, in the problem's order.
     deadline
         When to stop trying (the visits not tried yet stay out, in priority order, so the
-        ``must`` visits are tried first); None tries them all.
+        ``must`` visits are tried first); None tries them all. The chains get half of
+        what is left after the direct insertions, so that the probe of what stays out
+        still has time for exact reasons.
+    chains
+        False: no chains (a re-plan's locked prefixes, which a chain could move).
 
     Returns
     -------
@@ -56,6 +63,9 @@ def insert_left_out(
     if routed == len(visits):
         return routes
     repaired = construct_routes(problem, visits, candidates, initial=current, deadline=deadline)
+    if chains and sum(map(len, repaired.values())) < len(visits):
+        half = None if deadline is None else deadline.earlier_by(deadline.remaining_s() / 2)
+        repaired = place_by_chains(problem, visits, candidates, repaired, half)
     by_id = {v.id: v for v in visits}
     return tuple(
         route

@@ -146,7 +146,8 @@ def solve_whole(
             error="the search found no plan within the time limit",
         )
     if explain:
-        routes = insert_left_out(problem, visits, candidates, routes, deadline)
+        locked = bool(params.locked_prefixes)
+        routes = insert_left_out(problem, visits, candidates, routes, deadline, chains=not locked)
         unassigned += explain_dropped(problem, visits, candidates, routes, deadline)
     routes = leave_later(problem, routes)
     stats = SolveStats(
