@@ -51,7 +51,7 @@ def insert_left_out(
         what is left after the direct insertions, so that the probe of what stays out
         still has time for exact reasons.
     chains
-        False: no chains (a re-plan's locked prefixes, which a chain could move).
+        False: no chains (``solver.whole_day`` says when).
 
     Returns
     -------

@@ -28,7 +28,7 @@ from solver.search import (
 from solver.solution import Route, Solution, SolveStats, SolveStatus
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
     from ortools.constraint_solver import pywrapcp
 
@@ -146,8 +146,8 @@ def solve_whole(
             error="the search found no plan within the time limit",
         )
     if explain:
-        locked = bool(params.locked_prefixes)
-        routes = insert_left_out(problem, visits, candidates, routes, deadline, chains=not locked)
+        chains = _chains_allowed(params, visits)
+        routes = insert_left_out(problem, visits, candidates, routes, deadline, chains)
         unassigned += explain_dropped(problem, visits, candidates, routes, deadline)
     routes = leave_later(problem, routes)
     stats = SolveStats(
@@ -307,6 +307,12 @@ def _on_solution(model: RoutingModel, log: SearchLog, params: Params) -> None:
         log.first_solution_s = elapsed
     if params.on_progress is not None:
         params.on_progress(Progress(elapsed, cost, log.solutions_found))
+
+
+def _chains_allowed(params: Params, visits: Sequence[Visit]) -> bool:
+    """Ejection chains move stops between routes and in time: not past a locked prefix,
+    and not in a re-plan, whose promised start times they do not price."""
+    return not params.locked_prefixes and all(v.promise is None for v in visits)
 
 
 def _needs_own_construction(params: Params, visit_count: int) -> bool:

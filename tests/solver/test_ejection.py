@@ -47,6 +47,20 @@ def test_a_stop_moves_to_another_route_to_make_way() -> None:
     assert _chained(problem, {"t1": ("any",)}) == {"t1": ["slp"], "t2": ["any"]}
 
 
+def test_the_one_place_a_chain_makes_goes_to_the_must_visit() -> None:
+    """One place for speech therapy, made by moving "any" to t2: the must visit ends up
+    with it, though the normal one is nearer."""
+    problem = day(
+        [therapist("t1", skills=SLP, max_visits=1), therapist("t2", home=4, max_visits=1)],
+        [
+            visit("any", 2),
+            visit("near", 1, required_skills=SLP),
+            visit("must", 5, required_skills=SLP, priority=Priority.MUST),
+        ],
+    )
+    assert _chained(problem, {"t1": ("any",)}) == {"t1": ["must"], "t2": ["any"]}
+
+
 def test_a_chain_moves_a_stop_along_two_routes() -> None:
     """Only t1 may do "slp"; its "x" may go to t2 only if t2's "y" goes on to t3."""
     problem = day(
