@@ -12,6 +12,8 @@ import pytest
 
 from solver import Params, Priority, Problem, Route, UnassignedReason, solve
 from solver.budget import (
+    CHAIN_MAX_SHARE,
+    CHAIN_S_PER_LEFT_OUT,
     MIN_SEARCH_S,
     POST_SEARCH_MAX_SHARE,
     POST_SEARCH_S_PER_TRY,
@@ -66,7 +68,9 @@ def test_the_search_gets_what_the_set_up_left_less_the_reserve() -> None:
     deadline = Deadline.after(10.0, clock)
     clock.now_s = 4.0
     until = search_deadline(deadline, left_out=20, therapist_count=10)
-    reserve_s = 20 * 10 * POST_SEARCH_S_PER_TRY
+    reserve_s = 20 * 10 * POST_SEARCH_S_PER_TRY + min(
+        CHAIN_MAX_SHARE * 10.0, 20 * CHAIN_S_PER_LEFT_OUT
+    )
     assert search_time_left_s(until) == pytest.approx(6.0 - reserve_s)
     assert deadline.remaining_s() == pytest.approx(6.0)
     clock.now_s = until.end_s - MIN_SEARCH_S / 2
@@ -78,8 +82,10 @@ def test_the_search_gets_what_the_set_up_left_less_the_reserve() -> None:
 
 def test_the_reserve_grows_with_the_tries_up_to_a_share_of_the_limit() -> None:
     """Many left-out visits on many routes never take more than a share of the limit."""
-    assert post_search_reserve_s(60.0, 10, 5) == pytest.approx(50 * POST_SEARCH_S_PER_TRY)
-    assert post_search_reserve_s(60.0, 5000, 500) == pytest.approx(60.0 * POST_SEARCH_MAX_SHARE)
+    few = 50 * POST_SEARCH_S_PER_TRY + 10 * CHAIN_S_PER_LEFT_OUT
+    assert post_search_reserve_s(60.0, 10, 5) == pytest.approx(few)
+    most = 60.0 * (POST_SEARCH_MAX_SHARE + CHAIN_MAX_SHARE)
+    assert post_search_reserve_s(60.0, 5000, 500) == pytest.approx(most)
 
 
 def test_a_limit_below_the_set_up_gives_the_constructions_plan(crowded: Problem) -> None:
