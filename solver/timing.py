@@ -262,13 +262,15 @@ def walk(
     break_start_s: int | None = None
     for index, visit in enumerate(visits):
         drive_s = int(matrix.durations_s[location, visit.location])
-        ready_s = free_s + drive_s
+        ready_s = arrival_s = free_s + drive_s
         pause_s = 0
         if gap == index and therapist.break_rule is not None:
             break_start_s, ready_s = break_in_gap(
                 therapist.break_rule, therapist.shift_start_s, free_s, drive_s
             )
             pause_s = therapist.break_rule.duration_s
+            if break_start_s < arrival_s:  # the drive was split around the break
+                arrival_s += pause_s
         start_s = first_start(visit.windows, ready_s)
         if start_s is None:  # every window has passed: a late start the checker reports
             start_s = ready_s
@@ -278,8 +280,11 @@ def walk(
             else int(matrix.distances_m[location, visit.location])
         )
         wait_s = start_s - free_s - drive_s - pause_s
+        # Arrival as the routes read from the search give it (``solver.extract``): a break
+        # after the drive is taken there, so a plan re-timed here and the same plan read
+        # back from a search agree.
         stop = Stop(
-            visit.id, ready_s, start_s, start_s + visit.service_s, drive_s, distance_m, wait_s
+            visit.id, arrival_s, start_s, start_s + visit.service_s, drive_s, distance_m, wait_s
         )
         stops.append(stop)
         free_s, location = stop.end_s, visit.location
